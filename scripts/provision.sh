@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Provides what npm cannot install: the operating-system packages Switchboard's commands need.
+# Called first by `npm start` and `npm test`. As root on Debian/Ubuntu it installs what is missing with
+# apt-get; otherwise it stops and names each missing package with the command to install it.
+#
+# Add a line to REQUIRED when a later module needs another OS package (dovecot, chromium, ffmpeg...).
+set -euo pipefail
+
+# "<command to look for>:<Debian package>"
+REQUIRED=(
+  "redis-server:redis-server"
+)
+
+# `npm start` with REDIS_URL set starts no local Redis, so it does not need the package.
+if [[ "${PROVISION_SKIP_REDIS:-}" == "1" || ( "${npm_lifecycle_event:-}" == "start" && -n "${REDIS_URL:-}" ) ]]; then
+  REQUIRED=("${REQUIRED[@]/redis-server:redis-server/}")
+fi
+
+missing=()
+for entry in "${REQUIRED[@]}"; do
+  [[ -z "$entry" ]] && continue
+  cmd="${entry%%:*}"
+  pkg="${entry##*:}"
+  if ! command -v "$cmd" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/$cmd" && ! -x "/usr/bin/$cmd" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "provision: installing ${missing[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || true
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts packaged services through policy-rc.d where systemd is absent; we run our own instances.
+  exit 0
+fi
+
+echo "provision: missing operating-system packages: ${missing[*]}" >&2
+echo "provision: install them with:  sudo apt-get install -y ${missing[*]}" >&2
+echo "provision: (or set REDIS_URL to an existing Redis to skip the local one for npm start)" >&2
+exit 1

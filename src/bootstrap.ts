@@ -1,0 +1,118 @@
+import type { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
+import { INestApplicationContext, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from 'src/app.module';
+import { requestIdFrom } from 'src/common/logging/logging';
+import { AppConfigService } from 'src/config/app-config.service';
+import type { EnvSchema } from 'src/config/env.schema';
+import { MetricsService } from 'src/modules/metrics/metrics.service';
+import { PACKAGE } from 'src/common/package-info';
+
+export const API_PREFIX = 'api/v1';
+/** Routes that stay at the root, outside `/api/v1`. */
+const ROOT_ROUTES = [
+  { path: 'health/live', method: RequestMethod.GET },
+  { path: 'health/ready', method: RequestMethod.GET },
+  { path: 'metrics', method: RequestMethod.GET },
+];
+
+/** Builds the HTTP application: Fastify with body limit and request ids, helmet, CORS, prefix, metrics, docs. */
+export async function createHttpApp(
+  env: EnvSchema,
+  extra: Parameters<typeof AppModule.forRoot>[1] = [],
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
+    requestIdHeader: false,
+    // Keep a well-formed incoming X-Request-Id, else generate one; also stored on the raw request for pino-http.
+    genReqId: (raw: IncomingMessage) => {
+      const id = requestIdFrom(raw.headers['x-request-id']);
+      (raw as typeof raw & { id?: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env, extra), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  const config = app.get(AppConfigService);
+  const fastify = app.getHttpAdapter().getInstance();
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  await app.register(helmet, {
+    // Swagger UI at /docs needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  const { corsOrigins } = config.http;
+  if (corsOrigins) {
+    app.enableCors({
+      origin: corsOrigins === '*' ? true : corsOrigins,
+      credentials: corsOrigins !== '*',
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'ETag'],
+      maxAge: 600,
+    });
+  }
+  app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
+  app.enableShutdownHooks();
+
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'Switchboard API',
+  });
+  await app.init();
+  return app;
+}
+
+/** Worker-only process: the same modules without an HTTP server. */
+export async function createWorkerContext(env: EnvSchema): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(env), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}
+
+let cachedDocument: OpenAPIObject | undefined;
+
+/** The OpenAPI document, as served at /docs-json and committed as openapi.json. */
+export function buildOpenApiDocument(app: INestApplicationContext & { getHttpAdapter?: unknown }): OpenAPIObject {
+  if (!cachedDocument) {
+    const options = new DocumentBuilder()
+      .setTitle('Switchboard API')
+      .setDescription(
+        'Self-hostable communications backend: mail, campaigns, chat, meetings, calendar, organizations and analysis. ' +
+          'Every error has the shape { statusCode, code, message, details?, requestId }.',
+      )
+      .setVersion(PACKAGE.version)
+      .setLicense('AGPL-3.0-only', 'https://www.gnu.org/licenses/agpl-3.0.html')
+      .addBearerAuth()
+      .build();
+    cachedDocument = SwaggerModule.createDocument(app as NestFastifyApplication, options, {
+      operationIdFactory: (_controller, method) => method,
+    });
+  }
+  return cachedDocument;
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { AppRole, EnvSchema, LogLevel, NodeEnv } from './env.schema';
+
+/** Typed, grouped access to the validated environment. Code outside `src/config/` never reads `process.env`. */
+@Injectable()
+export class AppConfigService {
+  constructor(private readonly env: EnvSchema) {}
+
+  private get<K extends keyof EnvSchema>(key: K): EnvSchema[K] {
+    return this.env[key];
+  }
+
+  get nodeEnv(): NodeEnv {
+    return this.get('NODE_ENV');
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === NodeEnv.Production;
+  }
+
+  get role(): { name: AppRole; api: boolean; worker: boolean } {
+    const name = this.get('APP_ROLE');
+    return { name, api: name !== AppRole.Worker, worker: name !== AppRole.Api };
+  }
+
+  get http(): {
+    port: number;
+    host: string;
+    bodyLimit: number;
+    trustProxy: boolean;
+    corsOrigins: string[] | '*' | false;
+    publicUrl: string;
+  } {
+    const raw = this.get('CORS_ORIGINS').trim();
+    const origins = raw
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    return {
+      port: this.get('PORT'),
+      host: this.get('HOST'),
+      bodyLimit: this.get('BODY_LIMIT_BYTES'),
+      trustProxy: this.get('TRUST_PROXY'),
+      corsOrigins: raw === '*' ? '*' : origins.length > 0 ? origins : false,
+      publicUrl: this.get('PUBLIC_URL').replace(/\/$/, ''),
+    };
+  }
+
+  get db(): { url: string; poolMax: number } {
+    return { url: this.get('DATABASE_URL'), poolMax: this.get('DATABASE_POOL_MAX') };
+  }
+
+  get redis(): { url: string } {
+    return { url: this.get('REDIS_URL') };
+  }
+
+  get rateLimit(): { ttlMs: number; limit: number } {
+    return { ttlMs: this.get('RATE_LIMIT_TTL_SECONDS') * 1000, limit: this.get('RATE_LIMIT_MAX') };
+  }
+
+  get log(): { level: LogLevel; pretty: boolean } {
+    return { level: this.get('LOG_LEVEL'), pretty: this.get('LOG_PRETTY') };
+  }
+
+  get mail(): { smtpUrl: string | undefined; from: string; outboxDir: string } {
+    return { smtpUrl: this.get('SMTP_URL'), from: this.get('MAIL_FROM'), outboxDir: this.get('MAIL_OUTBOX_DIR') };
+  }
+
+  get worker(): { concurrency: number } {
+    return { concurrency: this.get('WORKER_CONCURRENCY') };
+  }
+
+  get shutdownTimeoutMs(): number {
+    return this.get('SHUTDOWN_TIMEOUT_MS');
+  }
+}

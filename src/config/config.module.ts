@@ -1,0 +1,20 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppConfigService } from './app-config.service';
+import { EnvSchema } from './env.schema';
+
+/**
+ * Provides the environment, validated before the application is built (`loadEnv()` in main.ts), so a bad or
+ * missing variable stops the process before anything connects, and several apps with different settings can
+ * run in one process (the tests do).
+ */
+@Global()
+@Module({})
+export class ConfigModule {
+  static forRoot(env: EnvSchema): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [{ provide: EnvSchema, useValue: env }, AppConfigService],
+      exports: [AppConfigService],
+    };
+  }
+}

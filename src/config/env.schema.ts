@@ -1,0 +1,168 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+export enum NodeEnv {
+  Development = 'development',
+  Production = 'production',
+  Test = 'test',
+}
+
+export enum AppRole {
+  Api = 'api',
+  Worker = 'worker',
+  All = 'all',
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) {
+    return true;
+  }
+  if (['false', '0', 'no', 'off', ''].includes(normalized)) {
+    return false;
+  }
+  return value;
+};
+
+const POSTGRES_URL = /^postgres(ql)?:\/\/.+/;
+const REDIS_URL = /^rediss?:\/\/.+/;
+const SMTP_URL = /^smtps?:\/\/.+/;
+
+/**
+ * Every environment variable Switchboard reads, validated once at boot.
+ * `.env.example` documents each one; keep the two in step.
+ */
+export class EnvSchema {
+  @IsEnum(NodeEnv)
+  NODE_ENV: NodeEnv = NodeEnv.Development;
+
+  @IsEnum(AppRole)
+  APP_ROLE: AppRole = AppRole.All;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(POSTGRES_URL, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL!: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_MAX = 10;
+
+  @Matches(REDIS_URL, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL!: string;
+
+  /** Comma-separated list of allowed origins, or `*` for any. Empty disables CORS. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_TTL_SECONDS = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MAX = 300;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  TRUST_PROXY = false;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  LOG_PRETTY = false;
+
+  @IsOptional()
+  @Matches(SMTP_URL, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsEmail({ allow_display_name: true, require_tld: false })
+  MAIL_FROM = 'Switchboard <no-reply@switchboard.localhost>';
+
+  @IsString()
+  MAIL_OUTBOX_DIR = '.data/outbox';
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PUBLIC_URL = 'http://localhost:3000';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_CONCURRENCY = 4;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function describe(errors: ValidationError[]): { variable: string; message: string }[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => ({
+      variable: error.property,
+      message: message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    })),
+  );
+}
+
+/**
+ * Used by `ConfigModule.forRoot({ validate })`: throws naming every bad or missing variable.
+ * `only` limits the check to some variables, for tools that need just those (the migration CLI).
+ */
+export function validateEnv(raw: Record<string, unknown>, only?: (keyof EnvSchema)[]): EnvSchema {
+  const env = plainToInstance(EnvSchema, raw, { exposeDefaultValues: true });
+  const problems = describe(validateSync(env, { skipMissingProperties: false, whitelist: false })).filter(
+    (problem) => !only || only.includes(problem.variable as keyof EnvSchema),
+  );
+  if (problems.length > 0) {
+    throw new ConfigValidationError(problems);
+  }
+  return env;
+}

@@ -1,0 +1,29 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import { HealthService } from './health.service';
+
+@ApiTags('health')
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ operationId: 'getLiveness', summary: 'The process is up (no dependency checks)' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.live();
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({
+    operationId: 'getReadiness',
+    summary: 'PostgreSQL and Redis answer; 503 naming what is down otherwise',
+  })
+  ready(): Promise<HealthCheckResult> {
+    return this.health.ready();
+  }
+}

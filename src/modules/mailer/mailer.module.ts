@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { MailTransport } from './mail-transport';
+import { MailerProcessor } from './mailer.processor';
+import { MailerService } from './mailer.service';
+
+/** System mail for every module (`MailerService.send`), delivered by the `system` queue's worker. */
+@Global()
+@Module({
+  providers: [MailTransport, MailerService, MailerProcessor],
+  exports: [MailerService],
+})
+export class MailerModule {}

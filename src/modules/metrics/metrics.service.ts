@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { QueueWorkersService } from 'src/queue/queue-workers.service';
+
+/**
+ * Prometheus metrics of this process, in a registry of its own (several apps can share a test process).
+ * HTTP metrics are recorded by a Fastify hook (see `configureHttp`), so 404s and rejected bodies count too.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor(queues: QueueWorkersService) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'queue_jobs',
+      help: 'BullMQ jobs per queue and state',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await queues.counts().catch(() => null);
+        this.reset();
+        for (const [queue, states] of Object.entries(counts ?? {})) {
+          for (const [state, value] of Object.entries(states)) {
+            this.set({ queue, state }, value);
+          }
+        }
+      },
+    });
+  }
+
+  /** `route` is the matched route pattern (`/api/v1/things/:id`), never the raw URL, to bound cardinality. */
+  observeRequest(method: string, route: string | undefined, status: number, seconds: number): void {
+    const labels = { method, route: route ?? 'unmatched', status: String(status) };
+    this.requests.inc(labels);
+    this.latency.observe(labels, seconds);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

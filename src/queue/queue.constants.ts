@@ -1,0 +1,35 @@
+/** Every BullMQ queue. A queue groups jobs that share a worker pool and retry policy. */
+export enum QueueName {
+  /** Outgoing system mail (verification, password resets, invitations) and other platform chores. */
+  System = 'system',
+}
+
+/** Every job name, across queues. Each belongs to exactly one queue (see `JOB_QUEUE`). */
+export enum JobName {
+  SendSystemMail = 'system.send-mail',
+}
+
+export const JOB_QUEUE = {
+  [JobName.SendSystemMail]: QueueName.System,
+} as const satisfies Record<JobName, QueueName>;
+
+/** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
+export interface JobPayloads {
+  [JobName.SendSystemMail]: {
+    mailId: string;
+    message: { to: string; subject: string; text: string; html?: string };
+    requestId?: string;
+  };
+}
+
+/** Job names that run on queue `Q`. */
+export type JobsOf<Q extends QueueName> = {
+  [J in JobName]: (typeof JOB_QUEUE)[J] extends Q ? J : never;
+}[JobName];
+
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: 1000,
+  removeOnFail: 5000,
+} as const;
