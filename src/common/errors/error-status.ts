@@ -25,30 +25,15 @@ export const ERROR_STATUS: Readonly<Record<string, HttpStatus>> = {
   ...PLATFORM_STATUS,
 };
 
+/** Status → the first platform code declared for it (BAD_REQUEST before VALIDATION_FAILED, NOT_FOUND before ROUTE_NOT_FOUND). */
+const CODE_FOR_STATUS = new Map<number, PlatformErrorCode>();
+for (const [code, status] of Object.entries(PLATFORM_STATUS) as [PlatformErrorCode, HttpStatus][]) {
+  if (!CODE_FOR_STATUS.has(status)) {
+    CODE_FOR_STATUS.set(status, code);
+  }
+}
+
 /** Code used for a bare HTTP status (Nest's built-in exceptions, Fastify's own errors). */
 export function codeForStatus(status: number): PlatformErrorCode {
-  switch (status) {
-    case 400:
-      return PlatformErrorCode.BadRequest;
-    case 401:
-      return PlatformErrorCode.Unauthorized;
-    case 403:
-      return PlatformErrorCode.Forbidden;
-    case 404:
-      return PlatformErrorCode.NotFound;
-    case 405:
-      return PlatformErrorCode.MethodNotAllowed;
-    case 409:
-      return PlatformErrorCode.Conflict;
-    case 413:
-      return PlatformErrorCode.PayloadTooLarge;
-    case 415:
-      return PlatformErrorCode.UnsupportedMediaType;
-    case 429:
-      return PlatformErrorCode.RateLimited;
-    case 503:
-      return PlatformErrorCode.ServiceUnavailable;
-    default:
-      return status >= 500 ? PlatformErrorCode.Internal : PlatformErrorCode.BadRequest;
-  }
+  return CODE_FOR_STATUS.get(status) ?? (status >= 500 ? PlatformErrorCode.Internal : PlatformErrorCode.BadRequest);
 }
