@@ -14,6 +14,7 @@ export default tseslint.config(
       'client/schema.d.ts',
       'eslint.config.mjs',
       'test/*.config.js',
+      'scripts/*.js',
     ],
   },
   eslint.configs.recommended,
