@@ -11,10 +11,13 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { ConfigModule } from 'src/config/config.module';
 import { EnvSchema } from 'src/config/env.schema';
 import { createOrmConfig } from 'src/database/mikro-orm.config';
+import { AdminModule } from 'src/modules/admin/admin.module';
+import { AuthModule } from 'src/modules/auth/auth.module';
 import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { SystemModule } from 'src/modules/system/system.module';
+import { UsersModule } from 'src/modules/users/users.module';
 import { QueueModule } from 'src/queue/queue.module';
 import { RedisModule } from 'src/redis/redis.module';
 
@@ -36,6 +39,9 @@ const modules = (): DynamicModule['imports'] => [
   HealthModule,
   MailerModule,
   SystemModule,
+  UsersModule,
+  AuthModule,
+  AdminModule,
 ];
 
 /**

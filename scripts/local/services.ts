@@ -5,7 +5,8 @@
  * scripts/provision.sh).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -217,4 +218,24 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningSer
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Secrets the server requires (JWT_SECRET, ENCRYPTION_KEY) for local runs and tests: random ones, kept in
+ * `file` when given so tokens and encrypted data survive a restart of `npm start`. Never used in production,
+ * where they must be set explicitly.
+ */
+export function localSecrets(file?: string): { JWT_SECRET: string; ENCRYPTION_KEY: string } {
+  if (file && existsSync(file)) {
+    return JSON.parse(readFileSync(file, 'utf8')) as { JWT_SECRET: string; ENCRYPTION_KEY: string };
+  }
+  const secrets = {
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
 }

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, RunningService, startPostgres, startRedis } from './services';
+import { freePort, localSecrets, RunningService, startPostgres, startRedis } from './services';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const log = (line: string): boolean => process.stdout.write(`[local] ${line}\n`);
@@ -36,6 +36,11 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   env.NODE_ENV ??= 'development';
   env.LOG_PRETTY ??= 'true';
+  if (!env.JWT_SECRET || !env.ENCRYPTION_KEY) {
+    const secrets = localSecrets(join(ROOT, '.data', 'secrets.json'));
+    env.JWT_SECRET ??= secrets.JWT_SECRET;
+    env.ENCRYPTION_KEY ??= secrets.ENCRYPTION_KEY;
+  }
 
   const stopAll = async (): Promise<void> => {
     for (const service of started.reverse()) {

@@ -3,7 +3,7 @@
  * set), then stops them: `node dist/scripts/local/with-services.js <command> [args…]`.
  */
 import { spawn } from 'node:child_process';
-import { RunningService, startPostgres, startRedis } from './services';
+import { localSecrets, RunningService, startPostgres, startRedis } from './services';
 
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
@@ -13,6 +13,7 @@ async function main(): Promise<number> {
   }
   const started: RunningService[] = [];
   const env: NodeJS.ProcessEnv = {
+    ...localSecrets(),
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',

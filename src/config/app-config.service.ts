@@ -73,4 +73,34 @@ export class AppConfigService {
   get shutdownTimeoutMs(): number {
     return this.get('SHUTDOWN_TIMEOUT_MS');
   }
+
+  get auth(): {
+    jwtSecret: string;
+    accessTtlSeconds: number;
+    refreshTtlDays: number;
+    rateLimit: number;
+    lockout: { threshold: number; ipThreshold: number; seconds: number };
+    guestQuotas: Record<string, number>;
+    admin?: { email: string; password: string };
+  } {
+    const email = this.get('ADMIN_EMAIL');
+    const password = this.get('ADMIN_PASSWORD');
+    return {
+      jwtSecret: this.get('JWT_SECRET'),
+      accessTtlSeconds: this.get('JWT_ACCESS_TTL_SECONDS'),
+      refreshTtlDays: this.get('REFRESH_TTL_DAYS'),
+      rateLimit: this.get('AUTH_RATE_LIMIT_MAX'),
+      lockout: {
+        threshold: this.get('LOCKOUT_THRESHOLD'),
+        ipThreshold: this.get('LOCKOUT_IP_THRESHOLD'),
+        seconds: this.get('LOCKOUT_SECONDS'),
+      },
+      guestQuotas: { imports: this.get('GUEST_QUOTA_IMPORTS'), messages: this.get('GUEST_QUOTA_MESSAGES') },
+      admin: email && password ? { email, password } : undefined,
+    };
+  }
+
+  get encryptionKey(): Buffer {
+    return Buffer.from(this.get('ENCRYPTION_KEY'), 'base64');
+  }
 }

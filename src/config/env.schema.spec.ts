@@ -1,6 +1,11 @@
 import { AppRole, ConfigValidationError, validateEnv } from './env.schema';
 
-const REQUIRED = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', REDIS_URL: 'redis://localhost:6379' };
+const REQUIRED = {
+  DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+  REDIS_URL: 'redis://localhost:6379',
+  JWT_SECRET: 'x'.repeat(32),
+  ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+};
 
 describe(validateEnv.name, () => {
   it('should apply defaults and convert types', () => {

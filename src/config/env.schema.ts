@@ -11,6 +11,8 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
+  ValidateIf,
   validateSync,
   ValidationError,
 } from 'class-validator';
@@ -134,6 +136,71 @@ export class EnvSchema {
   @IsInt()
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** HMAC key for access tokens (HS256). At least 32 characters; `npm start` generates one into .data/. */
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET!: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(3600)
+  JWT_ACCESS_TTL_SECONDS = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REFRESH_TTL_DAYS = 30;
+
+  /** 32 bytes, base64: encrypts secrets at rest (TOTP seeds, mail credentials) with AES-256-GCM. */
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
+  ENCRYPTION_KEY!: string;
+
+  /** First administrator, created at start when no admin exists. */
+  @IsOptional()
+  @IsEmail({ require_tld: false })
+  ADMIN_EMAIL?: string;
+
+  @ValidateIf((env: EnvSchema) => Boolean(env.ADMIN_EMAIL))
+  @IsString({ message: 'ADMIN_PASSWORD is required when ADMIN_EMAIL is set' })
+  @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' })
+  ADMIN_PASSWORD?: string;
+
+  /** Requests per minute per client IP on the auth routes (login, register, refresh, resets). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_RATE_LIMIT_MAX = 20;
+
+  /** Failed logins on one account before it locks for LOCKOUT_SECONDS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOCKOUT_THRESHOLD = 5;
+
+  /** Failed logins from one IP (any account) before that IP is refused for LOCKOUT_SECONDS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOCKOUT_IP_THRESHOLD = 50;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOCKOUT_SECONDS = 900;
+
+  /** Quotas of a guest account (`POST /auth/guest`), enforced by the modules through QuotaService. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  GUEST_QUOTA_IMPORTS = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  GUEST_QUOTA_MESSAGES = 200;
 }
 
 export class ConfigValidationError extends Error {

@@ -26,6 +26,8 @@ describe('configuration is validated at boot', () => {
     const { status, stderr } = boot({
       DATABASE_URL: process.env.DATABASE_URL!,
       REDIS_URL: process.env.REDIS_URL!,
+      JWT_SECRET: process.env.JWT_SECRET!,
+      ENCRYPTION_KEY: process.env.ENCRYPTION_KEY!,
       PORT: 'eighty',
       APP_ROLE: 'everything',
     });

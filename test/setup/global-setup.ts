@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startPostgres, startRedis, type RunningService } from '../../scripts/local/services';
+import { localSecrets, startPostgres, startRedis, type RunningService } from '../../scripts/local/services';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -10,6 +10,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL = pg.url;
   process.env.REDIS_URL = redis.url;
   process.env.NODE_ENV = 'test';
+  Object.assign(process.env, localSecrets());
   process.env.LOG_LEVEL ??= 'silent';
   (globalThis as { __services__?: RunningService[] }).__services__ = [pg, redis];
   execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database', 'cli.js'), 'up'], {

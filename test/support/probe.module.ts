@@ -1,6 +1,10 @@
-import { Body, Controller, Module, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateNested } from 'class-validator';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { Authenticated, CurrentUser, Public, RequireTwoFactor } from 'src/common/auth/auth.decorators';
+import { QuotaService } from 'src/modules/users/quota.service';
+import { UsersModule } from 'src/modules/users/users.module';
 
 class ProbeAddressDto {
   @IsString()
@@ -31,6 +35,7 @@ class ProbeBodyDto {
  * Test-only routes that exercise the global pipeline (validation, body limit, error mapping) the way domain
  * routes will. Mounted by the e2e tests only; not part of the application.
  */
+@Public()
 @Controller('test-probe')
 class ProbeController {
   @Post('echo')
@@ -44,5 +49,26 @@ class ProbeController {
   }
 }
 
-@Module({ controllers: [ProbeController] })
+/** Fixture routes standing in for the sensitive and metered routes later modules add. */
+@Authenticated()
+@Controller('test-probe/secure')
+class SecureProbeController {
+  constructor(private readonly quotas: QuotaService) {}
+
+  @Post('step-up')
+  @RequireTwoFactor()
+  @HttpCode(200)
+  stepUp(@CurrentUser() user: AuthUser): { userId: string } {
+    return { userId: user.id };
+  }
+
+  @Post('consume-import')
+  @HttpCode(200)
+  async consume(@CurrentUser() user: AuthUser): Promise<{ ok: true }> {
+    await this.quotas.consume(user.id, 'imports');
+    return { ok: true };
+  }
+}
+
+@Module({ imports: [UsersModule], controllers: [ProbeController, SecureProbeController] })
 export class ProbeModule {}

@@ -18,7 +18,17 @@ export async function startTestApp(
   overrides: Record<string, string> = {},
   extra: Parameters<typeof createHttpApp>[1] = [],
 ): Promise<TestApp> {
-  const env = validateEnv({ LOG_LEVEL: 'silent', ...process.env, PORT: '0', HOST: '127.0.0.1', ...overrides });
+  // Generous limits by default: the suites make many requests from one address; rate-limit tests lower them.
+  const env = validateEnv({
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '100000',
+    AUTH_RATE_LIMIT_MAX: '100000',
+    LOCKOUT_IP_THRESHOLD: '100000',
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...overrides,
+  });
   const app = await createHttpApp(env, extra);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -46,5 +56,57 @@ export async function eventually<T>(
 }
 
 /** A response's JSON body, loosely typed for assertions on routes outside the typed client (fixtures, errors). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const readJson = (res: Response): Promise<any> => res.json();
+
+export interface TestUser {
+  id: string;
+  email: string;
+  username: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+  api: SwitchboardClient;
+}
+
+let counter = 0;
+
+/** Registers a fresh user through the API and returns its credentials and an authenticated client. */
+export async function registerUser(t: TestApp, password = 'Correct-Horse-9'): Promise<TestUser> {
+  const unique = `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const body = { email: `user-${unique}@example.com`, username: `user-${unique}`, password };
+  const { data, error } = await t.api.POST('/api/v1/auth/register', { body });
+  if (!data) {
+    throw new Error(`register failed: ${JSON.stringify(error)}`);
+  }
+  return {
+    id: data.user.id,
+    email: body.email,
+    username: body.username,
+    password,
+    accessToken: data.accessToken,
+    refreshToken: data.refreshToken,
+    sessionId: data.sessionId,
+    api: createSwitchboardClient(t.baseUrl, { token: data.accessToken }),
+  };
+}
+
+/** Raw request helper for assertions on status and error bodies. */
+export async function call(
+  t: TestApp,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${t.baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}

@@ -3,6 +3,9 @@
  * subclass; `AllExceptionsFilter` maps each code to an HTTP status through `ERROR_STATUS`.
  */
 export abstract class AppError<Code extends string = string> extends Error {
+  /** Sent as `Retry-After` (seconds) when set: lockouts, quotas that refill. */
+  retryAfterSeconds?: number;
+
   protected constructor(
     readonly code: Code,
     message: string,
@@ -10,6 +13,11 @@ export abstract class AppError<Code extends string = string> extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+  }
+
+  withRetryAfter(seconds: number): this {
+    this.retryAfterSeconds = Math.max(1, Math.ceil(seconds));
+    return this;
   }
 }
 

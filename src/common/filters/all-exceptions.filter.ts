@@ -74,6 +74,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     } else {
       this.logger.warn({ ...context, reason: resolved.message }, 'request rejected');
     }
+    if (exception instanceof AppError && exception.retryAfterSeconds && resolved.status < 500) {
+      void reply.header('Retry-After', String(exception.retryAfterSeconds));
+    }
     this.adapterHost.httpAdapter.reply(reply, body, resolved.status);
   }
 

@@ -3,7 +3,9 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { HealthService } from './health.service';
+import { Public } from 'src/common/auth/auth.decorators';
 
+@Public()
 @ApiTags('health')
 @SkipThrottle()
 @Controller('health')

@@ -3,7 +3,9 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { SystemInfoDto } from './system.dto';
 import { SystemService } from './system.service';
+import { Public } from 'src/common/auth/auth.decorators';
 
+@Public()
 @ApiTags('system')
 @Controller('system')
 export class SystemController {

@@ -1,0 +1,14 @@
+export enum Role {
+  Admin = 'admin',
+  User = 'user',
+  Guest = 'guest',
+}
+
+/** The authenticated caller, as the guards resolve it from an access token. */
+export interface AuthUser {
+  id: string;
+  role: Role;
+  sessionId: string;
+  /** This session passed a second factor (TOTP or recovery code) at login. */
+  mfa: boolean;
+}

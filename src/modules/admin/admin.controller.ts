@@ -1,0 +1,157 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser, Role } from 'src/common/auth/auth-user';
+import { Authenticated, Client, ClientInfo, CurrentUser } from 'src/common/auth/auth.decorators';
+import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { SessionDto } from 'src/modules/auth/auth.dto';
+import {
+  AdminCreateUserDto,
+  AuditPageDto,
+  ListAuditQueryDto,
+  ListUsersQueryDto,
+  UpdateRoleDto,
+  UserPageDto,
+  UserResponseDto,
+} from 'src/modules/users/users.dto';
+import { AdminService } from './admin.service';
+
+@ApiTags('admin')
+@Authenticated({ roles: [Role.Admin] })
+@ApiErrorResponses(401, 403)
+@Controller('admin')
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Get('users')
+  @ApiOperation({ operationId: 'adminListUsers', summary: 'List and search users' })
+  @ApiOkResponse({ type: UserPageDto })
+  list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
+    return this.admin.list(query);
+  }
+
+  @Post('users')
+  @ApiOperation({ operationId: 'adminCreateUser', summary: 'Create a user' })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiErrorResponses(409)
+  create(
+    @Body() dto: AdminCreateUserDto,
+    @CurrentUser() actor: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return this.admin.create(dto, actor, client);
+  }
+
+  @Get('users/:id')
+  @ApiOperation({ operationId: 'adminGetUser', summary: 'One user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses(404)
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+    return this.admin.get(id);
+  }
+
+  @Delete('users/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'adminDeleteUser', summary: 'Delete a user and their sessions' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(404, 409)
+  remove(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentUser() actor: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.admin.remove(id, actor, client);
+  }
+
+  @Post('users/:id/disable')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'adminDisableUser', summary: 'Disable a user; their sessions end at once' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses(404, 409)
+  disable(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentUser() actor: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return this.admin.setActive(id, false, actor, client);
+  }
+
+  @Post('users/:id/enable')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'adminEnableUser', summary: 'Enable a disabled user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses(404)
+  enable(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentUser() actor: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return this.admin.setActive(id, true, actor, client);
+  }
+
+  @Put('users/:id/role')
+  @ApiOperation({ operationId: 'adminSetUserRole', summary: 'Assign a role (applies to live sessions at once)' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses(404, 409)
+  setRole(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateRoleDto,
+    @CurrentUser() actor: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return this.admin.setRole(id, dto.role, actor, client);
+  }
+
+  @Get('users/:id/sessions')
+  @ApiOperation({ operationId: 'adminListUserSessions', summary: 'Live sessions of a user' })
+  @ApiOkResponse({ type: [SessionDto] })
+  @ApiErrorResponses(404)
+  sessions(@Param('id', ParseUUIDPipe) id: string): Promise<SessionDto[]> {
+    return this.admin.listSessions(id);
+  }
+
+  @Delete('users/:id/sessions')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'adminRevokeUserSessions', summary: 'End every session of a user' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(404)
+  revokeAll(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentUser() actor: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.admin.revokeAllSessions(id, actor, client);
+  }
+
+  @Delete('users/:id/sessions/:sessionId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'adminRevokeUserSession', summary: 'End one session of a user' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(404)
+  revoke(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('sessionId', ParseUUIDPipe) sessionId: string,
+    @CurrentUser() actor: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.admin.revokeSession(id, sessionId, actor, client);
+  }
+
+  @Get('audit-events')
+  @ApiOperation({ operationId: 'adminListAuditEvents', summary: 'Security audit log, newest first' })
+  @ApiOkResponse({ type: AuditPageDto })
+  auditLog(@Query() query: ListAuditQueryDto): Promise<AuditPageDto> {
+    return this.admin.auditLog(query);
+  }
+}

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { AuthGuard } from 'src/common/auth/auth.guard';
+import { AppConfigService } from 'src/config/app-config.service';
+import { UsersModule } from 'src/modules/users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { LockoutService } from './lockout.service';
+import { SessionsService } from './sessions.service';
+import { TokensService } from './tokens.service';
+import { TwoFactorService } from './two-factor.service';
+
+/** Login, tokens, sessions, 2FA, guests; provides the global AuthGuard that protects every other route. */
+@Module({
+  imports: [
+    UsersModule,
+    JwtModule.registerAsync({
+      inject: [AppConfigService],
+      useFactory: (config: AppConfigService) => ({
+        secret: config.auth.jwtSecret,
+        signOptions: { algorithm: 'HS256', issuer: 'switchboard' },
+        verifyOptions: { algorithms: ['HS256'], issuer: 'switchboard' },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    SessionsService,
+    TokensService,
+    LockoutService,
+    TwoFactorService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [SessionsService, TokensService],
+})
+export class AuthModule {}
