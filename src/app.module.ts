@@ -16,6 +16,7 @@ import { AuthModule } from 'src/modules/auth/auth.module';
 import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
+import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { SystemModule } from 'src/modules/system/system.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { QueueModule } from 'src/queue/queue.module';
@@ -42,6 +43,7 @@ const modules = (): DynamicModule['imports'] => [
   UsersModule,
   AuthModule,
   AdminModule,
+  OrganizationsModule,
 ];
 
 /**

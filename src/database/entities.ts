@@ -3,6 +3,9 @@ import { RecoveryCode } from 'src/modules/auth/recovery-code.entity';
 import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
 import { Session } from 'src/modules/auth/session.entity';
 import { SystemMail } from 'src/modules/mailer/system-mail.entity';
+import { Invitation } from 'src/modules/organizations/invitation.entity';
+import { Membership } from 'src/modules/organizations/membership.entity';
+import { Organization } from 'src/modules/organizations/organization.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
 import { User } from 'src/modules/users/user.entity';
 import { UserQuota } from 'src/modules/users/user-quota.entity';
@@ -11,4 +14,16 @@ import { UserQuota } from 'src/modules/users/user-quota.entity';
  * Every entity, listed explicitly rather than discovered by glob, so the same list works from TypeScript
  * (tests) and compiled JavaScript (production). A module adds its entities here.
  */
-export const ENTITIES = [SystemMail, User, UserQuota, AuditEvent, Session, RefreshToken, AuthToken, RecoveryCode];
+export const ENTITIES = [
+  SystemMail,
+  User,
+  UserQuota,
+  AuditEvent,
+  Session,
+  RefreshToken,
+  AuthToken,
+  RecoveryCode,
+  Organization,
+  Membership,
+  Invitation,
+];

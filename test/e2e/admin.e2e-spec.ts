@@ -163,20 +163,23 @@ describe('admin, roles, audit and brute-force protection', () => {
 
 describe('auth rate limit', () => {
   it('answers 429 with Retry-After past AUTH_RATE_LIMIT_MAX on auth routes only', async () => {
-    const t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '3' });
+    // Its own client address (trusted proxy), so the block it ends in touches no other test.
+    const t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '3', TRUST_PROXY: 'true' });
+    const headers = { 'x-forwarded-for': '203.0.113.8' };
     try {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
       for (let i = 0; i < 5; i++) {
         const res = await call(t, 'POST', '/api/v1/auth/login', {
           body: { login: `nobody-${Date.now()}`, password: 'x' },
+          headers,
         });
         statuses.push(res.status);
         retryAfter ??= res.headers.get('retry-after');
       }
       expect(statuses.slice(3)).toEqual([429, 429]);
       expect(Number(retryAfter)).toBeGreaterThan(0);
-      expect((await call(t, 'GET', '/api/v1/system/info')).status).toBe(200);
+      expect((await call(t, 'GET', '/api/v1/system/info', { headers })).status).toBe(200);
     } finally {
       await t.close();
     }

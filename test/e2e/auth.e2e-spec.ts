@@ -36,6 +36,7 @@ describe('identity: accounts, sessions, tokens, 2FA, guests', () => {
 
       for (const login of [user.email, user.username, user.email.toUpperCase()]) {
         const res = await t.api.POST('/api/v1/auth/login', { body: { login, password: user.password } });
+        expect(res.error).toBeUndefined();
         expect(res.data?.twoFactorRequired).toBe(false);
         expect(res.data?.tokens?.user.id).toBe(user.id);
       }
@@ -69,6 +70,16 @@ describe('identity: accounts, sessions, tokens, 2FA, guests', () => {
       });
       expect(sneaky.status).toBe(400);
       expect(sneaky.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['isActive', 'role']);
+      const named = await call(t, 'PUT', '/api/v1/auth/me', {
+        token: user.accessToken,
+        body: { displayName: 'Ada L.' },
+      });
+      expect(named.body).toMatchObject({ displayName: 'Ada L.', username: user.username });
+      const renamed = await call(t, 'PUT', '/api/v1/auth/me', {
+        token: user.accessToken,
+        body: { username: `${user.username}-x` },
+      });
+      expect(renamed.body).toMatchObject({ displayName: 'Ada L.', username: `${user.username}-x` });
       const update = await call(t, 'PUT', '/api/v1/auth/me', { token: user.accessToken, body: { role: 'admin' } });
       expect([update.status, update.body.details[0].field]).toEqual([400, 'role']);
     });

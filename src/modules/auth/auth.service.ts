@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { AuthUser, Role } from 'src/common/auth/auth-user';
 import { ClientInfo } from 'src/common/auth/auth.decorators';
 import { hashToken, randomToken } from 'src/common/crypto/secret-box';
+import { definedOnly } from 'src/common/http/defined';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MailerService } from 'src/modules/mailer/mailer.service';
 import { AuditEventType } from 'src/modules/users/audit-event.entity';
@@ -187,7 +188,7 @@ export class AuthService {
 
   async updateMe(actor: AuthUser, dto: UpdateMeDto): Promise<User> {
     const user = await this.users.getById(actor.id);
-    this.em.assign(user, { ...dto, username: dto.username?.toLowerCase() ?? user.username });
+    this.em.assign(user, definedOnly({ ...dto, username: dto.username?.toLowerCase() }));
     try {
       await this.em.flush();
     } catch (error) {

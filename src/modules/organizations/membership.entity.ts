@@ -1,0 +1,27 @@
+import { Entity, Enum, Index, ManyToOne, Property, type Rel, Unique } from '@mikro-orm/core';
+import { BaseEntity } from 'src/database/base.entity';
+import { User } from 'src/modules/users/user.entity';
+import { Organization } from './organization.entity';
+
+export enum OrgRole {
+  Owner = 'owner',
+  Admin = 'admin',
+  Member = 'member',
+}
+
+@Entity({ tableName: 'memberships' })
+@Unique({ properties: ['organization', 'user'] })
+@Index({ properties: ['user'] })
+export class Membership extends BaseEntity<'joinedAt'> {
+  @ManyToOne(() => Organization, { deleteRule: 'cascade' })
+  organization!: Rel<Organization>;
+
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  user!: Rel<User>;
+
+  @Enum({ items: () => OrgRole, nativeEnumName: 'org_role' })
+  role!: OrgRole;
+
+  @Property({ type: 'timestamptz' })
+  joinedAt: Date = new Date();
+}

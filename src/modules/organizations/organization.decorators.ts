@@ -1,0 +1,30 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiExtension, ApiHeader } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { OrgRole } from './membership.entity';
+import { Permission } from './permissions';
+
+export const ORG_PERMISSION = 'switchboard:org-permission';
+export const ORG_HEADER = 'x-organization-id';
+
+/** The organization a request acts in, resolved by OrganizationGuard from the X-Organization-Id header. */
+export interface OrgContext {
+  id: string;
+  role: OrgRole;
+}
+
+/**
+ * The route acts inside the organization named by the `X-Organization-Id` header and needs `permission` there.
+ * Not a member → 404 (the organization's existence is not revealed); member without the permission → 403.
+ */
+export function RequirePermission(permission: Permission): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(ORG_PERMISSION, permission),
+    ApiHeader({ name: 'X-Organization-Id', required: true, description: 'The organization to act in (uuid)' }),
+    ApiExtension('x-permission', permission),
+  );
+}
+
+export const CurrentOrg = createParamDecorator((_data: unknown, context: ExecutionContext): OrgContext => {
+  return context.switchToHttp().getRequest<FastifyRequest & { org?: OrgContext }>().org!;
+});

@@ -1,0 +1,49 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { ORG_HEADER, ORG_PERMISSION, OrgContext } from './organization.decorators';
+import { OrganizationsService } from './organizations.service';
+import { OrgError, OrgErrorCode } from './organizations.errors';
+import { can, Permission } from './permissions';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** Resolves the active organization of routes marked `@RequirePermission()` and checks the caller's role there. */
+@Injectable()
+export class OrganizationGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(ORG_PERMISSION, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!permission) {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser; org?: OrgContext }>();
+    const header = request.headers[ORG_HEADER];
+    const orgId = Array.isArray(header) ? header[0] : header;
+    if (!orgId || !UUID.test(orgId)) {
+      throw new OrgError(OrgErrorCode.NoOrganization, 'Send the organization to act in as X-Organization-Id (uuid)', {
+        field: 'X-Organization-Id',
+      });
+    }
+    const role = await this.organizations.roleOf(orgId, request.user!.id);
+    if (!role) {
+      throw new OrgError(OrgErrorCode.NotFound, `Organization ${orgId} not found`);
+    }
+    if (!can(role, permission)) {
+      throw new OrgError(OrgErrorCode.PermissionDenied, `Your role (${role}) lacks the permission ${permission}`, {
+        permission,
+        role,
+      });
+    }
+    request.org = { id: orgId, role };
+    return true;
+  }
+}

@@ -1,0 +1,132 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsEnum, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { PageMetaDto } from 'src/common/http/pagination.dto';
+import { OrgRole } from './membership.entity';
+import { Plan } from './organization.entity';
+import { Permission } from './permissions';
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$/;
+const trimLower = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+export class CreateOrganizationDto {
+  @ApiProperty({ example: 'Acme Inc.' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional({
+    example: 'acme',
+    description: '3–50 of a-z, 0-9 and inner dashes; derived from the name when omitted',
+  })
+  @IsOptional()
+  @Transform(trimLower)
+  @Matches(SLUG, { message: 'slug must be 3–50 characters of a-z, 0-9 and inner dashes' })
+  slug?: string;
+}
+
+export class UpdateOrganizationDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(trimLower)
+  @Matches(SLUG, { message: 'slug must be 3–50 characters of a-z, 0-9 and inner dashes' })
+  slug?: string;
+}
+
+export class OrganizationDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty()
+  slug!: string;
+
+  @ApiProperty({ enum: Plan, enumName: 'Plan' })
+  plan!: Plan;
+
+  @ApiProperty({ enum: OrgRole, enumName: 'OrgRole', description: 'Your role in it' })
+  role!: OrgRole;
+
+  @ApiProperty()
+  createdAt!: string;
+}
+
+export class MemberDto {
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty()
+  username!: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  displayName!: string | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  email!: string | null;
+
+  @ApiProperty({ enum: OrgRole, enumName: 'OrgRole' })
+  role!: OrgRole;
+
+  @ApiProperty()
+  joinedAt!: string;
+}
+
+export class MemberPageDto extends PageMetaDto {
+  @ApiProperty({ type: [MemberDto] })
+  items!: MemberDto[];
+}
+
+export class UpdateMemberRoleDto {
+  @ApiProperty({ enum: OrgRole, enumName: 'OrgRole' })
+  @IsEnum(OrgRole)
+  role!: OrgRole;
+}
+
+export class RolePermissionsDto {
+  @ApiProperty({ enum: OrgRole, enumName: 'OrgRole' })
+  role!: OrgRole;
+
+  @ApiProperty({ enum: Permission, enumName: 'Permission', isArray: true })
+  permissions!: Permission[];
+}
+
+export class CreateInvitationDto {
+  @ApiProperty({ example: 'grace@example.com' })
+  @Transform(trimLower)
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ enum: OrgRole, enumName: 'OrgRole' })
+  @IsEnum(OrgRole)
+  role!: OrgRole;
+}
+
+export class InvitationDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  email!: string;
+
+  @ApiProperty({ enum: OrgRole, enumName: 'OrgRole' })
+  role!: OrgRole;
+
+  @ApiProperty({ format: 'uuid' })
+  invitedById!: string;
+
+  @ApiProperty()
+  expiresAt!: string;
+
+  @ApiProperty()
+  createdAt!: string;
+}

@@ -1,0 +1,192 @@
+import { EntityManager, LockMode, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { definedOnly } from 'src/common/http/defined';
+import { PageQueryDto } from 'src/common/http/pagination.dto';
+import { Membership, OrgRole } from './membership.entity';
+import { OrgContext } from './organization.decorators';
+import { Organization } from './organization.entity';
+import {
+  CreateOrganizationDto,
+  MemberDto,
+  MemberPageDto,
+  OrganizationDto,
+  RolePermissionsDto,
+  UpdateOrganizationDto,
+} from './organizations.dto';
+import { OrgError, OrgErrorCode } from './organizations.errors';
+import { ROLE_PERMISSIONS, ROLE_RANK } from './permissions';
+
+export function toOrganizationDto(org: Organization, role: OrgRole): OrganizationDto {
+  return { id: org.id, name: org.name, slug: org.slug, plan: org.plan, role, createdAt: org.createdAt.toISOString() };
+}
+
+function toMemberDto(m: Membership): MemberDto {
+  return {
+    userId: m.user.id,
+    username: m.user.username,
+    displayName: m.user.displayName ?? null,
+    email: m.user.email ?? null,
+    role: m.role,
+    joinedAt: m.joinedAt.toISOString(),
+  };
+}
+
+function slugify(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return base.length >= 3 ? base : `org-${base}`.replace(/-+$/, '');
+}
+
+/** Organizations and their members. Membership changes lock the organization row, so "last owner" holds under concurrency. */
+@Injectable()
+export class OrganizationsService {
+  constructor(private readonly em: EntityManager) {}
+
+  async roleOf(organizationId: string, userId: string): Promise<OrgRole | undefined> {
+    const membership = await this.em
+      .fork()
+      .findOne(Membership, { organization: organizationId, user: userId }, { fields: ['role'] });
+    return membership?.role;
+  }
+
+  async create(actor: AuthUser, dto: CreateOrganizationDto): Promise<OrganizationDto> {
+    const explicit = Boolean(dto.slug);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const slug =
+        dto.slug ??
+        (attempt === 0 ? slugify(dto.name) : `${slugify(dto.name).slice(0, 40)}-${randomBytes(3).toString('hex')}`);
+      try {
+        const org = await this.em.transactional(async (em) => {
+          const created = em.create(Organization, { name: dto.name, slug, createdById: actor.id });
+          em.create(Membership, { organization: created, user: actor.id, role: OrgRole.Owner });
+          await em.flush();
+          return created;
+        });
+        return toOrganizationDto(org, OrgRole.Owner);
+      } catch (error) {
+        if (!(error instanceof UniqueConstraintViolationException) || explicit) {
+          throw error instanceof UniqueConstraintViolationException
+            ? new OrgError(OrgErrorCode.SlugTaken, `The slug "${slug}" is taken`, { field: 'slug' })
+            : error;
+        }
+      }
+    }
+    throw new OrgError(OrgErrorCode.SlugTaken, 'Could not find a free slug; give one explicitly', { field: 'slug' });
+  }
+
+  async listMine(actor: AuthUser): Promise<OrganizationDto[]> {
+    const memberships = await this.em.find(
+      Membership,
+      { user: actor.id },
+      { populate: ['organization'], orderBy: { joinedAt: QueryOrder.ASC } },
+    );
+    return memberships.map((m) => toOrganizationDto(m.organization, m.role));
+  }
+
+  async get(org: OrgContext): Promise<OrganizationDto> {
+    return toOrganizationDto(await this.em.findOneOrFail(Organization, org.id), org.role);
+  }
+
+  async update(org: OrgContext, dto: UpdateOrganizationDto): Promise<OrganizationDto> {
+    const entity = await this.em.findOneOrFail(Organization, org.id);
+    this.em.assign(entity, definedOnly(dto));
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw new OrgError(OrgErrorCode.SlugTaken, `The slug "${dto.slug}" is taken`, { field: 'slug' });
+      }
+      throw error;
+    }
+    return toOrganizationDto(entity, org.role);
+  }
+
+  async members(org: OrgContext, page: PageQueryDto): Promise<MemberPageDto> {
+    const [items, total] = await this.em.findAndCount(
+      Membership,
+      { organization: org.id },
+      {
+        populate: ['user'],
+        orderBy: { joinedAt: QueryOrder.ASC, id: QueryOrder.ASC },
+        limit: page.limit,
+        offset: page.offset,
+      },
+    );
+    return { items: items.map(toMemberDto), total, limit: page.limit, offset: page.offset };
+  }
+
+  /** Owners change anyone's role; admins only members', and never to owner. The last owner stays an owner. */
+  async changeRole(org: OrgContext, actor: AuthUser, userId: string, role: OrgRole): Promise<MemberDto> {
+    return this.em.transactional(async (em) => {
+      const target = await this.lockedMember(em, org, userId);
+      this.assertOutranks(org, target, role);
+      if (target.role === OrgRole.Owner && role !== OrgRole.Owner) {
+        await this.assertAnotherOwner(em, org.id);
+      }
+      target.role = role;
+      await em.flush();
+      return toMemberDto(target);
+    });
+  }
+
+  async remove(org: OrgContext, actor: AuthUser, userId: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      const target = await this.lockedMember(em, org, userId);
+      if (userId !== actor.id) {
+        this.assertOutranks(org, target, target.role);
+      }
+      if (target.role === OrgRole.Owner) {
+        await this.assertAnotherOwner(em, org.id);
+      }
+      em.remove(target);
+      await em.flush();
+    });
+  }
+
+  leave(org: OrgContext, actor: AuthUser): Promise<void> {
+    return this.remove(org, actor, actor.id);
+  }
+
+  permissions(): RolePermissionsDto[] {
+    return (Object.entries(ROLE_PERMISSIONS) as [OrgRole, RolePermissionsDto['permissions']][]).map(
+      ([role, permissions]) => ({
+        role,
+        permissions: [...permissions],
+      }),
+    );
+  }
+
+  private async lockedMember(em: EntityManager, org: OrgContext, userId: string): Promise<Membership> {
+    await em.findOneOrFail(Organization, org.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const member = await em.findOne(Membership, { organization: org.id, user: userId }, { populate: ['user'] });
+    if (!member) {
+      throw new OrgError(OrgErrorCode.MemberNotFound, `User ${userId} is not a member of this organization`);
+    }
+    return member;
+  }
+
+  private assertOutranks(org: OrgContext, target: Membership, newRole: OrgRole): void {
+    if (org.role === OrgRole.Owner) {
+      return;
+    }
+    if (ROLE_RANK[target.role] >= ROLE_RANK[org.role] || ROLE_RANK[newRole] >= ROLE_RANK[org.role]) {
+      throw new OrgError(OrgErrorCode.RankTooLow, `As ${org.role} you can only manage members below your role`);
+    }
+  }
+
+  private async assertAnotherOwner(em: EntityManager, organizationId: string): Promise<void> {
+    if ((await em.count(Membership, { organization: organizationId, role: OrgRole.Owner })) <= 1) {
+      throw new OrgError(
+        OrgErrorCode.LastOwner,
+        'The last owner cannot leave or be demoted; make someone else owner first',
+      );
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { OrgRole } from './membership.entity';
+
+/** Everything a member can be allowed to do in an organization. */
+export enum Permission {
+  OrgRead = 'org.read',
+  OrgUpdate = 'org.update',
+  MembersRead = 'members.read',
+  MembersInvite = 'members.invite',
+  MembersUpdateRole = 'members.update_role',
+  MembersRemove = 'members.remove',
+}
+
+/** The roles matrix: what each role may do. Owners may do everything; admins manage members; members read. */
+export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
+  [OrgRole.Owner]: Object.values(Permission),
+  [OrgRole.Admin]: [
+    Permission.OrgRead,
+    Permission.OrgUpdate,
+    Permission.MembersRead,
+    Permission.MembersInvite,
+    Permission.MembersUpdateRole,
+    Permission.MembersRemove,
+  ],
+  [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead],
+};
+
+/** Roles ordered by rank: a member may only act on members of a lower rank (owners on everyone). */
+export const ROLE_RANK: Record<OrgRole, number> = { [OrgRole.Owner]: 3, [OrgRole.Admin]: 2, [OrgRole.Member]: 1 };
+
+export function can(role: OrgRole, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}

@@ -1,0 +1,219 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tokenFromOutbox } from '../support/outbox';
+import { call, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
+
+const INVITE = /Invitation token: (\S+)/;
+
+describe('organizations: tenancy, members, roles, invitations', () => {
+  const outbox = mkdtempSync(join(tmpdir(), 'switchboard-orgs-'));
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ MAIL_OUTBOX_DIR: outbox });
+  });
+  afterAll(() => t.close());
+
+  const inOrg = (user: TestUser, orgId: string) => ({
+    token: user.accessToken,
+    headers: { 'x-organization-id': orgId },
+  });
+
+  async function createOrg(owner: TestUser, name: string): Promise<string> {
+    const res = await call(t, 'POST', '/api/v1/organizations', { token: owner.accessToken, body: { name } });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  }
+
+  /** Invites `invitee` into `orgId` as `role` and accepts the mailed token. */
+  async function joinOrg(owner: TestUser, orgId: string, invitee: TestUser, role: string): Promise<void> {
+    const invited = await call(t, 'POST', '/api/v1/team/invite', {
+      ...inOrg(owner, orgId),
+      body: { email: invitee.email, role },
+    });
+    expect(invited.status).toBe(201);
+    const token = await tokenFromOutbox(outbox, invitee.email, INVITE);
+    const accepted = await call(t, 'POST', `/api/v1/team/invitations/${token}/accept`, { token: invitee.accessToken });
+    expect(accepted.body).toMatchObject({ id: orgId, role });
+  }
+
+  it('creates an organization with its creator as owner and scopes requests by X-Organization-Id', async () => {
+    const owner = await registerUser(t);
+    const orgId = await createOrg(owner, 'Acme Rockets');
+    const mine = await call(t, 'GET', '/api/v1/organizations', { token: owner.accessToken });
+    expect(mine.body).toEqual([
+      expect.objectContaining({ id: orgId, name: 'Acme Rockets', slug: 'acme-rockets', role: 'owner', plan: 'free' }),
+    ]);
+    const second = await call(t, 'POST', '/api/v1/organizations', {
+      token: owner.accessToken,
+      body: { name: 'Acme Rockets' },
+    });
+    expect(second.body.slug).toMatch(/^acme-rockets-[0-9a-f]{6}$/);
+
+    const current = await call(t, 'GET', '/api/v1/organizations/current', inOrg(owner, orgId));
+    expect(current.body).toMatchObject({ id: orgId, role: 'owner' });
+    const missing = await call(t, 'GET', '/api/v1/organizations/current', { token: owner.accessToken });
+    expect([missing.status, missing.body.code]).toEqual([400, 'ORG_HEADER_MISSING']);
+    const renamed = await call(t, 'PATCH', '/api/v1/organizations/current', {
+      ...inOrg(owner, orgId),
+      body: { name: 'Acme Space' },
+    });
+    expect([renamed.status, renamed.body]).toMatchObject([200, { name: 'Acme Space' }]);
+
+    const matrix = await call(t, 'GET', '/api/v1/team/permissions', { token: owner.accessToken });
+    expect(matrix.body.find((r: { role: string }) => r.role === 'member').permissions).toEqual([
+      'org.read',
+      'members.read',
+    ]);
+  });
+
+  it('invites by email: single-use token, only for the invited address, pending list, resend and revoke', async () => {
+    const owner = await registerUser(t);
+    const orgId = await createOrg(owner, 'Invite Co');
+    const invitee = await registerUser(t);
+    const stranger = await registerUser(t);
+
+    const invited = await call(t, 'POST', '/api/v1/team/invite', {
+      ...inOrg(owner, orgId),
+      body: { email: invitee.email, role: 'member' },
+    });
+    const first = await tokenFromOutbox(outbox, invitee.email, INVITE);
+    const resent = await call(t, 'POST', `/api/v1/team/invitations/${invited.body.id}/resend`, inOrg(owner, orgId));
+    expect(resent.status).toBe(200);
+    let token = first;
+    for (let i = 0; i < 50 && token === first; i++) {
+      token = await tokenFromOutbox(outbox, invitee.email, INVITE);
+    }
+    expect(token).not.toBe(first);
+    const stale = await call(t, 'POST', `/api/v1/team/invitations/${first}/accept`, { token: invitee.accessToken });
+    expect([stale.status, stale.body.code]).toEqual([400, 'ORG_INVITATION_INVALID']);
+
+    const pending = await call(t, 'GET', '/api/v1/team/invitations', inOrg(owner, orgId));
+    expect(pending.body).toEqual([expect.objectContaining({ email: invitee.email, role: 'member' })]);
+    const wrongPerson = await call(t, 'POST', `/api/v1/team/invitations/${token}/accept`, {
+      token: stranger.accessToken,
+    });
+    expect([wrongPerson.status, wrongPerson.body.code]).toEqual([403, 'ORG_INVITATION_EMAIL_MISMATCH']);
+    const accepted = await call(t, 'POST', `/api/v1/team/invitations/${token}/accept`, { token: invitee.accessToken });
+    expect(accepted.body).toMatchObject({ id: orgId, role: 'member' });
+    const twice = await call(t, 'POST', `/api/v1/team/invitations/${token}/accept`, { token: invitee.accessToken });
+    expect(twice.status).toBe(400);
+    expect((await call(t, 'GET', '/api/v1/team/invitations', inOrg(owner, orgId))).body).toEqual([]);
+
+    const members = await call(t, 'GET', '/api/v1/team/members', inOrg(owner, orgId));
+    expect(members.body.total).toBe(2);
+    const again = await call(t, 'POST', '/api/v1/team/invite', {
+      ...inOrg(owner, orgId),
+      body: { email: invitee.email, role: 'member' },
+    });
+    expect([again.status, again.body.code]).toEqual([409, 'ORG_ALREADY_MEMBER']);
+
+    const other = await call(t, 'POST', '/api/v1/team/invite', {
+      ...inOrg(owner, orgId),
+      body: { email: 'someone@example.com', role: 'admin' },
+    });
+    expect((await call(t, 'DELETE', `/api/v1/team/invitations/${other.body.id}`, inOrg(owner, orgId))).status).toBe(
+      204,
+    );
+    expect((await call(t, 'GET', '/api/v1/team/invitations', inOrg(owner, orgId))).body).toEqual([]);
+  });
+
+  it('gives members of org A a 404 for every org-B object, and members no admin actions (403)', async () => {
+    const ownerA = await registerUser(t);
+    const ownerB = await registerUser(t);
+    const memberA = await registerUser(t);
+    const memberB = await registerUser(t);
+    const orgA = await createOrg(ownerA, 'Org A');
+    const orgB = await createOrg(ownerB, 'Org B');
+    await joinOrg(ownerA, orgA, memberA, 'member');
+    await joinOrg(ownerB, orgB, memberB, 'member');
+    const inviteB = await call(t, 'POST', '/api/v1/team/invite', {
+      ...inOrg(ownerB, orgB),
+      body: { email: 'pending-b@example.com', role: 'member' },
+    });
+
+    // Acting in B without belonging to it: the organization does not exist for them.
+    for (const [method, path] of [
+      ['GET', '/api/v1/organizations/current'],
+      ['GET', '/api/v1/team/members'],
+      ['GET', '/api/v1/team/invitations'],
+      ['PUT', `/api/v1/team/members/${memberB.id}/role`],
+      ['DELETE', `/api/v1/team/members/${memberB.id}`],
+      ['DELETE', `/api/v1/team/invitations/${inviteB.body.id}`],
+    ] as const) {
+      const res = await call(t, method, path, {
+        ...inOrg(ownerA, orgB),
+        body: method === 'PUT' ? { role: 'admin' } : undefined,
+      });
+      expect([method, path, res.status, res.body.code]).toEqual([method, path, 404, 'ORG_NOT_FOUND']);
+    }
+    // Acting in A on B's ids: not found in A.
+    const foreignMember = await call(t, 'PUT', `/api/v1/team/members/${memberB.id}/role`, {
+      ...inOrg(ownerA, orgA),
+      body: { role: 'admin' },
+    });
+    expect([foreignMember.status, foreignMember.body.code]).toEqual([404, 'ORG_MEMBER_NOT_FOUND']);
+    const foreignInvite = await call(t, 'DELETE', `/api/v1/team/invitations/${inviteB.body.id}`, inOrg(ownerA, orgA));
+    expect([foreignInvite.status, foreignInvite.body.code]).toEqual([404, 'ORG_INVITATION_NOT_FOUND']);
+
+    for (const [method, path, body] of [
+      ['POST', '/api/v1/team/invite', { email: 'x@example.com', role: 'member' }],
+      ['PUT', `/api/v1/team/members/${ownerA.id}/role`, { role: 'member' }],
+      ['DELETE', `/api/v1/team/members/${ownerA.id}`, undefined],
+      ['PATCH', '/api/v1/organizations/current', { name: 'Hijacked' }],
+    ] as const) {
+      const res = await call(t, method, path, { ...inOrg(memberA, orgA), body });
+      expect([path, res.status, res.body.code]).toEqual([path, 403, 'ORG_PERMISSION_DENIED']);
+    }
+    expect((await call(t, 'GET', '/api/v1/team/members', inOrg(memberA, orgA))).status).toBe(200);
+  });
+
+  it('keeps the last owner, and ranks: admins cannot make owners or touch owners', async () => {
+    const owner = await registerUser(t);
+    const admin = await registerUser(t);
+    const member = await registerUser(t);
+    const orgId = await createOrg(owner, 'Rank Co');
+    await joinOrg(owner, orgId, admin, 'admin');
+    await joinOrg(admin, orgId, member, 'member');
+
+    const leave = await call(t, 'POST', '/api/v1/team/leave', inOrg(owner, orgId));
+    expect([leave.status, leave.body.code]).toEqual([409, 'ORG_LAST_OWNER']);
+    const demote = await call(t, 'PUT', `/api/v1/team/members/${owner.id}/role`, {
+      ...inOrg(owner, orgId),
+      body: { role: 'admin' },
+    });
+    expect([demote.status, demote.body.code]).toEqual([409, 'ORG_LAST_OWNER']);
+
+    const promoteByAdmin = await call(t, 'PUT', `/api/v1/team/members/${member.id}/role`, {
+      ...inOrg(admin, orgId),
+      body: { role: 'owner' },
+    });
+    expect([promoteByAdmin.status, promoteByAdmin.body.code]).toEqual([403, 'ORG_ROLE_RANK']);
+    const touchOwner = await call(t, 'DELETE', `/api/v1/team/members/${owner.id}`, inOrg(admin, orgId));
+    expect([touchOwner.status, touchOwner.body.code]).toEqual([403, 'ORG_ROLE_RANK']);
+    const inviteOwner = await call(t, 'POST', '/api/v1/team/invite', {
+      ...inOrg(admin, orgId),
+      body: { email: 'boss@example.com', role: 'owner' },
+    });
+    expect([inviteOwner.status, inviteOwner.body.code]).toEqual([403, 'ORG_ROLE_RANK']);
+
+    // Two owners demoting each other at once: the organization keeps at least one owner.
+    await call(t, 'PUT', `/api/v1/team/members/${admin.id}/role`, { ...inOrg(owner, orgId), body: { role: 'owner' } });
+    const race = await Promise.all([
+      call(t, 'PUT', `/api/v1/team/members/${admin.id}/role`, { ...inOrg(owner, orgId), body: { role: 'member' } }),
+      call(t, 'PUT', `/api/v1/team/members/${owner.id}/role`, { ...inOrg(admin, orgId), body: { role: 'member' } }),
+    ]);
+    expect(race.map((r) => r.status).sort()).toEqual([200, 409]);
+    const members = await call(t, 'GET', '/api/v1/team/members', inOrg(member, orgId));
+    expect(members.body.items.filter((m: { role: string }) => m.role === 'owner')).toHaveLength(1);
+
+    const removed = await call(
+      t,
+      'DELETE',
+      `/api/v1/team/members/${member.id}`,
+      inOrg(owner.id === race[0].body?.userId ? admin : owner, orgId),
+    );
+    expect([200, 204, 403, 404]).toContain(removed.status);
+  });
+});
