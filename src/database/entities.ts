@@ -4,6 +4,7 @@ import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
 import { Session } from 'src/modules/auth/session.entity';
 import { SystemMail } from 'src/modules/mailer/system-mail.entity';
 import { Invitation } from 'src/modules/organizations/invitation.entity';
+import { OrgUsage } from 'src/modules/organizations/org-usage.entity';
 import { Membership } from 'src/modules/organizations/membership.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
@@ -26,4 +27,5 @@ export const ENTITIES = [
   Organization,
   Membership,
   Invitation,
+  OrgUsage,
 ];

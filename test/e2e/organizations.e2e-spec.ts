@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tokenFromOutbox } from '../support/outbox';
+import { ProbeModule } from '../support/probe.module';
 import { call, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 const INVITE = /Invitation token: (\S+)/;
@@ -11,7 +12,7 @@ describe('organizations: tenancy, members, roles, invitations', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ MAIL_OUTBOX_DIR: outbox });
+    t = await startTestApp({ MAIL_OUTBOX_DIR: outbox }, [ProbeModule]);
   });
   afterAll(() => t.close());
 
@@ -215,5 +216,80 @@ describe('organizations: tenancy, members, roles, invitations', () => {
       inOrg(owner.id === race[0].body?.userId ? admin : owner, orgId),
     );
     expect([200, 204, 403, 404]).toContain(removed.status);
+  });
+
+  it('holds plan quotas under 20 parallel requests, gates features, and reports usage', async () => {
+    const owner = await registerUser(t);
+    const orgId = await createOrg(owner, 'Quota Co');
+    const invitees = await Promise.all(Array.from({ length: 20 }, () => registerUser(t)));
+    for (const invitee of invitees) {
+      const res = await call(t, 'POST', '/api/v1/team/invite', {
+        ...inOrg(owner, orgId),
+        body: { email: invitee.email, role: 'member' },
+      });
+      expect(res.status).toBe(201);
+    }
+    const tokens = await Promise.all(invitees.map((invitee) => tokenFromOutbox(outbox, invitee.email, INVITE)));
+    const accepts = await Promise.all(
+      invitees.map((invitee, i) =>
+        call(t, 'POST', `/api/v1/team/invitations/${tokens[i]}/accept`, { token: invitee.accessToken }),
+      ),
+    );
+    // Free plan: 5 members, the owner included.
+    expect(accepts.filter((r) => r.status === 200)).toHaveLength(4);
+    const refused = accepts.filter((r) => r.status === 403);
+    expect(refused).toHaveLength(16);
+    expect(refused[0].body).toMatchObject({
+      code: 'ORG_QUOTA_EXCEEDED',
+      details: { quota: 'members', limit: 5, plan: 'free' },
+    });
+    expect(refused[0].body.message).toContain('members');
+
+    const sends = await Promise.all(
+      Array.from({ length: 20 }, () => call(t, 'POST', '/api/v1/test-probe/org/consume-sends', inOrg(owner, orgId))),
+    );
+    expect(sends.filter((r) => r.status === 200)).toHaveLength(10);
+    expect(sends.find((r) => r.status === 403)?.body.details).toMatchObject({
+      quota: 'campaign_sends_per_month',
+      limit: 1000,
+    });
+
+    const gated = await call(t, 'POST', '/api/v1/test-probe/org/campaign-send', inOrg(owner, orgId));
+    expect([gated.status, gated.body.code]).toEqual([403, 'ORG_FEATURE_NOT_IN_PLAN']);
+
+    const usage = await call(t, 'GET', '/api/v1/settings/usage-quotas', inOrg(owner, orgId));
+    expect(usage.body).toMatchObject({ plan: 'free', features: ['meetings'] });
+    expect(usage.body.quotas).toEqual(
+      expect.arrayContaining([
+        { key: 'members', limit: 5, used: 5, period: 'total' },
+        { key: 'campaign_sends_per_month', limit: 1000, used: 1000, period: new Date().toISOString().slice(0, 7) },
+      ]),
+    );
+  });
+
+  it('bootstraps a client with ETag, answers 304 while nothing changed, and a new ETag after a change', async () => {
+    const owner = await registerUser(t);
+    const orgId = await createOrg(owner, 'Boot Co');
+    const first = await call(t, 'GET', '/api/v1/bootstrap', { token: owner.accessToken });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      user: { id: owner.id },
+      organizations: [{ id: orgId, role: 'owner', plan: 'free', features: ['meetings'] }],
+    });
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    const cached = await call(t, 'GET', '/api/v1/bootstrap', {
+      token: owner.accessToken,
+      headers: { 'if-none-match': etag },
+    });
+    expect([cached.status, cached.body]).toEqual([304, undefined]);
+
+    await call(t, 'PATCH', '/api/v1/organizations/current', { ...inOrg(owner, orgId), body: { name: 'Boot Company' } });
+    const changed = await call(t, 'GET', '/api/v1/bootstrap', {
+      token: owner.accessToken,
+      headers: { 'if-none-match': etag },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
   });
 });

@@ -5,6 +5,16 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser, Public, RequireTwoFactor } from 'src/common/auth/auth.decorators';
 import { QuotaService } from 'src/modules/users/quota.service';
 import { UsersModule } from 'src/modules/users/users.module';
+import {
+  CurrentOrg,
+  OrgContext,
+  RequirePermission,
+  RequiresFeature,
+} from 'src/modules/organizations/organization.decorators';
+import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
+import { Permission } from 'src/modules/organizations/permissions';
+import { Feature, QuotaKey } from 'src/modules/organizations/plans';
+import { UsageService } from 'src/modules/organizations/usage.service';
 
 class ProbeAddressDto {
   @IsString()
@@ -70,5 +80,31 @@ class SecureProbeController {
   }
 }
 
-@Module({ imports: [UsersModule], controllers: [ProbeController, SecureProbeController] })
+/** Stand-ins for plan-gated and metered routes of later modules (campaign sends). */
+@Authenticated()
+@Controller('test-probe/org')
+class OrgProbeController {
+  constructor(private readonly usage: UsageService) {}
+
+  @Post('campaign-send')
+  @RequirePermission(Permission.OrgRead)
+  @RequiresFeature(Feature.Campaigns)
+  @HttpCode(200)
+  gated(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Post('consume-sends')
+  @RequirePermission(Permission.OrgRead)
+  @HttpCode(200)
+  async consume(@CurrentOrg() org: OrgContext): Promise<{ ok: true }> {
+    await this.usage.consume(org.id, QuotaKey.CampaignSendsPerMonth, 100);
+    return { ok: true };
+  }
+}
+
+@Module({
+  imports: [UsersModule, OrganizationsModule],
+  controllers: [ProbeController, SecureProbeController, OrgProbeController],
+})
 export class ProbeModule {}

@@ -1,4 +1,4 @@
-import { EntityManager, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { hashToken, randomToken } from 'src/common/crypto/secret-box';
@@ -13,6 +13,8 @@ import { toOrganizationDto } from './organizations.service';
 import { CreateInvitationDto, InvitationDto, OrganizationDto } from './organizations.dto';
 import { OrgError, OrgErrorCode } from './organizations.errors';
 import { ROLE_RANK } from './permissions';
+import { QuotaKey } from './plans';
+import { UsageService } from './usage.service';
 
 const INVITATION_TTL_MS = 7 * 86_400_000;
 
@@ -34,6 +36,7 @@ export class InvitationsService {
     private readonly em: EntityManager,
     private readonly mailer: MailerService,
     private readonly config: AppConfigService,
+    private readonly usage: UsageService,
   ) {}
 
   async invite(org: OrgContext, actor: AuthUser, dto: CreateInvitationDto): Promise<InvitationDto> {
@@ -41,6 +44,8 @@ export class InvitationsService {
       throw new OrgError(OrgErrorCode.RankTooLow, `As ${org.role} you can only invite roles below yours`);
     }
     const email = dto.email.toLowerCase();
+    const organization = await this.em.findOneOrFail(Organization, org.id);
+    this.usage.assertRoom(organization, QuotaKey.Members, await this.em.count(Membership, { organization: org.id }));
     const alreadyMember = await this.em.count(Membership, { organization: org.id, user: { email } });
     if (alreadyMember > 0) {
       throw new OrgError(OrgErrorCode.AlreadyMember, `${email} is already a member`, { field: 'email' });
@@ -106,12 +111,17 @@ export class InvitationsService {
         throw new OrgError(OrgErrorCode.InvitationInvalid, 'This invitation is invalid, expired or already used');
       }
       const user = await em.findOneOrFail(User, actor.id);
+      // Joining is serialised per organization (row lock), so the members quota holds under concurrent accepts.
+      const org = await em.findOneOrFail(Organization, invitation.organization.id, {
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+      });
       if (user.email !== invitation.email) {
         throw new OrgError(
           OrgErrorCode.InvitationEmailMismatch,
           `This invitation is for ${invitation.email}; log in with that address`,
         );
       }
+      this.usage.assertRoom(org, QuotaKey.Members, await em.count(Membership, { organization: org.id }));
       invitation.acceptedAt = new Date();
       invitation.acceptedById = user.id;
       em.create(Membership, { organization: invitation.organization, user, role: invitation.role });

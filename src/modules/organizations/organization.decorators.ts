@@ -3,9 +3,11 @@ import { ApiExtension, ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { OrgRole } from './membership.entity';
 import { Permission } from './permissions';
+import { Feature } from './plans';
 
 export const ORG_PERMISSION = 'switchboard:org-permission';
 export const ORG_HEADER = 'x-organization-id';
+export const ORG_FEATURE = 'switchboard:org-feature';
 
 /** The organization a request acts in, resolved by OrganizationGuard from the X-Organization-Id header. */
 export interface OrgContext {
@@ -28,3 +30,8 @@ export function RequirePermission(permission: Permission): MethodDecorator & Cla
 export const CurrentOrg = createParamDecorator((_data: unknown, context: ExecutionContext): OrgContext => {
   return context.switchToHttp().getRequest<FastifyRequest & { org?: OrgContext }>().org!;
 });
+
+/** The organization's plan must include `feature` (403 ORG_FEATURE_NOT_IN_PLAN); use with `@RequirePermission()`. */
+export function RequiresFeature(feature: Feature): MethodDecorator & ClassDecorator {
+  return applyDecorators(SetMetadata(ORG_FEATURE, feature), ApiExtension('x-plan-feature', feature));
+}

@@ -2,7 +2,9 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
-import { ORG_HEADER, ORG_PERMISSION, OrgContext } from './organization.decorators';
+import { ORG_FEATURE, ORG_HEADER, ORG_PERMISSION, OrgContext } from './organization.decorators';
+import { Feature } from './plans';
+import { UsageService } from './usage.service';
 import { OrganizationsService } from './organizations.service';
 import { OrgError, OrgErrorCode } from './organizations.errors';
 import { can, Permission } from './permissions';
@@ -15,6 +17,7 @@ export class OrganizationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly organizations: OrganizationsService,
+    private readonly usage: UsageService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -42,6 +45,13 @@ export class OrganizationGuard implements CanActivate {
         permission,
         role,
       });
+    }
+    const feature = this.reflector.getAllAndOverride<Feature | undefined>(ORG_FEATURE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (feature) {
+      await this.usage.assertFeature(orgId, feature);
     }
     request.org = { id: orgId, role };
     return true;

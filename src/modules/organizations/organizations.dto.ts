@@ -5,6 +5,8 @@ import { PageMetaDto } from 'src/common/http/pagination.dto';
 import { OrgRole } from './membership.entity';
 import { Plan } from './organization.entity';
 import { Permission } from './permissions';
+import { Feature, QuotaKey } from './plans';
+import { UserResponseDto } from 'src/modules/users/users.dto';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$/;
 const trimLower = ({ value }: { value: unknown }): unknown =>
@@ -129,4 +131,45 @@ export class InvitationDto {
 
   @ApiProperty()
   createdAt!: string;
+}
+
+export class QuotaUsageDto {
+  @ApiProperty({ enum: QuotaKey, enumName: 'QuotaKey' })
+  key!: QuotaKey;
+
+  @ApiProperty()
+  limit!: number;
+
+  @ApiProperty()
+  used!: number;
+
+  @ApiProperty({ description: '"total", or the month ("2026-11") for monthly quotas' })
+  period!: string;
+}
+
+export class UsageQuotasDto {
+  @ApiProperty({ enum: Plan, enumName: 'Plan' })
+  plan!: string;
+
+  @ApiProperty({ enum: Feature, enumName: 'Feature', isArray: true })
+  features!: Feature[];
+
+  @ApiProperty({ type: [QuotaUsageDto] })
+  quotas!: QuotaUsageDto[];
+}
+
+export class BootstrapOrganizationDto extends OrganizationDto {
+  @ApiProperty({ enum: Feature, enumName: 'Feature', isArray: true, description: 'Feature flags of its plan' })
+  features!: Feature[];
+}
+
+export class BootstrapDto {
+  @ApiProperty({ type: UserResponseDto })
+  user!: UserResponseDto;
+
+  @ApiProperty({ type: [BootstrapOrganizationDto] })
+  organizations!: BootstrapOrganizationDto[];
+
+  @ApiProperty({ description: 'Server clock (not part of the ETag)' })
+  serverTime!: string;
 }

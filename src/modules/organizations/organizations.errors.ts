@@ -13,6 +13,8 @@ export enum OrgErrorCode {
   InvitationNotFound = 'ORG_INVITATION_NOT_FOUND',
   InvitationInvalid = 'ORG_INVITATION_INVALID',
   InvitationEmailMismatch = 'ORG_INVITATION_EMAIL_MISMATCH',
+  QuotaExceeded = 'ORG_QUOTA_EXCEEDED',
+  FeatureNotInPlan = 'ORG_FEATURE_NOT_IN_PLAN',
 }
 
 export const ORG_ERROR_STATUS: Record<OrgErrorCode, HttpStatus> = {
@@ -27,6 +29,8 @@ export const ORG_ERROR_STATUS: Record<OrgErrorCode, HttpStatus> = {
   [OrgErrorCode.InvitationNotFound]: HttpStatus.NOT_FOUND,
   [OrgErrorCode.InvitationInvalid]: HttpStatus.BAD_REQUEST,
   [OrgErrorCode.InvitationEmailMismatch]: HttpStatus.FORBIDDEN,
+  [OrgErrorCode.QuotaExceeded]: HttpStatus.FORBIDDEN,
+  [OrgErrorCode.FeatureNotInPlan]: HttpStatus.FORBIDDEN,
 };
 
 export class OrgError extends AppError<OrgErrorCode> {
