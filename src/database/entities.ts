@@ -4,6 +4,7 @@ import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
 import { Session } from 'src/modules/auth/session.entity';
 import { SystemMail } from 'src/modules/mailer/system-mail.entity';
 import { Invitation } from 'src/modules/organizations/invitation.entity';
+import { ApiKey } from 'src/modules/organizations/api-key.entity';
 import { OrgUsage } from 'src/modules/organizations/org-usage.entity';
 import { Membership } from 'src/modules/organizations/membership.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
@@ -28,4 +29,5 @@ export const ENTITIES = [
   Membership,
   Invitation,
   OrgUsage,
+  ApiKey,
 ];

@@ -292,4 +292,69 @@ describe('organizations: tenancy, members, roles, invitations', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
   });
+
+  it('authenticates API keys as their organization, within their scopes, and stops them at once when revoked', async () => {
+    const owner = await registerUser(t);
+    const member = await registerUser(t);
+    const orgId = await createOrg(owner, 'Key Co');
+    const otherOrg = await createOrg(owner, 'Other Key Co');
+    await joinOrg(owner, orgId, member, 'member');
+
+    const tooMuch = await call(t, 'POST', '/api/v1/settings/api-keys', {
+      ...inOrg(member, orgId),
+      body: { name: 'mine', scopes: ['members.read'] },
+    });
+    expect([tooMuch.status, tooMuch.body.code]).toEqual([403, 'ORG_PERMISSION_DENIED']);
+    const badScope = await call(t, 'POST', '/api/v1/settings/api-keys', {
+      ...inOrg(owner, orgId),
+      body: { name: 'bad', scopes: ['everything'] },
+    });
+    expect([badScope.status, badScope.body.details[0].field]).toEqual([400, 'scopes']);
+
+    const created = await call(t, 'POST', '/api/v1/settings/api-keys', {
+      ...inOrg(owner, orgId),
+      body: { name: 'reporting', scopes: ['members.read', 'org.read'] },
+    });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    expect(key).toMatch(/^sbk_[a-z0-9]{12}_/);
+    expect(key.startsWith(created.body.prefix as string)).toBe(true);
+
+    const members = await call(t, 'GET', '/api/v1/team/members', { token: key });
+    expect([members.status, members.body.total]).toEqual([200, 2]);
+    const current = await call(t, 'GET', '/api/v1/organizations/current', {
+      token: key,
+      headers: { 'x-organization-id': orgId },
+    });
+    expect(current.body.id).toBe(orgId);
+    const elsewhere = await call(t, 'GET', '/api/v1/team/members', {
+      token: key,
+      headers: { 'x-organization-id': otherOrg },
+    });
+    expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'ORG_NOT_FOUND']);
+    const outOfScope = await call(t, 'POST', '/api/v1/team/invite', {
+      token: key,
+      body: { email: 'k@example.com', role: 'member' },
+    });
+    expect([outOfScope.status, outOfScope.body.code]).toEqual([403, 'ORG_PERMISSION_DENIED']);
+    const notOrgRoute = await call(t, 'GET', '/api/v1/auth/me', { token: key });
+    expect([notOrgRoute.status, notOrgRoute.body.code]).toEqual([403, 'ORG_API_KEY_NOT_ALLOWED']);
+    const forged = await call(t, 'GET', '/api/v1/team/members', { token: `${key.slice(0, -4)}AAAA` });
+    expect([forged.status, forged.body.code]).toEqual([401, 'AUTH_TOKEN_INVALID']);
+
+    const listed = await call(t, 'GET', '/api/v1/settings/api-keys', inOrg(owner, orgId));
+    expect(listed.body).toEqual([
+      expect.objectContaining({ id: created.body.id, name: 'reporting', prefix: created.body.prefix }),
+    ]);
+    expect(listed.body[0].lastUsedAt).not.toBeNull();
+    expect(JSON.stringify(listed.body)).not.toContain(key);
+
+    expect((await call(t, 'DELETE', `/api/v1/settings/api-keys/${created.body.id}`, inOrg(owner, orgId))).status).toBe(
+      204,
+    );
+    const revoked = await call(t, 'GET', '/api/v1/team/members', { token: key });
+    expect([revoked.status, revoked.body.code]).toEqual([401, 'AUTH_TOKEN_INVALID']);
+    const foreign = await call(t, 'DELETE', `/api/v1/settings/api-keys/${created.body.id}`, inOrg(owner, otherOrg));
+    expect([foreign.status, foreign.body.code]).toEqual([404, 'ORG_API_KEY_NOT_FOUND']);
+  });
 });

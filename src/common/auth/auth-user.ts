@@ -11,4 +11,6 @@ export interface AuthUser {
   sessionId: string;
   /** This session passed a second factor (TOTP or recovery code) at login. */
   mfa: boolean;
+  /** Set when an organization API key authenticated the request (then `id` is the key's creator). */
+  apiKey?: { id: string; organizationId: string; scopes: string[] };
 }

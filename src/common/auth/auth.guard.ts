@@ -4,6 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { SessionsService } from 'src/modules/auth/sessions.service';
 import { TokensService } from 'src/modules/auth/tokens.service';
+import { ApiKeysService } from 'src/modules/organizations/api-keys.service';
+import { ORG_PERMISSION } from 'src/modules/organizations/organization.decorators';
+import { OrgError, OrgErrorCode } from 'src/modules/organizations/organizations.errors';
 import { AuthUser, Role } from './auth-user';
 import { IS_PUBLIC, REQUIRE_2FA, ROLES } from './auth.decorators';
 
@@ -18,6 +21,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokensService,
     private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,7 +38,10 @@ export class AuthGuard implements CanActivate {
         'Authentication required: send Authorization: Bearer <access token>',
       );
     }
-    const user = await this.sessions.validate(await this.tokens.verifyAccess(match[1]));
+    const token = match[1];
+    const user = token.startsWith('sbk_')
+      ? await this.apiKeyUser(token, targets)
+      : await this.sessions.validate(await this.tokens.verifyAccess(token));
     request.user = user;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? [];
@@ -48,5 +55,26 @@ export class AuthGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  /** An API key acts as its creator, only inside its organization and only on organization routes. */
+  private async apiKeyUser(token: string, targets: Parameters<Reflector['getAllAndOverride']>[1]): Promise<AuthUser> {
+    const key = await this.apiKeys.authenticate(token);
+    if (!key) {
+      throw new AuthError(AuthErrorCode.TokenInvalid, 'API key is invalid, expired or revoked');
+    }
+    if (!this.reflector.getAllAndOverride<string | undefined>(ORG_PERMISSION, targets)) {
+      throw new OrgError(
+        OrgErrorCode.ApiKeyNotAllowed,
+        'API keys work only on organization routes; log in as a user for this one',
+      );
+    }
+    return {
+      id: key.createdById,
+      role: Role.User,
+      sessionId: '',
+      mfa: false,
+      apiKey: { id: key.id, organizationId: key.organizationId, scopes: key.scopes },
+    };
   }
 }

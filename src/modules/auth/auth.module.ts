@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthGuard } from 'src/common/auth/auth.guard';
 import { AppConfigService } from 'src/config/app-config.service';
+import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -15,6 +16,7 @@ import { TwoFactorService } from './two-factor.service';
 @Module({
   imports: [
     UsersModule,
+    OrganizationsModule,
     JwtModule.registerAsync({
       inject: [AppConfigService],
       useFactory: (config: AppConfigService) => ({

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { ORG_FEATURE, ORG_HEADER, ORG_PERMISSION, OrgContext } from './organization.decorators';
 import { Feature } from './plans';
+import { OrgRole } from './membership.entity';
 import { UsageService } from './usage.service';
 import { OrganizationsService } from './organizations.service';
 import { OrgError, OrgErrorCode } from './organizations.errors';
@@ -30,7 +31,23 @@ export class OrganizationGuard implements CanActivate {
     }
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser; org?: OrgContext }>();
     const header = request.headers[ORG_HEADER];
-    const orgId = Array.isArray(header) ? header[0] : header;
+    const apiKey = request.user!.apiKey;
+    const orgId = (Array.isArray(header) ? header[0] : header) ?? apiKey?.organizationId;
+    if (apiKey) {
+      // A key acts in its own organization only, and only within its scopes.
+      if (orgId !== apiKey.organizationId) {
+        throw new OrgError(OrgErrorCode.NotFound, `Organization ${orgId} not found`);
+      }
+      if (!apiKey.scopes.includes(permission)) {
+        throw new OrgError(OrgErrorCode.PermissionDenied, `This API key lacks the scope ${permission}`, {
+          permission,
+          scopes: apiKey.scopes,
+        });
+      }
+      request.org = { id: orgId, role: OrgRole.Admin };
+      await this.checkFeature(context, orgId);
+      return true;
+    }
     if (!orgId || !UUID.test(orgId)) {
       throw new OrgError(OrgErrorCode.NoOrganization, 'Send the organization to act in as X-Organization-Id (uuid)', {
         field: 'X-Organization-Id',
@@ -46,14 +63,16 @@ export class OrganizationGuard implements CanActivate {
         role,
       });
     }
-    const feature = this.reflector.getAllAndOverride<Feature | undefined>(ORG_FEATURE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    await this.checkFeature(context, orgId);
+    request.org = { id: orgId, role };
+    return true;
+  }
+
+  private async checkFeature(context: ExecutionContext, orgId: string): Promise<void> {
+    const targets = [context.getHandler(), context.getClass()];
+    const feature = this.reflector.getAllAndOverride<Feature | undefined>(ORG_FEATURE, targets);
     if (feature) {
       await this.usage.assertFeature(orgId, feature);
     }
-    request.org = { id: orgId, role };
-    return true;
   }
 }

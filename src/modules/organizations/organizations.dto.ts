@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsEnum, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDate,
+  IsEmail,
+  IsEnum,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  MinDate,
+} from 'class-validator';
 import { PageMetaDto } from 'src/common/http/pagination.dto';
 import { OrgRole } from './membership.entity';
 import { Plan } from './organization.entity';
@@ -172,4 +186,56 @@ export class BootstrapDto {
 
   @ApiProperty({ description: 'Server clock (not part of the ETag)' })
   serverTime!: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'CI deploy' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiProperty({ enum: Permission, enumName: 'Permission', isArray: true, description: 'What the key may do' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @IsEnum(Permission, { each: true })
+  scopes!: Permission[];
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
+  expiresAt?: Date;
+}
+
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ description: 'Recognisable start of the key', example: 'sbk_a1b2c3d4e5f6' })
+  prefix!: string;
+
+  @ApiProperty({ enum: Permission, enumName: 'Permission', isArray: true })
+  scopes!: Permission[];
+
+  @ApiProperty({ format: 'uuid' })
+  createdById!: string;
+
+  @ApiProperty()
+  createdAt!: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  expiresAt!: string | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  lastUsedAt!: string | null;
+}
+
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The key itself: shown once, send it as Authorization: Bearer <key>' })
+  key!: string;
 }

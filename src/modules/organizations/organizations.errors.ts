@@ -15,6 +15,8 @@ export enum OrgErrorCode {
   InvitationEmailMismatch = 'ORG_INVITATION_EMAIL_MISMATCH',
   QuotaExceeded = 'ORG_QUOTA_EXCEEDED',
   FeatureNotInPlan = 'ORG_FEATURE_NOT_IN_PLAN',
+  ApiKeyNotFound = 'ORG_API_KEY_NOT_FOUND',
+  ApiKeyNotAllowed = 'ORG_API_KEY_NOT_ALLOWED',
 }
 
 export const ORG_ERROR_STATUS: Record<OrgErrorCode, HttpStatus> = {
@@ -31,6 +33,8 @@ export const ORG_ERROR_STATUS: Record<OrgErrorCode, HttpStatus> = {
   [OrgErrorCode.InvitationEmailMismatch]: HttpStatus.FORBIDDEN,
   [OrgErrorCode.QuotaExceeded]: HttpStatus.FORBIDDEN,
   [OrgErrorCode.FeatureNotInPlan]: HttpStatus.FORBIDDEN,
+  [OrgErrorCode.ApiKeyNotFound]: HttpStatus.NOT_FOUND,
+  [OrgErrorCode.ApiKeyNotAllowed]: HttpStatus.FORBIDDEN,
 };
 
 export class OrgError extends AppError<OrgErrorCode> {

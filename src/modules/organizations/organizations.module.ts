@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { UsersModule } from 'src/modules/users/users.module';
+import { ApiKeysService } from './api-keys.service';
 import { BootstrapService } from './bootstrap.service';
 import { InvitationsService } from './invitations.service';
 import { SettingsController } from './settings.controller';
@@ -18,8 +19,9 @@ import { OrganizationsService } from './organizations.service';
     InvitationsService,
     UsageService,
     BootstrapService,
+    ApiKeysService,
     { provide: APP_GUARD, useClass: OrganizationGuard },
   ],
-  exports: [OrganizationsService, UsageService],
+  exports: [OrganizationsService, UsageService, ApiKeysService],
 })
 export class OrganizationsModule {}

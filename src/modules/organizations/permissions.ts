@@ -8,6 +8,7 @@ export enum Permission {
   MembersInvite = 'members.invite',
   MembersUpdateRole = 'members.update_role',
   MembersRemove = 'members.remove',
+  ApiKeysManage = 'api_keys.manage',
 }
 
 /** The roles matrix: what each role may do. Owners may do everything; admins manage members; members read. */
@@ -20,6 +21,7 @@ export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
     Permission.MembersInvite,
     Permission.MembersUpdateRole,
     Permission.MembersRemove,
+    Permission.ApiKeysManage,
   ],
   [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead],
 };

@@ -1,10 +1,31 @@
-import { Controller, Get, Headers, HttpStatus, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
-import { BootstrapDto, UsageQuotasDto } from './organizations.dto';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyDto, BootstrapDto, CreateApiKeyDto, CreatedApiKeyDto, UsageQuotasDto } from './organizations.dto';
 import { CurrentOrg, OrgContext, RequirePermission } from './organization.decorators';
 import { BootstrapService } from './bootstrap.service';
 import { Permission } from './permissions';
@@ -18,6 +39,7 @@ export class SettingsController {
   constructor(
     private readonly usage: UsageService,
     private readonly bootstrapService: BootstrapService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   @Get('settings/usage-quotas')
@@ -27,6 +49,38 @@ export class SettingsController {
   @ApiErrorResponses(403, 404)
   usageQuotas(@CurrentOrg() org: OrgContext): Promise<UsageQuotasDto> {
     return this.usage.usage(org.id);
+  }
+
+  @Post('settings/api-keys')
+  @RequirePermission(Permission.ApiKeysManage)
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once' })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiErrorResponses(403, 404)
+  createApiKey(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateApiKeyDto,
+  ): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(org, user, dto);
+  }
+
+  @Get('settings/api-keys')
+  @RequirePermission(Permission.ApiKeysManage)
+  @ApiOperation({ operationId: 'listApiKeys', summary: 'Live API keys (prefix, scopes, last use)' })
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  @ApiErrorResponses(403, 404)
+  listApiKeys(@CurrentOrg() org: OrgContext): Promise<ApiKeyDto[]> {
+    return this.apiKeys.list(org);
+  }
+
+  @Delete('settings/api-keys/:id')
+  @RequirePermission(Permission.ApiKeysManage)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key (effective at once)' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(403, 404)
+  revokeApiKey(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.apiKeys.revoke(org, id);
   }
 
   @Get('bootstrap')
