@@ -103,6 +103,37 @@ describe('admin, roles, audit and brute-force protection', () => {
     expect((await call(t, 'GET', `/api/v1/admin/users/${created.body.id}`, { token: adminToken })).status).toBe(404);
   });
 
+  it('lists organizations and sets their plan', async () => {
+    const owner = await registerUser(t);
+    const org = await call(t, 'POST', '/api/v1/organizations', {
+      token: owner.accessToken,
+      body: { name: 'Planned Co' },
+    });
+    const found = await call(t, 'GET', '/api/v1/admin/organizations?q=planned', { token: adminToken });
+    expect(found.body.items).toEqual([expect.objectContaining({ id: org.body.id, plan: 'free', members: 1 })]);
+    const denied = await call(t, 'PUT', `/api/v1/admin/organizations/${org.body.id}/plan`, {
+      token: owner.accessToken,
+      body: { plan: 'pro' },
+    });
+    expect(denied.status).toBe(403);
+    const set = await call(t, 'PUT', `/api/v1/admin/organizations/${org.body.id}/plan`, {
+      token: adminToken,
+      body: { plan: 'pro' },
+    });
+    expect(set.body.plan).toBe('pro');
+    const usage = await call(t, 'GET', '/api/v1/settings/usage-quotas', {
+      token: owner.accessToken,
+      headers: { 'x-organization-id': org.body.id },
+    });
+    expect(usage.body).toMatchObject({ plan: 'pro', features: expect.arrayContaining(['campaigns', 'api_keys']) });
+    expect(usage.body.quotas).toContainEqual({ key: 'members', limit: 50, used: 1, period: 'total' });
+    const missing = await call(t, 'PUT', '/api/v1/admin/organizations/00000000-0000-4000-8000-000000000000/plan', {
+      token: adminToken,
+      body: { plan: 'pro' },
+    });
+    expect([missing.status, missing.body.code]).toEqual([404, 'ORG_NOT_FOUND']);
+  });
+
   it('refuses to remove the last admin', async () => {
     const me = await call(t, 'GET', '/api/v1/auth/me', { token: adminToken });
     const res = await call(t, 'PUT', `/api/v1/admin/users/${me.body.id}/role`, {

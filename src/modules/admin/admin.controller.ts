@@ -25,6 +25,13 @@ import {
   UserPageDto,
   UserResponseDto,
 } from 'src/modules/users/users.dto';
+import {
+  AdminOrganizationDto,
+  AdminOrganizationPageDto,
+  ListOrganizationsQueryDto,
+  SetPlanDto,
+} from 'src/modules/organizations/organizations.dto';
+import { OrganizationsService } from 'src/modules/organizations/organizations.service';
 import { AdminService } from './admin.service';
 
 @ApiTags('admin')
@@ -32,7 +39,10 @@ import { AdminService } from './admin.service';
 @ApiErrorResponses(401, 403)
 @Controller('admin')
 export class AdminController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(
+    private readonly admin: AdminService,
+    private readonly organizationsService: OrganizationsService,
+  ) {}
 
   @Get('users')
   @ApiOperation({ operationId: 'adminListUsers', summary: 'List and search users' })
@@ -146,6 +156,21 @@ export class AdminController {
     @Client() client: ClientInfo,
   ): Promise<void> {
     return this.admin.revokeSession(id, sessionId, actor, client);
+  }
+
+  @Get('organizations')
+  @ApiOperation({ operationId: 'adminListOrganizations', summary: 'All organizations with plan and member count' })
+  @ApiOkResponse({ type: AdminOrganizationPageDto })
+  organizations(@Query() query: ListOrganizationsQueryDto): Promise<AdminOrganizationPageDto> {
+    return this.organizationsService.listAll(query);
+  }
+
+  @Put('organizations/:id/plan')
+  @ApiOperation({ operationId: 'adminSetOrganizationPlan', summary: 'Set the plan of an organization' })
+  @ApiOkResponse({ type: AdminOrganizationDto })
+  @ApiErrorResponses(404)
+  setPlan(@Param('id', ParseUUIDPipe) id: string, @Body() dto: SetPlanDto): Promise<AdminOrganizationDto> {
+    return this.organizationsService.setPlan(id, dto.plan);
   }
 
   @Get('audit-events')

@@ -1,5 +1,6 @@
 import { Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { AuthModule } from 'src/modules/auth/auth.module';
+import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
@@ -16,7 +17,7 @@ class FirstAdminBootstrap implements OnApplicationBootstrap {
 
 /** Role-guarded administration under /api/v1/admin: users, their sessions, the audit log. */
 @Module({
-  imports: [UsersModule, AuthModule],
+  imports: [UsersModule, AuthModule, OrganizationsModule],
   controllers: [AdminController],
   providers: [AdminService, FirstAdminBootstrap],
   exports: [AdminService],

@@ -15,7 +15,7 @@ import {
   MaxLength,
   MinDate,
 } from 'class-validator';
-import { PageMetaDto } from 'src/common/http/pagination.dto';
+import { PageMetaDto, PageQueryDto } from 'src/common/http/pagination.dto';
 import { OrgRole } from './membership.entity';
 import { Plan } from './organization.entity';
 import { Permission } from './permissions';
@@ -238,4 +238,43 @@ export class ApiKeyDto {
 export class CreatedApiKeyDto extends ApiKeyDto {
   @ApiProperty({ description: 'The key itself: shown once, send it as Authorization: Bearer <key>' })
   key!: string;
+}
+
+export class AdminOrganizationDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty()
+  slug!: string;
+
+  @ApiProperty({ enum: Plan, enumName: 'Plan' })
+  plan!: Plan;
+
+  @ApiProperty()
+  members!: number;
+
+  @ApiProperty()
+  createdAt!: string;
+}
+
+export class AdminOrganizationPageDto extends PageMetaDto {
+  @ApiProperty({ type: [AdminOrganizationDto] })
+  items!: AdminOrganizationDto[];
+}
+
+export class ListOrganizationsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Matches name or slug' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+
+export class SetPlanDto {
+  @ApiProperty({ enum: Plan, enumName: 'Plan' })
+  @IsEnum(Plan)
+  plan!: Plan;
 }

@@ -6,8 +6,10 @@ import { definedOnly } from 'src/common/http/defined';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
-import { Organization } from './organization.entity';
+import { Organization, Plan } from './organization.entity';
 import {
+  AdminOrganizationDto,
+  AdminOrganizationPageDto,
   CreateOrganizationDto,
   MemberDto,
   MemberPageDto,
@@ -152,6 +154,41 @@ export class OrganizationsService {
 
   leave(org: OrgContext, actor: AuthUser): Promise<void> {
     return this.remove(org, actor, actor.id);
+  }
+
+  /** System administration: set an organization's plan (billing lives outside Switchboard). */
+  async setPlan(organizationId: string, plan: Plan): Promise<AdminOrganizationDto> {
+    const org = await this.em.findOne(Organization, organizationId);
+    if (!org) {
+      throw new OrgError(OrgErrorCode.NotFound, `Organization ${organizationId} not found`);
+    }
+    org.plan = plan;
+    await this.em.flush();
+    return this.toAdminDto(org);
+  }
+
+  async listAll(page: PageQueryDto & { q?: string }): Promise<AdminOrganizationPageDto> {
+    const like = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const where = like ? { $or: [{ name: { $ilike: like } }, { slug: { $ilike: like } }] } : {};
+    const [orgs, total] = await this.em.findAndCount(Organization, where, {
+      orderBy: { createdAt: QueryOrder.DESC, id: QueryOrder.DESC },
+      limit: page.limit,
+      offset: page.offset,
+    });
+    const items = await Promise.all(orgs.map((org) => this.toAdminDto(org)));
+    return { items, total, limit: page.limit, offset: page.offset };
+  }
+
+  private async toAdminDto(org: Organization): Promise<AdminOrganizationDto> {
+    const members = await this.em.count(Membership, { organization: org.id });
+    return {
+      id: org.id,
+      name: org.name,
+      slug: org.slug,
+      plan: org.plan,
+      members,
+      createdAt: org.createdAt.toISOString(),
+    };
   }
 
   permissions(): RolePermissionsDto[] {
