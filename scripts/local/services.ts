@@ -195,6 +195,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningSer
     args.push('--appendonly', 'no');
   }
   const child: ChildProcess = spawn(redisServerBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never outlive the process that started it, even when that one exits abruptly.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString().trim()));
   child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trim()));
   const exited = new Promise<never>((_, reject) => {

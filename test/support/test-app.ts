@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createSwitchboardClient, type SwitchboardClient } from '../../client';
 import { createHttpApp } from 'src/bootstrap';
@@ -24,6 +27,8 @@ export async function startTestApp(
     RATE_LIMIT_MAX: '100000',
     AUTH_RATE_LIMIT_MAX: '100000',
     LOCKOUT_IP_THRESHOLD: '100000',
+    // Never the developer's .data/outbox.
+    MAIL_OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'switchboard-test-outbox-')),
     ...process.env,
     PORT: '0',
     HOST: '127.0.0.1',
