@@ -1,4 +1,4 @@
-import { EntityManager, LockMode, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode, QueryOrder, raw, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuthUser } from 'src/common/auth/auth-user';
@@ -22,6 +22,17 @@ import { ROLE_PERMISSIONS, ROLE_RANK } from './permissions';
 
 export function toOrganizationDto(org: Organization, role: OrgRole): OrganizationDto {
   return { id: org.id, name: org.name, slug: org.slug, plan: org.plan, role, createdAt: org.createdAt.toISOString() };
+}
+
+function toAdminOrganizationDto(org: Organization, members: number): AdminOrganizationDto {
+  return {
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
+    plan: org.plan,
+    members,
+    createdAt: org.createdAt.toISOString(),
+  };
 }
 
 function toMemberDto(m: Membership): MemberDto {
@@ -164,7 +175,7 @@ export class OrganizationsService {
     }
     org.plan = plan;
     await this.em.flush();
-    return this.toAdminDto(org);
+    return toAdminOrganizationDto(org, await this.em.count(Membership, { organization: org.id }));
   }
 
   async listAll(page: PageQueryDto & { q?: string }): Promise<AdminOrganizationPageDto> {
@@ -175,20 +186,18 @@ export class OrganizationsService {
       limit: page.limit,
       offset: page.offset,
     });
-    const items = await Promise.all(orgs.map((org) => this.toAdminDto(org)));
+    // One grouped count for the page, not one query per organization.
+    const counts = orgs.length
+      ? await this.em
+          .createQueryBuilder(Membership, 'm')
+          .select(['m.organization', raw('count(*)::int as members')])
+          .where({ organization: { $in: orgs.map((o) => o.id) } })
+          .groupBy('m.organization')
+          .execute<{ organization: string; members: number }[]>()
+      : [];
+    const membersOf = new Map(counts.map((c) => [c.organization, c.members]));
+    const items = orgs.map((org) => toAdminOrganizationDto(org, membersOf.get(org.id) ?? 0));
     return { items, total, limit: page.limit, offset: page.offset };
-  }
-
-  private async toAdminDto(org: Organization): Promise<AdminOrganizationDto> {
-    const members = await this.em.count(Membership, { organization: org.id });
-    return {
-      id: org.id,
-      name: org.name,
-      slug: org.slug,
-      plan: org.plan,
-      members,
-      createdAt: org.createdAt.toISOString(),
-    };
   }
 
   permissions(): RolePermissionsDto[] {
