@@ -1053,8 +1053,8 @@ export interface components {
             name: string;
             slug: string;
             plan: components["schemas"]["Plan"];
-            members: number;
             createdAt: string;
+            members: number;
         };
         AdminOrganizationPageDto: {
             total: number;
@@ -1113,7 +1113,12 @@ export interface components {
             createdAt: string;
         };
         UpdateOrganizationDto: {
+            /** @example Acme Inc. */
             name?: string;
+            /**
+             * @description 3–50 of a-z, 0-9 and inner dashes; derived from the name when omitted
+             * @example acme
+             */
             slug?: string;
         };
         /** @enum {string} */

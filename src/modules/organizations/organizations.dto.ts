@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Type } from 'class-transformer';
 import {
@@ -42,19 +42,7 @@ export class CreateOrganizationDto {
   slug?: string;
 }
 
-export class UpdateOrganizationDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 100)
-  name?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Transform(trimLower)
-  @Matches(SLUG, { message: 'slug must be 3–50 characters of a-z, 0-9 and inner dashes' })
-  slug?: string;
-}
+export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto) {}
 
 export class OrganizationDto {
   @ApiProperty({ format: 'uuid' })
@@ -240,24 +228,9 @@ export class CreatedApiKeyDto extends ApiKeyDto {
   key!: string;
 }
 
-export class AdminOrganizationDto {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty()
-  name!: string;
-
-  @ApiProperty()
-  slug!: string;
-
-  @ApiProperty({ enum: Plan, enumName: 'Plan' })
-  plan!: Plan;
-
+export class AdminOrganizationDto extends OmitType(OrganizationDto, ['role'] as const) {
   @ApiProperty()
   members!: number;
-
-  @ApiProperty()
-  createdAt!: string;
 }
 
 export class AdminOrganizationPageDto extends PageMetaDto {
