@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { buildOpenApiDocument, createHttpApp } from 'src/bootstrap';
 import { loadEnv } from 'src/config/boot-env';
+import { AppRole } from 'src/config/env.schema';
 
 export const ROOT = join(__dirname, '..', __filename.endsWith('.js') ? '..' : '');
 export const SPEC_FILE = join(ROOT, 'openapi.json');
@@ -35,7 +36,8 @@ export function renderClientTypes(specFile: string): string {
 
 async function main(): Promise<number> {
   const check = process.argv.includes('--check');
-  const app = await createHttpApp(loadEnv());
+  // The document needs the routes only: no queue workers (and no jobs against the scratch database).
+  const app = await createHttpApp({ ...loadEnv(), APP_ROLE: AppRole.Api });
   try {
     const spec = renderOpenApi(app);
     const tmp = mkdtempSync(join(tmpdir(), 'switchboard-spec-'));

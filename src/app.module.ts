@@ -17,6 +17,7 @@ import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
+import { WebhooksModule } from 'src/modules/webhooks/webhooks.module';
 import { SystemModule } from 'src/modules/system/system.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { QueueModule } from 'src/queue/queue.module';
@@ -44,6 +45,7 @@ const modules = (): DynamicModule['imports'] => [
   AuthModule,
   AdminModule,
   OrganizationsModule,
+  WebhooksModule,
 ];
 
 /**

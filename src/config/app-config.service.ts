@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { parseDuration, parseDurationList } from './duration';
 import { AppRole, EnvSchema, LogLevel, NodeEnv } from './env.schema';
 
 /** Typed, grouped access to the validated environment. Code outside `src/config/` never reads `process.env`. */
@@ -64,6 +65,20 @@ export class AppConfigService {
 
   get mail(): { smtpUrl: string | undefined; from: string; outboxDir: string } {
     return { smtpUrl: this.get('SMTP_URL'), from: this.get('MAIL_FROM'), outboxDir: this.get('MAIL_OUTBOX_DIR') };
+  }
+
+  get webhooks(): {
+    retryScheduleMs: number[];
+    timeoutMs: number;
+    disableAfterMs: number;
+    allowPrivateTargets: boolean;
+  } {
+    return {
+      retryScheduleMs: parseDurationList(this.get('WEBHOOK_RETRY_SCHEDULE')),
+      timeoutMs: this.get('WEBHOOK_TIMEOUT_MS'),
+      disableAfterMs: parseDuration(this.get('WEBHOOK_DISABLE_AFTER')),
+      allowPrivateTargets: this.get('WEBHOOK_ALLOW_PRIVATE_TARGETS'),
+    };
   }
 
   get worker(): { concurrency: number } {

@@ -1,4 +1,5 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
+import { DURATION, DURATION_LIST } from './duration';
 import {
   IsBoolean,
   IsEmail,
@@ -157,6 +158,29 @@ export class EnvSchema {
   /** 32 bytes, base64: encrypts secrets at rest (TOTP seeds, mail credentials) with AES-256-GCM. */
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
   ENCRYPTION_KEY!: string;
+
+  /**
+   * Delay before each webhook delivery attempt, the first usually 0 (Svix's schedule). The number of entries is
+   * the number of attempts.
+   */
+  @Matches(DURATION_LIST, { message: 'WEBHOOK_RETRY_SCHEDULE must be durations like 0,5s,5m,30m,2h,5h,10h,10h' })
+  WEBHOOK_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h';
+
+  /** A webhook attempt succeeds on a 2xx answered within this time. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 15_000;
+
+  /** An endpoint that has failed every attempt for this long (and at least 3 in a row) is disabled. */
+  @Matches(DURATION, { message: 'WEBHOOK_DISABLE_AFTER must be a duration like 5d' })
+  WEBHOOK_DISABLE_AFTER = '5d';
+
+  /** Allow webhook URLs on loopback and private networks (off: such targets are refused, against SSRF). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
 
   /** First administrator, created at start when no admin exists. */
   @IsOptional()

@@ -11,6 +11,10 @@ import { Organization } from 'src/modules/organizations/organization.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
 import { User } from 'src/modules/users/user.entity';
 import { UserQuota } from 'src/modules/users/user-quota.entity';
+import { WebhookAttempt } from 'src/modules/webhooks/webhook-attempt.entity';
+import { WebhookDelivery } from 'src/modules/webhooks/webhook-delivery.entity';
+import { WebhookEndpoint } from 'src/modules/webhooks/webhook-endpoint.entity';
+import { WebhookMessage } from 'src/modules/webhooks/webhook-message.entity';
 
 /**
  * Every entity, listed explicitly rather than discovered by glob, so the same list works from TypeScript
@@ -30,4 +34,8 @@ export const ENTITIES = [
   Invitation,
   OrgUsage,
   ApiKey,
+  WebhookEndpoint,
+  WebhookMessage,
+  WebhookDelivery,
+  WebhookAttempt,
 ];

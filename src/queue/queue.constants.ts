@@ -2,15 +2,21 @@
 export enum QueueName {
   /** Outgoing system mail (verification, password resets, invitations) and other platform chores. */
   System = 'system',
+  /** Outgoing webhook deliveries, one job per scheduled attempt or manual replay, and the recovery sweep. */
+  Webhooks = 'webhooks',
 }
 
 /** Every job name, across queues. Each belongs to exactly one queue (see `JOB_QUEUE`). */
 export enum JobName {
   SendSystemMail = 'system.send-mail',
+  DeliverWebhook = 'webhooks.deliver',
+  SweepWebhooks = 'webhooks.sweep',
 }
 
 export const JOB_QUEUE = {
   [JobName.SendSystemMail]: QueueName.System,
+  [JobName.DeliverWebhook]: QueueName.Webhooks,
+  [JobName.SweepWebhooks]: QueueName.Webhooks,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -20,6 +26,9 @@ export interface JobPayloads {
     message: { to: string; subject: string; text: string; html?: string };
     requestId?: string;
   };
+  /** `scheduleIndex` is the 1-based attempt of the retry schedule; absent for a manual replay. */
+  [JobName.DeliverWebhook]: { deliveryId: string; scheduleIndex?: number; requestId?: string };
+  [JobName.SweepWebhooks]: Record<string, never>;
 }
 
 /** Job names that run on queue `Q`. */

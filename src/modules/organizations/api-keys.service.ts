@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { hashToken } from 'src/common/crypto/secret-box';
+import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { ApiKey } from './api-key.entity';
 import { OrgContext } from './organization.decorators';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './organizations.dto';
@@ -36,7 +38,10 @@ function toApiKeyDto(key: ApiKey): ApiKeyDto {
 /** API keys: the secret is shown once, stored as SHA-256; checked against the database on every use, so revocation is immediate. */
 @Injectable()
 export class ApiKeysService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly webhooks: WebhooksService,
+  ) {}
 
   async create(org: OrgContext, actor: AuthUser, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const beyond = dto.scopes.filter((scope) => !can(org.role, scope));
@@ -65,6 +70,12 @@ export class ApiKeysService {
       expiresAt: dto.expiresAt,
     });
     await this.em.flush();
+    await this.webhooks.publish(org.id, WebhookEventType.ApiKeyCreated, {
+      apiKeyId: key.id,
+      name: key.name,
+      prefix: `sbk_${prefix}`,
+      scopes: key.scopes,
+    });
     return { ...toApiKeyDto(key), key: `sbk_${prefix}_${secret}` };
   }
 
@@ -86,6 +97,7 @@ export class ApiKeysService {
     if (revoked === 0) {
       throw new OrgError(OrgErrorCode.ApiKeyNotFound, `API key ${id} not found`);
     }
+    await this.webhooks.publish(org.id, WebhookEventType.ApiKeyRevoked, { apiKeyId: id });
   }
 
   /** The key's principal, or undefined when unknown, revoked or expired. */

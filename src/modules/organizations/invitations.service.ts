@@ -5,6 +5,8 @@ import { hashToken, randomToken } from 'src/common/crypto/secret-box';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MailerService } from 'src/modules/mailer/mailer.service';
 import { User } from 'src/modules/users/user.entity';
+import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { Invitation } from './invitation.entity';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
@@ -37,6 +39,7 @@ export class InvitationsService {
     private readonly mailer: MailerService,
     private readonly config: AppConfigService,
     private readonly usage: UsageService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async invite(org: OrgContext, actor: AuthUser, dto: CreateInvitationDto): Promise<InvitationDto> {
@@ -70,6 +73,12 @@ export class InvitationsService {
       return created;
     });
     await this.send(invitation, token);
+    await this.webhooks.publish(org.id, WebhookEventType.InvitationCreated, {
+      invitationId: invitation.id,
+      email,
+      role: dto.role,
+      invitedById: actor.id,
+    });
     return toInvitationDto(invitation);
   }
 
@@ -82,10 +91,15 @@ export class InvitationsService {
     return pending.map(toInvitationDto);
   }
 
-  async revoke(org: OrgContext, id: string): Promise<void> {
+  async revoke(org: OrgContext, actor: AuthUser, id: string): Promise<void> {
     const invitation = await this.pending(org, id);
     invitation.revokedAt = new Date();
     await this.em.flush();
+    await this.webhooks.publish(org.id, WebhookEventType.InvitationRevoked, {
+      invitationId: id,
+      email: invitation.email,
+      revokedById: actor.id,
+    });
   }
 
   /** A new token and a new mail; the old token stops working. */
@@ -101,7 +115,7 @@ export class InvitationsService {
 
   /** Joins the caller to the organization; the account's email must be the invited one. */
   async accept(actor: AuthUser, token: string): Promise<OrganizationDto> {
-    return this.em.transactional(async (em) => {
+    const invitation = await this.em.transactional(async (em) => {
       const invitation = await em.findOne(
         Invitation,
         { tokenHash: hashToken(token), acceptedAt: null, revokedAt: null, expiresAt: { $gt: new Date() } },
@@ -133,8 +147,16 @@ export class InvitationsService {
         }
         throw error;
       }
-      return toOrganizationDto(invitation.organization, invitation.role);
+      return invitation;
     });
+    const organizationId = invitation.organization.id;
+    const member = { userId: actor.id, email: invitation.email, role: invitation.role };
+    await this.webhooks.publish(organizationId, WebhookEventType.InvitationAccepted, {
+      invitationId: invitation.id,
+      ...member,
+    });
+    await this.webhooks.publish(organizationId, WebhookEventType.MemberJoined, member);
+    return toOrganizationDto(invitation.organization, invitation.role);
   }
 
   private async pending(org: OrgContext, id: string): Promise<Invitation> {

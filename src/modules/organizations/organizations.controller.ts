@@ -156,8 +156,12 @@ export class TeamController {
   @ApiOperation({ operationId: 'revokeInvitation', summary: 'Revoke a pending invitation' })
   @ApiNoContentResponse()
   @ApiErrorResponses(403, 404)
-  revokeInvitation(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    return this.invitations.revoke(org, id);
+  revokeInvitation(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    return this.invitations.revoke(org, user, id);
   }
 
   @Post('invitations/:id/resend')

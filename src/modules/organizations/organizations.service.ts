@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { definedOnly } from 'src/common/http/defined';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
+import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
 import { Organization, Plan } from './organization.entity';
@@ -60,7 +62,10 @@ function slugify(name: string): string {
 /** Organizations and their members. Membership changes lock the organization row, so "last owner" holds under concurrency. */
 @Injectable()
 export class OrganizationsService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly webhooks: WebhooksService,
+  ) {}
 
   async roleOf(organizationId: string, userId: string): Promise<OrgRole | undefined> {
     const membership = await this.em
@@ -118,6 +123,12 @@ export class OrganizationsService {
       }
       throw error;
     }
+    await this.webhooks.publish(org.id, WebhookEventType.OrganizationUpdated, {
+      organizationId: entity.id,
+      name: entity.name,
+      slug: entity.slug,
+      plan: entity.plan,
+    });
     return toOrganizationDto(entity, org.role);
   }
 
@@ -137,20 +148,31 @@ export class OrganizationsService {
 
   /** Owners change anyone's role; admins only members', and never to owner. The last owner stays an owner. */
   async changeRole(org: OrgContext, actor: AuthUser, userId: string, role: OrgRole): Promise<MemberDto> {
-    return this.em.transactional(async (em) => {
+    const { member, previousRole } = await this.em.transactional(async (em) => {
       const target = await this.lockedMember(em, org, userId);
       this.assertOutranks(org, target, role);
       if (target.role === OrgRole.Owner && role !== OrgRole.Owner) {
         await this.assertAnotherOwner(em, org.id);
       }
+      const previous = target.role;
       target.role = role;
       await em.flush();
-      return toMemberDto(target);
+      return { member: toMemberDto(target), previousRole: previous };
     });
+    if (previousRole !== role) {
+      await this.webhooks.publish(org.id, WebhookEventType.MemberRoleChanged, {
+        userId,
+        email: member.email,
+        role,
+        previousRole,
+        changedById: actor.id,
+      });
+    }
+    return member;
   }
 
   async remove(org: OrgContext, actor: AuthUser, userId: string): Promise<void> {
-    await this.em.transactional(async (em) => {
+    const removed = await this.em.transactional(async (em) => {
       const target = await this.lockedMember(em, org, userId);
       if (userId !== actor.id) {
         this.assertOutranks(org, target, target.role);
@@ -160,7 +182,13 @@ export class OrganizationsService {
       }
       em.remove(target);
       await em.flush();
+      return { userId, email: target.user.email ?? null, role: target.role };
     });
+    if (userId === actor.id) {
+      await this.webhooks.publish(org.id, WebhookEventType.MemberLeft, removed);
+    } else {
+      await this.webhooks.publish(org.id, WebhookEventType.MemberRemoved, { ...removed, removedById: actor.id });
+    }
   }
 
   leave(org: OrgContext, actor: AuthUser): Promise<void> {

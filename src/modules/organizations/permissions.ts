@@ -9,6 +9,7 @@ export enum Permission {
   MembersUpdateRole = 'members.update_role',
   MembersRemove = 'members.remove',
   ApiKeysManage = 'api_keys.manage',
+  WebhooksManage = 'webhooks.manage',
 }
 
 /** The roles matrix: what each role may do. Owners may do everything; admins manage members; members read. */
@@ -22,6 +23,7 @@ export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
     Permission.MembersUpdateRole,
     Permission.MembersRemove,
     Permission.ApiKeysManage,
+    Permission.WebhooksManage,
   ],
   [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead],
 };

@@ -1,0 +1,53 @@
+/**
+ * Every event an organization can subscribe a webhook endpoint to. A module that emits a new event adds it here
+ * with its description (served by `GET /api/v1/webhooks/event-types`) and the shape of its `data`.
+ */
+export enum WebhookEventType {
+  OrganizationUpdated = 'organization.updated',
+  MemberJoined = 'member.joined',
+  MemberRoleChanged = 'member.role_changed',
+  MemberRemoved = 'member.removed',
+  MemberLeft = 'member.left',
+  InvitationCreated = 'invitation.created',
+  InvitationAccepted = 'invitation.accepted',
+  InvitationRevoked = 'invitation.revoked',
+  ApiKeyCreated = 'api_key.created',
+  ApiKeyRevoked = 'api_key.revoked',
+  /** Sent only by `POST /webhooks/endpoints/{id}/test`, to that endpoint. */
+  Test = 'webhook.test',
+}
+
+export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
+  [WebhookEventType.OrganizationUpdated]: 'The organization name, slug or plan changed',
+  [WebhookEventType.MemberJoined]: 'A user joined the organization (invitation accepted)',
+  [WebhookEventType.MemberRoleChanged]: "A member's role changed",
+  [WebhookEventType.MemberRemoved]: 'A member was removed by an admin or owner',
+  [WebhookEventType.MemberLeft]: 'A member left the organization',
+  [WebhookEventType.InvitationCreated]: 'An invitation was sent',
+  [WebhookEventType.InvitationAccepted]: 'An invitation was accepted',
+  [WebhookEventType.InvitationRevoked]: 'An invitation was revoked',
+  [WebhookEventType.ApiKeyCreated]: 'An API key was created (the key itself is never sent)',
+  [WebhookEventType.ApiKeyRevoked]: 'An API key was revoked',
+  [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
+};
+
+interface MemberData {
+  userId: string;
+  email: string | null;
+  role: string;
+}
+
+/** The `data` of each event type. */
+export interface WebhookEventData {
+  [WebhookEventType.OrganizationUpdated]: { organizationId: string; name: string; slug: string; plan: string };
+  [WebhookEventType.MemberJoined]: MemberData;
+  [WebhookEventType.MemberRoleChanged]: MemberData & { previousRole: string; changedById: string };
+  [WebhookEventType.MemberRemoved]: MemberData & { removedById: string };
+  [WebhookEventType.MemberLeft]: MemberData;
+  [WebhookEventType.InvitationCreated]: { invitationId: string; email: string; role: string; invitedById: string };
+  [WebhookEventType.InvitationAccepted]: { invitationId: string; email: string; role: string; userId: string };
+  [WebhookEventType.InvitationRevoked]: { invitationId: string; email: string; revokedById: string };
+  [WebhookEventType.ApiKeyCreated]: { apiKeyId: string; name: string; prefix: string; scopes: string[] };
+  [WebhookEventType.ApiKeyRevoked]: { apiKeyId: string };
+  [WebhookEventType.Test]: { endpointId: string; message: string };
+}

@@ -1,0 +1,184 @@
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
+import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { PageQueryDto } from 'src/common/http/pagination.dto';
+import {
+  CurrentOrg,
+  OrgContext,
+  RequirePermission,
+  RequiresFeature,
+} from 'src/modules/organizations/organization.decorators';
+import { Permission } from 'src/modules/organizations/permissions';
+import { Feature } from 'src/modules/organizations/plans';
+import {
+  CreatedWebhookEndpointDto,
+  CreateWebhookEndpointDto,
+  DeliveryQueryDto,
+  UpdateWebhookEndpointDto,
+  WebhookDeliveryDetailDto,
+  WebhookDeliveryDto,
+  WebhookDeliveryPageDto,
+  WebhookEndpointDto,
+  WebhookEndpointPageDto,
+  WebhookEventTypeDto,
+  WebhookSecretDto,
+} from './webhooks.dto';
+import { WebhooksService } from './webhooks.service';
+
+/** Owners and admins (or API keys with `webhooks.manage`) of an organization whose plan includes webhooks. */
+function ManageWebhooks(): MethodDecorator {
+  return applyDecorators(
+    RequirePermission(Permission.WebhooksManage),
+    RequiresFeature(Feature.Webhooks),
+    ApiErrorResponses(403, 404),
+  );
+}
+
+@ApiTags('webhooks')
+@Authenticated()
+@ApiErrorResponses(401)
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Get('event-types')
+  @ApiOperation({ operationId: 'listWebhookEventTypes', summary: 'Every event an endpoint can subscribe to' })
+  @ApiOkResponse({ type: [WebhookEventTypeDto] })
+  eventTypes(): WebhookEventTypeDto[] {
+    return this.webhooks.eventTypes();
+  }
+
+  @Post('endpoints')
+  @ManageWebhooks()
+  @ApiOperation({ operationId: 'createWebhookEndpoint', summary: 'Add an endpoint; the answer carries its secret' })
+  @ApiCreatedResponse({ type: CreatedWebhookEndpointDto })
+  create(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateWebhookEndpointDto,
+  ): Promise<CreatedWebhookEndpointDto> {
+    return this.webhooks.create(org, user, dto);
+  }
+
+  @Get('endpoints')
+  @ManageWebhooks()
+  @ApiOperation({ operationId: 'listWebhookEndpoints', summary: "The organization's endpoints, newest first" })
+  @ApiOkResponse({ type: WebhookEndpointPageDto })
+  list(@CurrentOrg() org: OrgContext, @Query() page: PageQueryDto): Promise<WebhookEndpointPageDto> {
+    return this.webhooks.list(org, page);
+  }
+
+  @Get('endpoints/:id')
+  @ManageWebhooks()
+  @ApiOperation({ operationId: 'getWebhookEndpoint', summary: 'One endpoint with its failure state' })
+  @ApiOkResponse({ type: WebhookEndpointDto })
+  get(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookEndpointDto> {
+    return this.webhooks.get(org, id);
+  }
+
+  @Patch('endpoints/:id')
+  @ManageWebhooks()
+  @ApiOperation({
+    operationId: 'updateWebhookEndpoint',
+    summary: 'Change URL, events, description; disable or re-enable',
+  })
+  @ApiOkResponse({ type: WebhookEndpointDto })
+  update(
+    @CurrentOrg() org: OrgContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateWebhookEndpointDto,
+  ): Promise<WebhookEndpointDto> {
+    return this.webhooks.update(org, id, dto);
+  }
+
+  @Delete('endpoints/:id')
+  @ManageWebhooks()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'deleteWebhookEndpoint', summary: 'Delete an endpoint with its deliveries' })
+  @ApiNoContentResponse()
+  remove(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.webhooks.remove(org, id);
+  }
+
+  @Get('endpoints/:id/secret')
+  @ManageWebhooks()
+  @ApiOperation({ operationId: 'getWebhookSecret', summary: 'The signing secret of an endpoint' })
+  @ApiOkResponse({ type: WebhookSecretDto })
+  secret(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookSecretDto> {
+    return this.webhooks.secret(org, id);
+  }
+
+  @Post('endpoints/:id/rotate-secret')
+  @ManageWebhooks()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'rotateWebhookSecret',
+    summary: 'Replace the signing secret (the old one stops at once)',
+  })
+  @ApiOkResponse({ type: WebhookSecretDto })
+  rotateSecret(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookSecretDto> {
+    return this.webhooks.rotateSecret(org, id);
+  }
+
+  @Post('endpoints/:id/test')
+  @ManageWebhooks()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ operationId: 'testWebhookEndpoint', summary: 'Queue a webhook.test event to this endpoint' })
+  @ApiAcceptedResponse({ type: WebhookDeliveryDto })
+  @ApiErrorResponses(409)
+  test(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookDeliveryDto> {
+    return this.webhooks.sendTest(org, id);
+  }
+
+  @Get('endpoints/:id/deliveries')
+  @ManageWebhooks()
+  @ApiOperation({ operationId: 'listWebhookDeliveries', summary: "An endpoint's deliveries, newest first" })
+  @ApiOkResponse({ type: WebhookDeliveryPageDto })
+  deliveries(
+    @CurrentOrg() org: OrgContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: DeliveryQueryDto,
+  ): Promise<WebhookDeliveryPageDto> {
+    return this.webhooks.deliveries(org, id, query);
+  }
+
+  @Get('deliveries/:id')
+  @ManageWebhooks()
+  @ApiOperation({ operationId: 'getWebhookDelivery', summary: 'A delivery with its body and every attempt' })
+  @ApiOkResponse({ type: WebhookDeliveryDetailDto })
+  delivery(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookDeliveryDetailDto> {
+    return this.webhooks.delivery(org, id);
+  }
+
+  @Post('deliveries/:id/replay')
+  @ManageWebhooks()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ operationId: 'replayWebhookDelivery', summary: 'Send a delivery again now (same webhook-id)' })
+  @ApiAcceptedResponse({ type: WebhookDeliveryDto })
+  @ApiErrorResponses(409)
+  replay(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookDeliveryDto> {
+    return this.webhooks.replay(org, id);
+  }
+}

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { WebhooksController } from './webhooks.controller';
+import { WebhooksProcessor } from './webhooks.processor';
+import { WebhooksService } from './webhooks.service';
+
+/** Outgoing webhooks. Global: every module emits its events through `WebhooksService.publish()`. */
+@Global()
+@Module({
+  controllers: [WebhooksController],
+  providers: [WebhooksService, WebhookDispatcher, WebhooksProcessor],
+  exports: [WebhooksService],
+})
+export class WebhooksModule {}
