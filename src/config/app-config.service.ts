@@ -81,6 +81,14 @@ export class AppConfigService {
     };
   }
 
+  get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
+    return {
+      dir: this.get('STORAGE_DIR'),
+      dataExportTtlMs: parseDuration(this.get('DATA_EXPORT_TTL')),
+      accountDeletionGraceMs: parseDuration(this.get('ACCOUNT_DELETION_GRACE')),
+    };
+  }
+
   get worker(): { concurrency: number } {
     return { concurrency: this.get('WORKER_CONCURRENCY') };
   }

@@ -182,6 +182,18 @@ export class EnvSchema {
   @IsBoolean()
   WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
 
+  /** Files Switchboard keeps (data exports, later attachments): a directory every api and worker node shares. */
+  @IsString()
+  STORAGE_DIR = '.data/storage';
+
+  /** How long a data export stays downloadable. */
+  @Matches(DURATION, { message: 'DATA_EXPORT_TTL must be a duration like 7d' })
+  DATA_EXPORT_TTL = '7d';
+
+  /** Between `DELETE /settings/account` and the deletion; the user may cancel meanwhile. */
+  @Matches(DURATION, { message: 'ACCOUNT_DELETION_GRACE must be a duration like 14d' })
+  ACCOUNT_DELETION_GRACE = '14d';
+
   /** First administrator, created at start when no admin exists. */
   @IsOptional()
   @IsEmail({ require_tld: false })

@@ -8,6 +8,7 @@ import { ApiKey } from 'src/modules/organizations/api-key.entity';
 import { OrgUsage } from 'src/modules/organizations/org-usage.entity';
 import { Membership } from 'src/modules/organizations/membership.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
+import { DataExport } from 'src/modules/settings/data-export.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
 import { User } from 'src/modules/users/user.entity';
 import { UserQuota } from 'src/modules/users/user-quota.entity';
@@ -38,4 +39,5 @@ export const ENTITIES = [
   WebhookMessage,
   WebhookDelivery,
   WebhookAttempt,
+  DataExport,
 ];

@@ -4,6 +4,8 @@ export enum QueueName {
   System = 'system',
   /** Outgoing webhook deliveries, one job per scheduled attempt or manual replay, and the recovery sweep. */
   Webhooks = 'webhooks',
+  /** A user's own account chores: data-export archives, deletion after the grace period, expiry housekeeping. */
+  Account = 'account',
 }
 
 /** Every job name, across queues. Each belongs to exactly one queue (see `JOB_QUEUE`). */
@@ -11,12 +13,18 @@ export enum JobName {
   SendSystemMail = 'system.send-mail',
   DeliverWebhook = 'webhooks.deliver',
   SweepWebhooks = 'webhooks.sweep',
+  BuildDataExport = 'account.build-export',
+  DeleteAccount = 'account.delete',
+  AccountHousekeeping = 'account.housekeeping',
 }
 
 export const JOB_QUEUE = {
   [JobName.SendSystemMail]: QueueName.System,
   [JobName.DeliverWebhook]: QueueName.Webhooks,
   [JobName.SweepWebhooks]: QueueName.Webhooks,
+  [JobName.BuildDataExport]: QueueName.Account,
+  [JobName.DeleteAccount]: QueueName.Account,
+  [JobName.AccountHousekeeping]: QueueName.Account,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -29,6 +37,10 @@ export interface JobPayloads {
   /** `scheduleIndex` is the 1-based attempt of the retry schedule; absent for a manual replay. */
   [JobName.DeliverWebhook]: { deliveryId: string; scheduleIndex?: number; requestId?: string };
   [JobName.SweepWebhooks]: Record<string, never>;
+  [JobName.BuildDataExport]: { exportId: string; requestId?: string };
+  /** Runs when the grace period ends; does nothing if the deletion was cancelled (or postponed) meanwhile. */
+  [JobName.DeleteAccount]: { userId: string; requestId?: string };
+  [JobName.AccountHousekeeping]: Record<string, never>;
 }
 
 /** Job names that run on queue `Q`. */

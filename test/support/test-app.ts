@@ -29,6 +29,7 @@ export async function startTestApp(
     LOCKOUT_IP_THRESHOLD: '100000',
     // Never the developer's .data/outbox.
     MAIL_OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'switchboard-test-outbox-')),
+    STORAGE_DIR: mkdtempSync(join(tmpdir(), 'switchboard-test-storage-')),
     ...process.env,
     PORT: '0',
     HOST: '127.0.0.1',

@@ -35,6 +35,6 @@ import { TwoFactorService } from './two-factor.service';
     TwoFactorService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [SessionsService, TokensService],
+  exports: [SessionsService, TokensService, TwoFactorService],
 })
 export class AuthModule {}

@@ -24,6 +24,10 @@ export enum AuditEventType {
   UserEnabled = 'admin.user_enabled',
   UserDeleted = 'admin.user_deleted',
   RoleChanged = 'admin.role_changed',
+  DataExportRequested = 'settings.data_export_requested',
+  AccountDeletionRequested = 'settings.account_deletion_requested',
+  AccountDeletionCancelled = 'settings.account_deletion_cancelled',
+  AccountDeleted = 'settings.account_deleted',
 }
 
 /** Append-only record of a security event. Subjects are kept as ids (no foreign key) so history survives deletion. */

@@ -4,7 +4,8 @@ import { BaseEntity } from 'src/database/base.entity';
 
 @Entity({ tableName: 'users' })
 @Index({ properties: ['role', 'createdAt'] })
-export class User extends BaseEntity<'role' | 'isActive'> {
+@Index({ properties: ['deletionDueAt'] })
+export class User extends BaseEntity<'role' | 'isActive' | 'timeZone' | 'locale'> {
   /** Lower-cased; null for guests until they upgrade. */
   @Property({ type: 'string', length: 320, nullable: true, unique: true })
   email?: string;
@@ -38,4 +39,20 @@ export class User extends BaseEntity<'role' | 'isActive'> {
 
   @Property({ type: 'timestamptz', nullable: true })
   lastLoginAt?: Date;
+
+  /** IANA time zone, for dates shown and sent to the user (calendar, digests). */
+  @Property({ type: 'string', length: 64, default: 'UTC' })
+  timeZone: string = 'UTC';
+
+  /** BCP 47 language tag. */
+  @Property({ type: 'string', length: 35, default: 'en' })
+  locale: string = 'en';
+
+  /** Per-category channel choices; null means the defaults (see settings/notification-preferences.ts). */
+  @Property({ type: 'jsonb', nullable: true })
+  notificationPreferences?: Record<string, unknown>;
+
+  /** Set while a requested account deletion waits out its grace period; cleared when cancelled. */
+  @Property({ type: 'timestamptz', nullable: true })
+  deletionDueAt?: Date;
 }

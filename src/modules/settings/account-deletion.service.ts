@@ -1,0 +1,210 @@
+import { EntityManager, QueryOrder } from '@mikro-orm/postgresql';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { ClientInfo } from 'src/common/auth/auth.decorators';
+import { AppConfigService } from 'src/config/app-config.service';
+import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
+import { SessionsService } from 'src/modules/auth/sessions.service';
+import { TwoFactorService } from 'src/modules/auth/two-factor.service';
+import { MailerService } from 'src/modules/mailer/mailer.service';
+import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
+import { Organization } from 'src/modules/organizations/organization.entity';
+import { AuditEvent, AuditEventType } from 'src/modules/users/audit-event.entity';
+import { AuditService } from 'src/modules/users/audit.service';
+import { User } from 'src/modules/users/user.entity';
+import { UsersService } from 'src/modules/users/users.service';
+import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
+import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { DataExportService } from './data-export.service';
+import { AccountDeletionDto, DeleteAccountDto } from './settings.dto';
+import { SettingsError, SettingsErrorCode } from './settings.errors';
+
+/**
+ * `DELETE /settings/account`: after the password (and a second factor when enabled) the account is scheduled for
+ * deletion at the end of a grace period, other sessions end, and a mail says how to cancel. When the period ends a
+ * job deletes the user: organizations where they were the only member go with them, organizations they owned alone
+ * get a new owner (the longest-standing admin, else member), and security-log entries about them are kept for the
+ * record but stripped of address, device and details.
+ */
+@Injectable()
+export class AccountDeletionService {
+  private readonly logger = new Logger(AccountDeletionService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: AppConfigService,
+    private readonly users: UsersService,
+    private readonly twoFactor: TwoFactorService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly mailer: MailerService,
+    private readonly exports: DataExportService,
+    private readonly webhooks: WebhooksService,
+    @InjectQueue(QueueName.Account) private readonly queue: Queue<JobPayloads[JobName.DeleteAccount]>,
+  ) {}
+
+  async request(actor: AuthUser, dto: DeleteAccountDto, client: ClientInfo): Promise<AccountDeletionDto> {
+    const user = await this.users.getById(actor.id);
+    if (user.deletionDueAt) {
+      throw new SettingsError(
+        SettingsErrorCode.DeletionPending,
+        `Deletion is already scheduled for ${user.deletionDueAt.toISOString()}`,
+      );
+    }
+    if (!(await this.users.checkPassword(user, dto.password))) {
+      throw new AuthError(AuthErrorCode.InvalidCredentials, 'Password is wrong', { field: 'password' });
+    }
+    if (user.twoFactorEnabledAt) {
+      if (!dto.code) {
+        throw new AuthError(AuthErrorCode.TwoFactorRequired, 'Send a two-factor or recovery code as "code"', {
+          field: 'code',
+        });
+      }
+      await this.twoFactor.verifyAny(user, dto.code);
+    }
+    const soleOwnerOf = await this.organizationsOnlyOwnedBy(user.id);
+    if (soleOwnerOf.length > 0) {
+      throw new SettingsError(
+        SettingsErrorCode.LastOwner,
+        `Make someone else owner of ${soleOwnerOf.map((o) => o.name).join(', ')} first, or remove its other members`,
+        { organizations: soleOwnerOf.map((o) => ({ id: o.id, name: o.name })) },
+      );
+    }
+    const dueAt = new Date(Date.now() + this.config.storage.accountDeletionGraceMs);
+    user.deletionDueAt = dueAt;
+    await this.em.flush();
+    await this.queue.add(
+      JobName.DeleteAccount,
+      { userId: user.id },
+      { jobId: `account-delete-${user.id}-${dueAt.getTime()}`, delay: dueAt.getTime() - Date.now() },
+    );
+    await this.sessions.revokeAll(user.id, 'account_deletion', actor.sessionId);
+    await this.audit.record(AuditEventType.AccountDeletionRequested, {
+      actorId: user.id,
+      subjectId: user.id,
+      ...client,
+      metadata: { deletionDueAt: dueAt.toISOString() },
+    });
+    if (user.email) {
+      await this.mailer.send({
+        to: user.email,
+        subject: 'Your Switchboard account will be deleted',
+        text: `Your account ${user.username} and its data will be deleted on ${dueAt.toISOString()}. Changed your mind? Sign in and POST ${this.config.http.publicUrl}/api/v1/settings/account/cancel-deletion before then.`,
+        template: 'settings.account-deletion-scheduled',
+      });
+    }
+    return { deletionDueAt: dueAt.toISOString() };
+  }
+
+  async cancel(actor: AuthUser, client: ClientInfo): Promise<void> {
+    const cancelled = await this.em.nativeUpdate(
+      User,
+      { id: actor.id, deletionDueAt: { $ne: null } },
+      { deletionDueAt: null },
+    );
+    if (cancelled === 0) {
+      throw new SettingsError(SettingsErrorCode.NoDeletionPending, 'No account deletion is scheduled');
+    }
+    await this.audit.record(AuditEventType.AccountDeletionCancelled, {
+      actorId: actor.id,
+      subjectId: actor.id,
+      ...client,
+    });
+  }
+
+  /** Worker side. Does nothing unless a deletion is due: a cancelled request leaves a harmless job behind. */
+  async execute({ userId }: JobPayloads[JobName.DeleteAccount]): Promise<boolean> {
+    const user = await this.em.findOne(User, userId);
+    if (!user?.deletionDueAt || user.deletionDueAt.getTime() > Date.now() + 1000) {
+      return false;
+    }
+    const { email, username } = user;
+    await this.sessions.revokeAll(userId, 'account_deleted');
+    const remaining = await this.em.transactional(async (em) => {
+      const memberships = await em.find(Membership, { user: userId }, { populate: ['organization'] });
+      const stays: { organizationId: string; role: OrgRole }[] = [];
+      for (const membership of memberships) {
+        const orgId = membership.organization.id;
+        const others = await em.find(
+          Membership,
+          { organization: orgId, user: { $ne: userId } },
+          { orderBy: { joinedAt: QueryOrder.ASC, id: QueryOrder.ASC } },
+        );
+        if (others.length === 0) {
+          em.remove(membership.organization); // its data cascades with it
+          continue;
+        }
+        if (membership.role === OrgRole.Owner && !others.some((m) => m.role === OrgRole.Owner)) {
+          const heir = others.find((m) => m.role === OrgRole.Admin) ?? others[0];
+          heir.role = OrgRole.Owner;
+        }
+        stays.push({ organizationId: orgId, role: membership.role });
+      }
+      await this.anonymiseTrail(em, userId);
+      em.remove(user);
+      await em.flush();
+      return stays;
+    });
+    // Once more, for an event written by a request that was in flight (a sign-in) while the transaction ran.
+    await this.anonymiseTrail(this.em, userId);
+    await this.sessions.forgetUser(userId);
+    await this.exports.removeFiles(userId);
+    await this.audit.record(AuditEventType.AccountDeleted, { subjectId: userId });
+    for (const { organizationId, role } of remaining) {
+      await this.webhooks.publish(organizationId, WebhookEventType.MemberLeft, { userId, email: email ?? null, role });
+    }
+    if (email) {
+      await this.mailer.send({
+        to: email,
+        subject: 'Your Switchboard account was deleted',
+        text: `The account ${username} and its data were deleted as you asked.`,
+        template: 'settings.account-deleted',
+        idempotencyKey: `account-deleted-${userId}`,
+      });
+    }
+    this.logger.log({ userId }, 'account deleted');
+    return true;
+  }
+
+  /** Deletions whose job was lost (Redis flushed): run by the hourly housekeeping. */
+  async executeOverdue(): Promise<number> {
+    const due = await this.em.find(
+      User,
+      { deletionDueAt: { $lt: new Date(Date.now() - 60_000) } },
+      { fields: ['id'], limit: 100 },
+    );
+    let done = 0;
+    for (const { id } of due) {
+      done += (await this.execute({ userId: id })) ? 1 : 0;
+    }
+    return done;
+  }
+
+  private async anonymiseTrail(em: EntityManager, userId: string): Promise<void> {
+    await em.nativeUpdate(
+      AuditEvent,
+      { $or: [{ subjectId: userId }, { actorId: userId }] },
+      { ip: null, userAgent: null, metadata: null },
+    );
+  }
+
+  /** Organizations where the user is the only owner while others remain: deletion would orphan them. */
+  private async organizationsOnlyOwnedBy(userId: string): Promise<Organization[]> {
+    const owned = await this.em.find(Membership, { user: userId, role: OrgRole.Owner }, { populate: ['organization'] });
+    const orphaned: Organization[] = [];
+    for (const membership of owned) {
+      const orgId = membership.organization.id;
+      const [owners, members] = await Promise.all([
+        this.em.count(Membership, { organization: orgId, role: OrgRole.Owner }),
+        this.em.count(Membership, { organization: orgId }),
+      ]);
+      if (owners === 1 && members > 1) {
+        orphaned.push(membership.organization);
+      }
+    }
+    return orphaned;
+  }
+}
