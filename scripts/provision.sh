@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Provides what npm cannot install: the operating-system packages Switchboard's commands need.
-# Called first by `npm start` and `npm test`. As root on Debian/Ubuntu it installs what is missing with
-# apt-get; otherwise it stops and names each missing package with the command to install it.
+# Called first by `npm start`, `npm test` and the `bench:*` scripts. As root on Debian/Ubuntu it installs what is
+# missing with apt-get; otherwise it stops and names each missing package with the command to install it.
 #
-# Add a line to REQUIRED when a later module needs another OS package (dovecot, chromium, ffmpeg...).
+# Add a line to REQUIRED when a later module needs another OS package (chromium, ffmpeg...).
 set -euo pipefail
 
 # "<command to look for>:<Debian package>"
@@ -14,6 +14,17 @@ REQUIRED=(
 # `npm start` with REDIS_URL set starts no local Redis, so it does not need the package.
 if [[ "${PROVISION_SKIP_REDIS:-}" == "1" || ( "${npm_lifecycle_event:-}" == "start" && -n "${REDIS_URL:-}" ) ]]; then
   REQUIRED=("${REQUIRED[@]/redis-server:redis-server/}")
+fi
+
+# Dovecot is a real IMAP server for the mail tests and benchmarks (scripts/local/dovecot.ts runs a private
+# instance). The app itself never needs it: only `npm test`, `npm run bench:*` and `npm run provision` install it,
+# or any caller with PROVISION_WITH_DOVECOT=1.
+case "${npm_lifecycle_event:-}" in
+  provision | test | test:* | bench:*) with_dovecot=1 ;;
+  *) with_dovecot="${PROVISION_WITH_DOVECOT:-0}" ;;
+esac
+if [[ "$with_dovecot" == "1" ]]; then
+  REQUIRED+=("dovecot:dovecot-imapd")
 fi
 
 missing=()
@@ -42,4 +53,7 @@ fi
 echo "provision: missing operating-system packages: ${missing[*]}" >&2
 echo "provision: install them with:  sudo apt-get install -y ${missing[*]}" >&2
 echo "provision: (or set REDIS_URL to an existing Redis to skip the local one for npm start)" >&2
+if [[ " ${missing[*]} " == *" dovecot-imapd "* ]]; then
+  echo "provision: (dovecot-imapd is only for the tests and benchmarks: they run a private IMAP server)" >&2
+fi
 exit 1

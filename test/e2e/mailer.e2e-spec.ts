@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { MailerService } from 'src/modules/mailer/mailer.service';
 import { SystemMail, SystemMailStatus } from 'src/modules/mailer/system-mail.entity';
+import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
 import { eventually, startTestApp, type TestApp } from '../support/test-app';
 
 const findMail = (app: TestApp, id: string): Promise<SystemMail | null> =>
@@ -71,33 +71,16 @@ describe('system mail through the system queue', () => {
   });
 
   describe('with SMTP_URL: a real SMTP server', () => {
-    const received: ParsedMail[] = [];
-    let smtp: SMTPServer;
+    let smtp: RunningSmtpSink;
     let t: TestApp;
 
     beforeAll(async () => {
-      smtp = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ['STARTTLS'],
-        onData(stream, _session, callback) {
-          simpleParser(stream)
-            .then((mail) => {
-              received.push(mail);
-              callback();
-            })
-            .catch(callback);
-        },
-      });
-      await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-      const { port } = smtp.server.address() as { port: number };
-      t = await startTestApp({
-        SMTP_URL: `smtp://127.0.0.1:${port}`,
-        MAIL_FROM: 'Switchboard <system@switchboard.test>',
-      });
+      smtp = await startSmtpSink();
+      t = await startTestApp({ SMTP_URL: smtp.url, MAIL_FROM: 'Switchboard <system@switchboard.test>' });
     });
     afterAll(async () => {
       await t.close();
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.stop();
     });
 
     it('delivers over SMTP and records the Message-ID', async () => {
@@ -107,7 +90,8 @@ describe('system mail through the system queue', () => {
         text: 'hello',
         template: 'auth.welcome',
       });
-      const mail = await eventually(() => received.find((m) => m.subject === 'Welcome'), 10_000, 'SMTP delivery');
+      const { parsed: mail, envelope } = await smtp.waitFor((m) => m.parsed.subject === 'Welcome');
+      expect(envelope).toEqual({ mailFrom: 'system@switchboard.test', rcptTo: ['carol@example.com'] });
       expect(mail.from?.value[0]).toMatchObject({ name: 'Switchboard', address: 'system@switchboard.test' });
       const row = await eventually(async () => {
         const found = await findMail(t, queued.id);
