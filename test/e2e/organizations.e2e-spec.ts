@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Organization, Plan } from 'src/modules/organizations/organization.entity';
 import { tokenFromOutbox } from '../support/outbox';
 import { ProbeModule } from '../support/probe.module';
 import { call, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
@@ -305,6 +307,17 @@ describe('organizations: tenancy, members, roles, invitations', () => {
       body: { name: 'mine', scopes: ['members.read'] },
     });
     expect([tooMuch.status, tooMuch.body.code]).toEqual([403, 'ORG_PERMISSION_DENIED']);
+    // API keys come with the pro plan.
+    const gated = await call(t, 'POST', '/api/v1/settings/api-keys', {
+      ...inOrg(owner, orgId),
+      body: { name: 'early', scopes: ['org.read'] },
+    });
+    expect([gated.status, gated.body.code, gated.body.details]).toEqual([
+      403,
+      'ORG_FEATURE_NOT_IN_PLAN',
+      expect.objectContaining({ feature: 'api_keys', plan: 'free' }),
+    ]);
+    await t.app.get(MikroORM).em.fork().nativeUpdate(Organization, { id: orgId }, { plan: Plan.Pro });
     const badScope = await call(t, 'POST', '/api/v1/settings/api-keys', {
       ...inOrg(owner, orgId),
       body: { name: 'bad', scopes: ['everything'] },

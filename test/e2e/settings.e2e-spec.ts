@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { authenticator } from 'otplib';
-import { Organization } from 'src/modules/organizations/organization.entity';
+import { Organization, Plan } from 'src/modules/organizations/organization.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
 import { tokenFromOutbox } from '../support/outbox';
 import { call, eventually, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
@@ -92,6 +92,7 @@ describe('user settings: profile, notifications, data export, account deletion',
     const user = await registerUser(t);
     const stranger = await registerUser(t);
     const orgId = await createOrg(user, 'Export Co');
+    await t.app.get(MikroORM).em.fork().nativeUpdate(Organization, { id: orgId }, { plan: Plan.Pro });
     await call(t, 'POST', '/api/v1/settings/api-keys', {
       ...as(user, { headers: { 'x-organization-id': orgId } }),
       body: { name: 'ci', scopes: ['org.read'] },

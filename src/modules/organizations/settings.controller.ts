@@ -26,7 +26,8 @@ import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, BootstrapDto, CreateApiKeyDto, CreatedApiKeyDto, UsageQuotasDto } from './organizations.dto';
-import { CurrentOrg, OrgContext, RequirePermission } from './organization.decorators';
+import { CurrentOrg, OrgContext, RequirePermission, RequiresFeature } from './organization.decorators';
+import { Feature } from './plans';
 import { BootstrapService } from './bootstrap.service';
 import { Permission } from './permissions';
 import { UsageService } from './usage.service';
@@ -53,6 +54,7 @@ export class SettingsController {
 
   @Post('settings/api-keys')
   @RequirePermission(Permission.ApiKeysManage)
+  @RequiresFeature(Feature.ApiKeys)
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrorResponses(403, 404)
