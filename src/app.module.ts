@@ -17,6 +17,7 @@ import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
+import { MailModule } from 'src/modules/mail/mail.module';
 import { SettingsModule } from 'src/modules/settings/settings.module';
 import { WebhooksModule } from 'src/modules/webhooks/webhooks.module';
 import { SystemModule } from 'src/modules/system/system.module';
@@ -48,6 +49,7 @@ const modules = (): DynamicModule['imports'] => [
   OrganizationsModule,
   WebhooksModule,
   SettingsModule,
+  MailModule,
 ];
 
 /**

@@ -81,6 +81,10 @@ export class AppConfigService {
     };
   }
 
+  get mailAccounts(): { connectTimeoutMs: number; allowInsecure: boolean } {
+    return { connectTimeoutMs: this.get('MAIL_CONNECT_TIMEOUT_MS'), allowInsecure: this.get('MAIL_ALLOW_INSECURE') };
+  }
+
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
     return {
       dir: this.get('STORAGE_DIR'),

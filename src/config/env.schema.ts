@@ -182,6 +182,18 @@ export class EnvSchema {
   @IsBoolean()
   WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
 
+  /** Connect and greeting timeout for users' IMAP and SMTP servers (connection tests, sync, sending). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(120_000)
+  MAIL_CONNECT_TIMEOUT_MS = 10_000;
+
+  /** Allow mail accounts without TLS (security "none"), e.g. a local test server. Off: refused with 400. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MAIL_ALLOW_INSECURE = false;
+
   /** Files Switchboard keeps (data exports, later attachments): a directory every api and worker node shares. */
   @IsString()
   STORAGE_DIR = '.data/storage';

@@ -3,6 +3,7 @@ import { RecoveryCode } from 'src/modules/auth/recovery-code.entity';
 import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
 import { Session } from 'src/modules/auth/session.entity';
 import { SystemMail } from 'src/modules/mailer/system-mail.entity';
+import { MailAccount } from 'src/modules/mail/mail-account.entity';
 import { Invitation } from 'src/modules/organizations/invitation.entity';
 import { ApiKey } from 'src/modules/organizations/api-key.entity';
 import { OrgUsage } from 'src/modules/organizations/org-usage.entity';
@@ -40,4 +41,5 @@ export const ENTITIES = [
   WebhookDelivery,
   WebhookAttempt,
   DataExport,
+  MailAccount,
 ];

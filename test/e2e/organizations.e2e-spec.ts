@@ -68,6 +68,7 @@ describe('organizations: tenancy, members, roles, invitations', () => {
     expect(matrix.body.find((r: { role: string }) => r.role === 'member').permissions).toEqual([
       'org.read',
       'members.read',
+      'mail.use',
     ]);
   });
 

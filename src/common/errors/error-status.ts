@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { AUTH_ERROR_STATUS } from 'src/modules/auth/auth.errors';
+import { MAIL_ERROR_STATUS } from 'src/modules/mail/mail.errors';
 import { ORG_ERROR_STATUS } from 'src/modules/organizations/organizations.errors';
 import { SETTINGS_ERROR_STATUS } from 'src/modules/settings/settings.errors';
 import { USER_ERROR_STATUS } from 'src/modules/users/users.errors';
@@ -33,6 +34,7 @@ export const ERROR_STATUS: Readonly<Record<string, HttpStatus>> = {
   ...ORG_ERROR_STATUS,
   ...WEBHOOK_ERROR_STATUS,
   ...SETTINGS_ERROR_STATUS,
+  ...MAIL_ERROR_STATUS,
 };
 
 /** Status → the first platform code declared for it (BAD_REQUEST before VALIDATION_FAILED, NOT_FOUND before ROUTE_NOT_FOUND). */

@@ -10,6 +10,8 @@ export enum Permission {
   MembersRemove = 'members.remove',
   ApiKeysManage = 'api_keys.manage',
   WebhooksManage = 'webhooks.manage',
+  /** Connect one's own mailboxes and use them (read, search, send). */
+  MailUse = 'mail.use',
 }
 
 /** The roles matrix: what each role may do. Owners may do everything; admins manage members; members read. */
@@ -24,8 +26,9 @@ export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
     Permission.MembersRemove,
     Permission.ApiKeysManage,
     Permission.WebhooksManage,
+    Permission.MailUse,
   ],
-  [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead],
+  [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead, Permission.MailUse],
 };
 
 /** Roles ordered by rank: a member may only act on members of a lower rank (owners on everyone). */

@@ -1,0 +1,147 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
+import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { PageQueryDto } from 'src/common/http/pagination.dto';
+import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
+import { Permission } from 'src/modules/organizations/permissions';
+import { MailAccountsService } from './mail-accounts.service';
+import {
+  AutodiscoverDto,
+  AutodiscoverQueryDto,
+  ConnectionTestDto,
+  CreateMailAccountDto,
+  MailAccountDto,
+  MailAccountPageDto,
+  TestMailAccountDto,
+  UpdateMailAccountDto,
+} from './mail.dto';
+
+/** A member's own mailboxes in the active organization; other members (admins included) do not see them. */
+@ApiTags('mail')
+@Authenticated()
+@RequirePermission(Permission.MailUse)
+@ApiErrorResponses(401, 403, 404)
+@Controller('mail')
+export class MailAccountsController {
+  constructor(private readonly accounts: MailAccountsService) {}
+
+  @Get('autodiscover')
+  @ApiOperation({
+    operationId: 'autodiscoverMailSettings',
+    summary: 'IMAP/SMTP settings for an address: known providers, MX (Google Workspace, Microsoft 365), SRV, guess',
+  })
+  @ApiOkResponse({ type: AutodiscoverDto })
+  autodiscover(@Query() query: AutodiscoverQueryDto): Promise<AutodiscoverDto> {
+    return this.accounts.autodiscover(query.email);
+  }
+
+  @Post('accounts/test')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'testMailAccount',
+    summary:
+      'Log in to IMAP and SMTP without saving; 422 says which side failed and where (dns, connect, tls, auth, timeout)',
+  })
+  @ApiOkResponse({ type: ConnectionTestDto })
+  @ApiErrorResponses(400, 422)
+  test(@Body() dto: TestMailAccountDto): Promise<ConnectionTestDto> {
+    return this.accounts.test(dto);
+  }
+
+  @Post('accounts')
+  @ApiOperation({ operationId: 'createMailAccount', summary: 'Connect a mailbox (tested first, then synced)' })
+  @ApiCreatedResponse({ type: MailAccountDto })
+  @ApiErrorResponses(400, 409, 422)
+  create(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateMailAccountDto,
+  ): Promise<MailAccountDto> {
+    return this.accounts.create(org, user, dto);
+  }
+
+  @Get('accounts')
+  @ApiOperation({ operationId: 'listMailAccounts', summary: 'Your mailboxes in this organization, with sync state' })
+  @ApiOkResponse({ type: MailAccountPageDto })
+  list(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Query() page: PageQueryDto,
+  ): Promise<MailAccountPageDto> {
+    return this.accounts.list(org, user, page);
+  }
+
+  @Get('accounts/:id')
+  @ApiOperation({ operationId: 'getMailAccount', summary: 'One mailbox with its sync state and last error' })
+  @ApiOkResponse({ type: MailAccountDto })
+  get(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<MailAccountDto> {
+    return this.accounts.get(org, user, id);
+  }
+
+  @Patch('accounts/:id')
+  @ApiOperation({ operationId: 'updateMailAccount', summary: 'Change name, servers or password (tested first)' })
+  @ApiOkResponse({ type: MailAccountDto })
+  @ApiErrorResponses(400, 422)
+  update(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateMailAccountDto,
+  ): Promise<MailAccountDto> {
+    return this.accounts.update(org, user, id, dto);
+  }
+
+  @Post('accounts/:id/pause')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'pauseMailAccount', summary: 'Stop syncing (the connection is closed)' })
+  @ApiOkResponse({ type: MailAccountDto })
+  pause(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<MailAccountDto> {
+    return this.accounts.setPaused(org, user, id, true);
+  }
+
+  @Post('accounts/:id/resume')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'resumeMailAccount', summary: 'Sync again' })
+  @ApiOkResponse({ type: MailAccountDto })
+  resume(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<MailAccountDto> {
+    return this.accounts.setPaused(org, user, id, false);
+  }
+
+  @Delete('accounts/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'deleteMailAccount', summary: 'Disconnect a mailbox and delete what was synced' })
+  @ApiNoContentResponse()
+  remove(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    return this.accounts.remove(org, user, id);
+  }
+}

@@ -1,0 +1,313 @@
+import { EntityManager, LockMode, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { Resolver } from 'node:dns/promises';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { SecretBox } from 'src/common/crypto/secret-box';
+import { PageQueryDto } from 'src/common/http/pagination.dto';
+import { AppConfigService } from 'src/config/app-config.service';
+import { OrgContext } from 'src/modules/organizations/organization.decorators';
+import { Organization } from 'src/modules/organizations/organization.entity';
+import { QuotaKey } from 'src/modules/organizations/plans';
+import { UsageService } from 'src/modules/organizations/usage.service';
+import { MailAccount, MailSecurity, MailSyncState } from './mail-account.entity';
+import { ServerCredentials, SideResult, testImap, testSmtp } from './mail-connection';
+import { conventionalGuess, domainOf, knownProvider, providerFromMx, ProviderSettings } from './mail-providers';
+import {
+  AutodiscoverDto,
+  ConnectionTestDto,
+  CreateMailAccountDto,
+  MailAccountDto,
+  MailAccountPageDto,
+  ServerSettingsDto,
+  TestMailAccountDto,
+  UpdateMailAccountDto,
+} from './mail.dto';
+import { MailError, MailErrorCode } from './mail.errors';
+
+const DNS_TIMEOUT_MS = 1500;
+
+export function toMailAccountDto(account: MailAccount): MailAccountDto {
+  return {
+    id: account.id,
+    email: account.email,
+    name: account.name ?? null,
+    imap: { host: account.imapHost, port: account.imapPort, security: account.imapSecurity, user: account.imapUser },
+    smtp: { host: account.smtpHost, port: account.smtpPort, security: account.smtpSecurity, user: account.smtpUser },
+    paused: account.paused,
+    syncState: account.syncState,
+    lastError: account.lastError ?? null,
+    lastErrorAt: account.lastErrorAt?.toISOString() ?? null,
+    lastSyncedAt: account.lastSyncedAt?.toISOString() ?? null,
+    createdAt: account.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Mail accounts: a member's own mailboxes inside an organization. Settings are checked against the real servers
+ * before they are saved; passwords are sealed with the SecretBox and never returned.
+ */
+@Injectable()
+export class MailAccountsService {
+  private readonly logger = new Logger(MailAccountsService.name);
+  private readonly box: SecretBox;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: AppConfigService,
+    private readonly usage: UsageService,
+  ) {
+    this.box = new SecretBox(config.encryptionKey);
+  }
+
+  /** Known providers first, then what the domain's MX or SRV records (RFC 6186) reveal, then the usual names. */
+  async autodiscover(email: string): Promise<AutodiscoverDto> {
+    const domain = domainOf(email);
+    const user = (settings: ProviderSettings): string =>
+      settings.provider === 'iCloud Mail' ? email.slice(0, email.indexOf('@')) : email;
+    const view = (settings: ProviderSettings, source: AutodiscoverDto['source']): AutodiscoverDto => ({
+      provider: settings.provider,
+      source,
+      imap: { ...settings.imap, user: user(settings) },
+      smtp: { ...settings.smtp, user: user(settings) },
+      appPassword: settings.appPassword,
+      notes: settings.notes,
+    });
+    const known = knownProvider(domain);
+    if (known) {
+      return view(known, 'known-provider');
+    }
+    const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: 1 });
+    const [mx, imaps, submission] = await Promise.all([
+      resolver.resolveMx(domain).catch(() => []),
+      resolver.resolveSrv(`_imaps._tcp.${domain}`).catch(() => []),
+      resolver.resolveSrv(`_submission._tcp.${domain}`).catch(() => []),
+    ]);
+    const byMx = providerFromMx(mx.sort((a, b) => a.priority - b.priority).map((r) => r.exchange));
+    if (byMx) {
+      return view(byMx, 'mx');
+    }
+    const guess = conventionalGuess(domain);
+    const imapSrv = imaps.filter((r) => r.name !== '.').sort((a, b) => a.priority - b.priority)[0];
+    if (imapSrv) {
+      const smtpSrv = submission.filter((r) => r.name !== '.').sort((a, b) => a.priority - b.priority)[0];
+      return view(
+        {
+          ...guess,
+          imap: { host: imapSrv.name, port: imapSrv.port, security: MailSecurity.Tls },
+          smtp: smtpSrv ? { host: smtpSrv.name, port: smtpSrv.port, security: MailSecurity.StartTls } : guess.smtp,
+        },
+        'srv',
+      );
+    }
+    return view(guess, 'guess');
+  }
+
+  /** 200 when both sides log in; otherwise 422 naming the side and the stage (dns, connect, tls, auth, timeout). */
+  async test(dto: TestMailAccountDto): Promise<ConnectionTestDto> {
+    const { imap, smtp } = this.credentials(dto);
+    const result = await this.check(imap, smtp);
+    this.assertPassed(result);
+    return result;
+  }
+
+  async create(org: OrgContext, actor: AuthUser, dto: CreateMailAccountDto): Promise<MailAccountDto> {
+    const { imap, smtp } = this.credentials(dto);
+    this.assertPassed(await this.check(imap, smtp));
+    const account = await this.em.transactional(async (em) => {
+      // Serialised per organization (row lock) so the mail_accounts quota holds under parallel requests.
+      const organization = await em.findOneOrFail(Organization, org.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      this.usage.assertRoom(organization, QuotaKey.MailAccounts, await em.count(MailAccount, { organization: org.id }));
+      const created = em.create(MailAccount, {
+        organization: org.id,
+        user: actor.id,
+        email: dto.email,
+        name: dto.name,
+        ...this.columns(imap, smtp),
+      });
+      try {
+        await em.flush();
+      } catch (error) {
+        if (error instanceof UniqueConstraintViolationException) {
+          throw new MailError(MailErrorCode.AccountExists, `${dto.email} is already connected`, { field: 'email' });
+        }
+        throw error;
+      }
+      return created;
+    });
+    this.logger.log({ accountId: account.id, organizationId: org.id }, 'mail account added');
+    return toMailAccountDto(account);
+  }
+
+  async list(org: OrgContext, actor: AuthUser, page: PageQueryDto): Promise<MailAccountPageDto> {
+    const [items, total] = await this.em.findAndCount(
+      MailAccount,
+      { organization: org.id, user: actor.id },
+      { orderBy: { createdAt: QueryOrder.ASC, id: QueryOrder.ASC }, limit: page.limit, offset: page.offset },
+    );
+    return { items: items.map(toMailAccountDto), total, limit: page.limit, offset: page.offset };
+  }
+
+  async get(org: OrgContext, actor: AuthUser, id: string): Promise<MailAccountDto> {
+    return toMailAccountDto(await this.find(org, actor, id));
+  }
+
+  /** Changed connection settings or passwords are tested before they replace the old ones. */
+  async update(org: OrgContext, actor: AuthUser, id: string, dto: UpdateMailAccountDto): Promise<MailAccountDto> {
+    const account = await this.find(org, actor, id, true);
+    if (dto.name !== undefined) {
+      account.name = dto.name;
+    }
+    if (dto.imap || dto.smtp || dto.password) {
+      const current = this.stored(account);
+      const { imap, smtp } = this.credentials({
+        email: account.email,
+        password: dto.password,
+        imap: this.merge(current.imap, dto.imap, dto.password),
+        smtp: this.merge(current.smtp, dto.smtp, dto.password),
+      });
+      this.assertPassed(await this.check(imap, smtp));
+      Object.assign(account, this.columns(imap, smtp));
+      account.syncState = account.paused ? MailSyncState.Paused : MailSyncState.Pending;
+      account.lastError = undefined;
+      account.lastErrorAt = undefined;
+    }
+    await this.em.flush();
+    return toMailAccountDto(account);
+  }
+
+  async setPaused(org: OrgContext, actor: AuthUser, id: string, paused: boolean): Promise<MailAccountDto> {
+    const account = await this.find(org, actor, id);
+    account.paused = paused;
+    account.syncState = paused ? MailSyncState.Paused : MailSyncState.Pending;
+    await this.em.flush();
+    return toMailAccountDto(account);
+  }
+
+  /** Deletes the account and, by cascade, everything synced from it. Nothing on the server is touched. */
+  async remove(org: OrgContext, actor: AuthUser, id: string): Promise<void> {
+    const removed = await this.em.nativeDelete(MailAccount, { id, organization: org.id, user: actor.id });
+    if (removed === 0) {
+      throw new MailError(MailErrorCode.AccountNotFound, `Mail account ${id} not found`);
+    }
+  }
+
+  /** The account's decrypted IMAP and SMTP credentials, for the sync and send workers. */
+  stored(account: MailAccount): { imap: ServerCredentials; smtp: ServerCredentials } {
+    return {
+      imap: {
+        host: account.imapHost,
+        port: account.imapPort,
+        security: account.imapSecurity,
+        user: account.imapUser,
+        password: this.box.open(account.imapPasswordSealed),
+      },
+      smtp: {
+        host: account.smtpHost,
+        port: account.smtpPort,
+        security: account.smtpSecurity,
+        user: account.smtpUser,
+        password: this.box.open(account.smtpPasswordSealed),
+      },
+    };
+  }
+
+  private merge(
+    current: ServerCredentials,
+    change: ServerSettingsDto | undefined,
+    password?: string,
+  ): ServerSettingsDto {
+    return {
+      host: change?.host ?? current.host,
+      port: change?.port ?? current.port,
+      security: change?.security ?? current.security,
+      user: change?.user ?? current.user,
+      password: change?.password ?? password ?? current.password,
+    };
+  }
+
+  private credentials(dto: TestMailAccountDto): { imap: ServerCredentials; smtp: ServerCredentials } {
+    const side = (name: 'imap' | 'smtp'): ServerCredentials => {
+      const settings = dto[name];
+      const password = settings.password ?? dto.password;
+      if (!password) {
+        throw new MailError(MailErrorCode.PasswordMissing, `Send password, or ${name}.password`, {
+          field: `${name}.password`,
+        });
+      }
+      if (settings.security === MailSecurity.None && !this.config.mailAccounts.allowInsecure) {
+        throw new MailError(
+          MailErrorCode.InsecureRefused,
+          `${name} without TLS is refused: use security "tls" or "starttls"`,
+          { field: `${name}.security` },
+        );
+      }
+      return {
+        host: settings.host,
+        port: settings.port,
+        security: settings.security,
+        user: settings.user ?? dto.email,
+        password,
+      };
+    };
+    return { imap: side('imap'), smtp: side('smtp') };
+  }
+
+  private async check(imap: ServerCredentials, smtp: ServerCredentials): Promise<ConnectionTestDto> {
+    const timeout = this.config.mailAccounts.connectTimeoutMs;
+    const [imapResult, smtpResult] = await Promise.all([testImap(imap, timeout), testSmtp(smtp, timeout)]);
+    return { imap: imapResult, smtp: smtpResult };
+  }
+
+  private assertPassed(result: { imap: SideResult; smtp: SideResult }): void {
+    if (!result.imap.ok || !result.smtp.ok) {
+      const failed = [result.imap.ok ? undefined : 'IMAP', result.smtp.ok ? undefined : 'SMTP'].filter(Boolean);
+      throw new MailError(
+        MailErrorCode.ConnectionFailed,
+        `${failed.join(' and ')} connection failed: ${[result.imap.message, result.smtp.message].filter(Boolean).join('; ')}`,
+        result,
+      );
+    }
+  }
+
+  private columns(
+    imap: ServerCredentials,
+    smtp: ServerCredentials,
+  ): Pick<
+    MailAccount,
+    | 'imapHost'
+    | 'imapPort'
+    | 'imapSecurity'
+    | 'imapUser'
+    | 'imapPasswordSealed'
+    | 'smtpHost'
+    | 'smtpPort'
+    | 'smtpSecurity'
+    | 'smtpUser'
+    | 'smtpPasswordSealed'
+  > {
+    return {
+      imapHost: imap.host,
+      imapPort: imap.port,
+      imapSecurity: imap.security,
+      imapUser: imap.user,
+      imapPasswordSealed: this.box.seal(imap.password),
+      smtpHost: smtp.host,
+      smtpPort: smtp.port,
+      smtpSecurity: smtp.security,
+      smtpUser: smtp.user,
+      smtpPasswordSealed: this.box.seal(smtp.password),
+    };
+  }
+
+  private async find(org: OrgContext, actor: AuthUser, id: string, withSecrets = false): Promise<MailAccount> {
+    const account = await this.em.findOne(
+      MailAccount,
+      { id, organization: org.id, user: actor.id },
+      withSecrets ? { populate: ['imapPasswordSealed', 'smtpPasswordSealed'] } : {},
+    );
+    if (!account) {
+      throw new MailError(MailErrorCode.AccountNotFound, `Mail account ${id} not found`);
+    }
+    return account;
+  }
+}

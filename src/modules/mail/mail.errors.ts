@@ -1,0 +1,24 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from 'src/common/errors/app-error';
+
+export enum MailErrorCode {
+  AccountNotFound = 'MAIL_ACCOUNT_NOT_FOUND',
+  AccountExists = 'MAIL_ACCOUNT_EXISTS',
+  ConnectionFailed = 'MAIL_CONNECTION_FAILED',
+  InsecureRefused = 'MAIL_INSECURE_REFUSED',
+  PasswordMissing = 'MAIL_PASSWORD_MISSING',
+}
+
+export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
+  [MailErrorCode.AccountNotFound]: HttpStatus.NOT_FOUND,
+  [MailErrorCode.AccountExists]: HttpStatus.CONFLICT,
+  [MailErrorCode.ConnectionFailed]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MailErrorCode.InsecureRefused]: HttpStatus.BAD_REQUEST,
+  [MailErrorCode.PasswordMissing]: HttpStatus.BAD_REQUEST,
+};
+
+export class MailError extends AppError<MailErrorCode> {
+  constructor(code: MailErrorCode, message: string, details?: unknown) {
+    super(code, message, details);
+  }
+}
