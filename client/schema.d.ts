@@ -1227,6 +1227,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mail/accounts/{id}/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Folders with roles, counts and last sync */
+        get: operations["listMailFolders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail/accounts/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages of a folder, newest first, cursor-paginated; filters: unread, flagged, from, dates, attachments */
+        get: operations["listMailMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One message with text, sanitized HTML and attachments */
+        get: operations["getMailMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1620,7 +1671,7 @@ export interface components {
             serverTime: string;
         };
         /** @enum {string} */
-        WebhookEventType: "organization.updated" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "api_key.created" | "api_key.revoked" | "webhook.test";
+        WebhookEventType: "organization.updated" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "api_key.created" | "api_key.revoked" | "mail.received" | "mail.account_state" | "webhook.test";
         WebhookEventTypeDto: {
             type: components["schemas"]["WebhookEventType"];
             description: string;
@@ -1976,6 +2027,93 @@ export interface components {
              * @example Ada Lovelace
              */
             name?: string;
+        };
+        /** @enum {string} */
+        MailFolderRole: "inbox" | "sent" | "drafts" | "trash" | "junk" | "archive" | "all" | "flagged";
+        MailFolderDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example INBOX */
+            path: string;
+            name: string;
+            role: components["schemas"]["MailFolderRole"] | null;
+            total: number;
+            unseen: number;
+            /** Format: date-time */
+            lastSyncedAt: string | null;
+        };
+        MailAddressDto: {
+            name: string | null;
+            address: string | null;
+        };
+        MailMessageSummaryDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            folderId: string;
+            uid: number;
+            messageId: string | null;
+            threadId: string | null;
+            subject: string | null;
+            from: components["schemas"]["MailAddressDto"] | null;
+            to: components["schemas"]["MailAddressDto"][];
+            flags: string[];
+            seen: boolean;
+            flagged: boolean;
+            hasAttachments: boolean;
+            size: number;
+            preview: string;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** Format: date-time */
+            internalDate: string;
+        };
+        MailMessagePageDto: {
+            items: components["schemas"]["MailMessageSummaryDto"][];
+            /** @description Pass as cursor for the next page; null at the end */
+            nextCursor: string | null;
+        };
+        AttachmentMetaDto: {
+            index: number;
+            filename: string | null;
+            contentType: string;
+            size: number;
+            contentId: string | null;
+            inline: boolean;
+        };
+        MailMessageDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            folderId: string;
+            uid: number;
+            messageId: string | null;
+            threadId: string | null;
+            subject: string | null;
+            from: components["schemas"]["MailAddressDto"] | null;
+            to: components["schemas"]["MailAddressDto"][];
+            flags: string[];
+            seen: boolean;
+            flagged: boolean;
+            hasAttachments: boolean;
+            size: number;
+            preview: string;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** Format: date-time */
+            internalDate: string;
+            cc: components["schemas"]["MailAddressDto"][];
+            replyTo: components["schemas"]["MailAddressDto"][];
+            inReplyTo: string | null;
+            references: string[];
+            text: string | null;
+            /** @description Sanitized: no scripts, styles inline only */
+            html: string | null;
+            attachments: components["schemas"]["AttachmentMetaDto"][];
         };
     };
     responses: never;
@@ -7397,6 +7535,229 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MailAccountDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listMailFolders: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailFolderDto"][];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listMailMessages: {
+        parameters: {
+            query: {
+                /** @description The folder to list */
+                folderId: string;
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Only unread (true) or read (false) messages */
+                unread?: boolean;
+                flagged?: boolean;
+                hasAttachments?: boolean;
+                /** @description Sender address or name contains this (case-insensitive) */
+                from?: string;
+                /** @description Received at or after */
+                since?: string;
+                /** @description Received before */
+                before?: string;
+            };
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailMessagePageDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getMailMessage: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailMessageDto"];
                 };
             };
             /** @description Invalid input; details name each bad field */

@@ -81,8 +81,18 @@ export class AppConfigService {
     };
   }
 
-  get mailAccounts(): { connectTimeoutMs: number; allowInsecure: boolean } {
-    return { connectTimeoutMs: this.get('MAIL_CONNECT_TIMEOUT_MS'), allowInsecure: this.get('MAIL_ALLOW_INSECURE') };
+  get mailAccounts(): {
+    connectTimeoutMs: number;
+    allowInsecure: boolean;
+    maxConnections: number;
+    pollIntervalMs: number;
+  } {
+    return {
+      connectTimeoutMs: this.get('MAIL_CONNECT_TIMEOUT_MS'),
+      allowInsecure: this.get('MAIL_ALLOW_INSECURE'),
+      maxConnections: this.get('MAIL_MAX_CONNECTIONS'),
+      pollIntervalMs: parseDuration(this.get('MAIL_POLL_INTERVAL')),
+    };
   }
 
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {

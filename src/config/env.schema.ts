@@ -194,6 +194,17 @@ export class EnvSchema {
   @IsBoolean()
   MAIL_ALLOW_INSECURE = false;
 
+  /** Live IMAP connections (one per synced account) a worker process holds at most. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAIL_MAX_CONNECTIONS = 200;
+
+  /** How often every folder of a connected account is re-synced (the Inbox is pushed by IDLE). */
+  @Matches(DURATION, { message: 'MAIL_POLL_INTERVAL must be a duration like 5m' })
+  MAIL_POLL_INTERVAL = '5m';
+
   /** Files Switchboard keeps (data exports, later attachments): a directory every api and worker node shares. */
   @IsString()
   STORAGE_DIR = '.data/storage';

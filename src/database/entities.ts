@@ -4,6 +4,8 @@ import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
 import { Session } from 'src/modules/auth/session.entity';
 import { SystemMail } from 'src/modules/mailer/system-mail.entity';
 import { MailAccount } from 'src/modules/mail/mail-account.entity';
+import { MailFolder } from 'src/modules/mail/mail-folder.entity';
+import { MailMessage } from 'src/modules/mail/mail-message.entity';
 import { Invitation } from 'src/modules/organizations/invitation.entity';
 import { ApiKey } from 'src/modules/organizations/api-key.entity';
 import { OrgUsage } from 'src/modules/organizations/org-usage.entity';
@@ -42,4 +44,6 @@ export const ENTITIES = [
   WebhookAttempt,
   DataExport,
   MailAccount,
+  MailFolder,
+  MailMessage,
 ];

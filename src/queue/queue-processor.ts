@@ -37,6 +37,12 @@ export abstract class QueueProcessor<Q extends QueueName> extends WorkerHost {
     return handler(job.data, job);
   }
 
+  /** Worker-level errors (Redis trouble, a job removed while it ran): logged, never an unhandled 'error' event. */
+  @OnWorkerEvent('error')
+  protected onError(error: Error): void {
+    this.logger.warn({ queue: this.queue, err: error.message }, 'queue worker error');
+  }
+
   @OnWorkerEvent('failed')
   protected onFailed(job: Job | undefined, error: Error): void {
     const data = job?.data as { requestId?: string } | undefined;

@@ -6,6 +6,8 @@ export enum QueueName {
   Webhooks = 'webhooks',
   /** A user's own account chores: data-export archives, deletion after the grace period, expiry housekeeping. */
   Account = 'account',
+  /** Mail: (re)connecting accounts to their IMAP server; later sending and scheduled sends. */
+  Mail = 'mail',
 }
 
 /** Every job name, across queues. Each belongs to exactly one queue (see `JOB_QUEUE`). */
@@ -16,6 +18,7 @@ export enum JobName {
   BuildDataExport = 'account.build-export',
   DeleteAccount = 'account.delete',
   AccountHousekeeping = 'account.housekeeping',
+  ConnectMailAccount = 'mail.connect-account',
 }
 
 export const JOB_QUEUE = {
@@ -25,6 +28,7 @@ export const JOB_QUEUE = {
   [JobName.BuildDataExport]: QueueName.Account,
   [JobName.DeleteAccount]: QueueName.Account,
   [JobName.AccountHousekeeping]: QueueName.Account,
+  [JobName.ConnectMailAccount]: QueueName.Mail,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -41,6 +45,8 @@ export interface JobPayloads {
   /** Runs when the grace period ends; does nothing if the deletion was cancelled (or postponed) meanwhile. */
   [JobName.DeleteAccount]: { userId: string; requestId?: string };
   [JobName.AccountHousekeeping]: Record<string, never>;
+  /** An account was added, changed, paused or resumed: the worker owning it (or any) reconciles its connection. */
+  [JobName.ConnectMailAccount]: { accountId: string };
 }
 
 /** Job names that run on queue `Q`. */

@@ -1,5 +1,7 @@
 import { EntityManager, LockMode, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import { Resolver } from 'node:dns/promises';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { SecretBox } from 'src/common/crypto/secret-box';
@@ -9,6 +11,7 @@ import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { QuotaKey } from 'src/modules/organizations/plans';
 import { UsageService } from 'src/modules/organizations/usage.service';
+import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
 import { MailAccount, MailSecurity, MailSyncState } from './mail-account.entity';
 import { ServerCredentials, SideResult, testImap, testSmtp } from './mail-connection';
 import { conventionalGuess, domainOf, knownProvider, providerFromMx, ProviderSettings } from './mail-providers';
@@ -55,6 +58,7 @@ export class MailAccountsService {
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
     private readonly usage: UsageService,
+    @InjectQueue(QueueName.Mail) private readonly queue: Queue<JobPayloads[JobName.ConnectMailAccount]>,
   ) {
     this.box = new SecretBox(config.encryptionKey);
   }
@@ -135,6 +139,7 @@ export class MailAccountsService {
       return created;
     });
     this.logger.log({ accountId: account.id, organizationId: org.id }, 'mail account added');
+    await this.reconnect(account.id);
     return toMailAccountDto(account);
   }
 
@@ -172,6 +177,7 @@ export class MailAccountsService {
       account.lastErrorAt = undefined;
     }
     await this.em.flush();
+    await this.reconnect(account.id);
     return toMailAccountDto(account);
   }
 
@@ -180,6 +186,7 @@ export class MailAccountsService {
     account.paused = paused;
     account.syncState = paused ? MailSyncState.Paused : MailSyncState.Pending;
     await this.em.flush();
+    await this.reconnect(account.id);
     return toMailAccountDto(account);
   }
 
@@ -189,6 +196,16 @@ export class MailAccountsService {
     if (removed === 0) {
       throw new MailError(MailErrorCode.AccountNotFound, `Mail account ${id} not found`);
     }
+    await this.reconnect(id);
+  }
+
+  /** Asks the worker holding (or able to take) the account's connection to reconcile it with the saved row. */
+  private async reconnect(accountId: string): Promise<void> {
+    await this.queue.add(
+      JobName.ConnectMailAccount,
+      { accountId },
+      { jobId: `mail-connect-${accountId}-${Date.now()}` },
+    );
   }
 
   /** The account's decrypted IMAP and SMTP credentials, for the sync and send workers. */

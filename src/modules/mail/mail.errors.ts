@@ -7,6 +7,8 @@ export enum MailErrorCode {
   ConnectionFailed = 'MAIL_CONNECTION_FAILED',
   InsecureRefused = 'MAIL_INSECURE_REFUSED',
   PasswordMissing = 'MAIL_PASSWORD_MISSING',
+  MessageNotFound = 'MAIL_MESSAGE_NOT_FOUND',
+  InvalidCursor = 'MAIL_INVALID_CURSOR',
 }
 
 export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
@@ -15,6 +17,8 @@ export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
   [MailErrorCode.ConnectionFailed]: HttpStatus.UNPROCESSABLE_ENTITY,
   [MailErrorCode.InsecureRefused]: HttpStatus.BAD_REQUEST,
   [MailErrorCode.PasswordMissing]: HttpStatus.BAD_REQUEST,
+  [MailErrorCode.MessageNotFound]: HttpStatus.NOT_FOUND,
+  [MailErrorCode.InvalidCursor]: HttpStatus.BAD_REQUEST,
 };
 
 export class MailError extends AppError<MailErrorCode> {

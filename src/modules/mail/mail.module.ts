@@ -2,12 +2,17 @@ import { Module } from '@nestjs/common';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { MailAccountsController } from './mail-accounts.controller';
 import { MailAccountsService } from './mail-accounts.service';
+import { MailConnectionsService } from './mail-connections.service';
+import { MailMessagesController } from './mail-messages.controller';
+import { MailMessagesService } from './mail-messages.service';
+import { MailProcessor } from './mail.processor';
+import { MailSyncService } from './mail-sync.service';
 
 /** Users' own mailboxes: accounts (this slice); sync, messages, search and sending build on it. */
 @Module({
   imports: [OrganizationsModule],
-  controllers: [MailAccountsController],
-  providers: [MailAccountsService],
+  controllers: [MailAccountsController, MailMessagesController],
+  providers: [MailAccountsService, MailSyncService, MailConnectionsService, MailMessagesService, MailProcessor],
   exports: [MailAccountsService],
 })
 export class MailModule {}

@@ -13,6 +13,8 @@ export enum WebhookEventType {
   InvitationRevoked = 'invitation.revoked',
   ApiKeyCreated = 'api_key.created',
   ApiKeyRevoked = 'api_key.revoked',
+  MailReceived = 'mail.received',
+  MailAccountState = 'mail.account_state',
   /** Sent only by `POST /webhooks/endpoints/{id}/test`, to that endpoint. */
   Test = 'webhook.test',
 }
@@ -28,6 +30,8 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   [WebhookEventType.InvitationRevoked]: 'An invitation was revoked',
   [WebhookEventType.ApiKeyCreated]: 'An API key was created (the key itself is never sent)',
   [WebhookEventType.ApiKeyRevoked]: 'An API key was revoked',
+  [WebhookEventType.MailReceived]: 'A new message arrived in a synced mailbox (after its first sync)',
+  [WebhookEventType.MailAccountState]: 'A mail account changed sync state (connected, failing, refused credentials)',
   [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
 };
 
@@ -49,5 +53,16 @@ export interface WebhookEventData {
   [WebhookEventType.InvitationRevoked]: { invitationId: string; email: string; revokedById: string };
   [WebhookEventType.ApiKeyCreated]: { apiKeyId: string; name: string; prefix: string; scopes: string[] };
   [WebhookEventType.ApiKeyRevoked]: { apiKeyId: string };
+  [WebhookEventType.MailReceived]: {
+    accountId: string;
+    userId: string;
+    /** The message's id in Switchboard (GET /mail/messages/{id}). */
+    id: string;
+    folder: string;
+    subject: string | null;
+    from: { name: string | null; address: string | null } | null;
+    internalDate: string;
+  };
+  [WebhookEventType.MailAccountState]: { accountId: string; userId: string; state: string; error: string | null };
   [WebhookEventType.Test]: { endpointId: string; message: string };
 }

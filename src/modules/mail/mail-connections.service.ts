@@ -1,0 +1,298 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ImapFlow } from 'imapflow';
+import type Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { AppConfigService } from 'src/config/app-config.service';
+import { REDIS } from 'src/redis/redis.module';
+import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
+import { MailAccountsService } from './mail-accounts.service';
+import { MailAccount, MailSyncState } from './mail-account.entity';
+import { classifyConnectionError, ConnectionStage, imapOptions } from './mail-connection';
+import { FolderRole, MailFolder } from './mail-folder.entity';
+import { MailMessage } from './mail-message.entity';
+import { FolderSyncResult, MailSyncService } from './mail-sync.service';
+
+const LOCK_TTL_MS = 45_000;
+const RENEW_EVERY_MS = 15_000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+const lockKey = (accountId: string): string => `mail:connection:${accountId}`;
+
+/** Extends the lock only while this node still holds it. */
+const RENEW_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** One account's live IMAP connection: full sync, then IDLE on the Inbox, polling the rest; reconnects with backoff. */
+class AccountConnection {
+  private client?: ImapFlow;
+  private stopped = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private inboxQueued = false;
+  private pollTimer?: NodeJS.Timeout;
+  private wake?: () => void;
+  readonly version: string;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly account: MailAccount,
+    private readonly owner: MailConnectionsService,
+  ) {
+    this.version = account.updatedAt.toISOString();
+    this.done = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    this.wake?.();
+    await this.client?.logout().catch(() => this.client?.close());
+    await this.done;
+    await this.chain;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 1000;
+    const { id } = this.account;
+    while (!this.stopped) {
+      try {
+        await this.session();
+        backoff = 1000;
+      } catch (error) {
+        if (this.stopped) {
+          break;
+        }
+        const stage = classifyConnectionError(error as Error);
+        const message = (error as Error).message;
+        if (stage === ConnectionStage.Auth) {
+          await this.owner.reportState(this.account, MailSyncState.AuthError, message);
+          this.owner.release(id);
+          return;
+        }
+        await this.owner.reportState(this.account, MailSyncState.ConnectError, message);
+      } finally {
+        clearInterval(this.pollTimer);
+        this.client?.close();
+        this.client = undefined;
+      }
+      if (!this.stopped) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, backoff).unref();
+        });
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async session(): Promise<void> {
+    const { imap } = this.owner.credentials(this.account);
+    const client = new ImapFlow({ ...imapOptions(imap, this.owner.timeoutMs), autoIdleDelay: 500 });
+    this.client = client;
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.on('error', () => undefined);
+    client.on('exists', () => this.kick('inbox'));
+    client.on('expunge', () => this.kick('inbox'));
+    client.on('flags', () => this.kick('inbox'));
+    await this.owner.reportState(this.account, MailSyncState.Connecting);
+    await client.connect();
+    await this.owner.reportState(this.account, MailSyncState.Syncing);
+    await this.owner.fullSync(client, this.account);
+    await this.owner.reportState(this.account, MailSyncState.Idle);
+    await client.mailboxOpen('INBOX');
+    this.pollTimer = setInterval(() => this.kick('all'), this.owner.pollIntervalMs);
+    this.pollTimer.unref();
+    await closed;
+    if (!this.stopped) {
+      throw Object.assign(new Error('The IMAP server closed the connection'), { code: 'EConnectionClosed' });
+    }
+  }
+
+  /** Serialises syncs on this connection; Inbox pushes arriving during a sync coalesce into one more pass. */
+  private kick(scope: 'inbox' | 'all'): void {
+    const client = this.client;
+    if (!client || this.stopped) {
+      return;
+    }
+    if (scope === 'inbox') {
+      if (this.inboxQueued) {
+        return;
+      }
+      this.inboxQueued = true;
+    }
+    this.chain = this.chain
+      .then(async () => {
+        if (scope === 'inbox') {
+          this.inboxQueued = false;
+          await this.owner.inboxSync(client, this.account);
+        } else {
+          await this.owner.fullSync(client, this.account);
+        }
+        if (client.usable) {
+          await client.mailboxOpen('INBOX');
+        }
+      })
+      .catch((error: Error) =>
+        this.owner.logger.warn({ accountId: this.account.id, err: error.message }, 'mail sync pass failed'),
+      );
+  }
+}
+
+/**
+ * Holds the live IMAP connections of a worker process: at most MAIL_MAX_CONNECTIONS, each account on exactly one
+ * node of the cluster (a Redis lock renewed every 15 s; a dead node's accounts are taken over within ~45 s).
+ * Runs only where APP_ROLE includes `worker`.
+ */
+@Injectable()
+export class MailConnectionsService implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly logger = new Logger(MailConnectionsService.name);
+  private readonly node = randomUUID();
+  private readonly live = new Map<string, AccountConnection>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: AppConfigService,
+    private readonly accounts: MailAccountsService,
+    private readonly sync: MailSyncService,
+    private readonly webhooks: WebhooksService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  get timeoutMs(): number {
+    return this.config.mailAccounts.connectTimeoutMs;
+  }
+
+  get pollIntervalMs(): number {
+    return this.config.mailAccounts.pollIntervalMs;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.role.worker) {
+      return;
+    }
+    this.timer = setInterval(() => void this.reconcileAll(), RENEW_EVERY_MS);
+    this.timer.unref();
+    void this.reconcileAll();
+  }
+
+  /** Before the database and Redis close (onApplicationShutdown), so the connections can record their state. */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([...this.live.keys()].map((id) => this.stopConnection(id)));
+  }
+
+  connectedAccounts(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /** Starts, restarts (settings changed) or stops the account's connection as its row says. */
+  async reconcile(accountId: string): Promise<void> {
+    const account = await this.em
+      .fork()
+      .findOne(MailAccount, accountId, { populate: ['imapPasswordSealed', 'smtpPasswordSealed'] });
+    const current = this.live.get(accountId);
+    const wanted = account && !account.paused && account.syncState !== MailSyncState.AuthError;
+    if (current && (!wanted || current.version !== account.updatedAt.toISOString())) {
+      await this.stopConnection(accountId);
+    }
+    if (!wanted || this.live.has(accountId)) {
+      if (wanted) {
+        await this.redis.eval(RENEW_SCRIPT, 1, lockKey(accountId), this.node, LOCK_TTL_MS);
+      }
+      return;
+    }
+    if (this.live.size >= this.config.mailAccounts.maxConnections) {
+      return;
+    }
+    const acquired = await this.redis.set(lockKey(accountId), this.node, 'PX', LOCK_TTL_MS, 'NX');
+    if (acquired) {
+      this.live.set(accountId, new AccountConnection(account, this));
+    }
+  }
+
+  private async reconcileAll(): Promise<void> {
+    try {
+      const candidates = await this.em.fork().find(
+        MailAccount,
+        {
+          $or: [{ paused: false, syncState: { $ne: MailSyncState.AuthError } }, { id: { $in: [...this.live.keys()] } }],
+        },
+        { fields: ['id'], limit: this.config.mailAccounts.maxConnections * 2 },
+      );
+      const ids = new Set([...candidates.map((a) => a.id), ...this.live.keys()]);
+      for (const id of ids) {
+        await this.reconcile(id);
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'mail connection reconcile failed');
+    }
+  }
+
+  private async stopConnection(accountId: string): Promise<void> {
+    const connection = this.live.get(accountId);
+    this.live.delete(accountId);
+    await connection?.stop();
+    this.release(accountId);
+  }
+
+  release(accountId: string): void {
+    this.live.delete(accountId);
+    void this.redis.eval(RELEASE_SCRIPT, 1, lockKey(accountId), this.node).catch(() => undefined);
+  }
+
+  credentials(account: MailAccount): ReturnType<MailAccountsService['stored']> {
+    return this.accounts.stored(account);
+  }
+
+  async fullSync(client: ImapFlow, account: MailAccount): Promise<void> {
+    await this.sync.syncAccount(client, account.id, { onFolderSynced: (acc, result) => this.announce(acc, result) });
+  }
+
+  async inboxSync(client: ImapFlow, account: MailAccount): Promise<void> {
+    const folders = await this.em.fork().find(MailFolder, { account: account.id, role: FolderRole.Inbox });
+    const inbox = folders[0]?.path ?? 'INBOX';
+    await this.announce(account, await this.sync.syncFolder(client, account, inbox));
+  }
+
+  /** Never throws: a state that cannot be recorded (database away, shutting down) is logged. */
+  async reportState(account: MailAccount, state: MailSyncState, error?: string): Promise<void> {
+    try {
+      await this.sync.setState(account.id, state, error);
+      if (state === MailSyncState.AuthError || state === MailSyncState.ConnectError || state === MailSyncState.Idle) {
+        await this.webhooks.publish(account.organization.id, WebhookEventType.MailAccountState, {
+          accountId: account.id,
+          userId: account.user.id,
+          state,
+          error: error ?? null,
+        });
+      }
+    } catch (failure) {
+      this.logger.warn(
+        { accountId: account.id, state, err: (failure as Error).message },
+        'mail account state not recorded',
+      );
+    }
+  }
+
+  /** `mail.received` for messages an incremental pass added. */
+  private async announce(account: MailAccount, result: FolderSyncResult): Promise<void> {
+    if (result.received.length === 0) {
+      return;
+    }
+    const messages = await this.em
+      .fork()
+      .find(MailMessage, { id: { $in: result.received } }, { fields: ['id', 'subject', 'from', 'internalDate'] });
+    for (const message of messages) {
+      await this.webhooks.publish(account.organization.id, WebhookEventType.MailReceived, {
+        accountId: account.id,
+        userId: account.user.id,
+        id: message.id,
+        folder: result.folder.path,
+        subject: message.subject ?? null,
+        from: message.from ?? null,
+        internalDate: message.internalDate.toISOString(),
+      });
+    }
+  }
+}

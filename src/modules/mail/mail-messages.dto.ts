@@ -1,0 +1,199 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsDate, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { FolderRole } from './mail-folder.entity';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class MailFolderDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'INBOX' })
+  path!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ enum: FolderRole, enumName: 'MailFolderRole', nullable: true })
+  role!: FolderRole | null;
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  unseen!: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastSyncedAt!: string | null;
+}
+
+export class MailAddressDto {
+  @ApiProperty({ type: String, nullable: true })
+  name!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  address!: string | null;
+}
+
+export class AttachmentMetaDto {
+  @ApiProperty()
+  index!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  filename!: string | null;
+
+  @ApiProperty()
+  contentType!: string;
+
+  @ApiProperty()
+  size!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  contentId!: string | null;
+
+  @ApiProperty()
+  inline!: boolean;
+}
+
+export class MailMessageSummaryDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  accountId!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  folderId!: string;
+
+  @ApiProperty()
+  uid!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  messageId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  threadId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  subject!: string | null;
+
+  @ApiProperty({ type: MailAddressDto, nullable: true })
+  from!: MailAddressDto | null;
+
+  @ApiProperty({ type: [MailAddressDto] })
+  to!: MailAddressDto[];
+
+  @ApiProperty({ type: [String] })
+  flags!: string[];
+
+  @ApiProperty()
+  seen!: boolean;
+
+  @ApiProperty()
+  flagged!: boolean;
+
+  @ApiProperty()
+  hasAttachments!: boolean;
+
+  @ApiProperty()
+  size!: number;
+
+  @ApiProperty()
+  preview!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  sentAt!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  internalDate!: string;
+}
+
+export class MailMessageDto extends MailMessageSummaryDto {
+  @ApiProperty({ type: [MailAddressDto] })
+  cc!: MailAddressDto[];
+
+  @ApiProperty({ type: [MailAddressDto] })
+  replyTo!: MailAddressDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  inReplyTo!: string | null;
+
+  @ApiProperty({ type: [String] })
+  references!: string[];
+
+  @ApiProperty({ type: String, nullable: true })
+  text!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Sanitized: no scripts, styles inline only' })
+  html!: string | null;
+
+  @ApiProperty({ type: [AttachmentMetaDto] })
+  attachments!: AttachmentMetaDto[];
+}
+
+export class MessageListQueryDto {
+  @ApiProperty({ format: 'uuid', description: 'The folder to list' })
+  @IsUUID()
+  folderId!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit: number = 50;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a cursor returned by this list' })
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ description: 'Only unread (true) or read (false) messages' })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  unread?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  flagged?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  hasAttachments?: boolean;
+
+  @ApiPropertyOptional({ description: 'Sender address or name contains this (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Received at or after' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  since?: Date;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Received before' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  before?: Date;
+}
+
+export class MailMessagePageDto {
+  @ApiProperty({ type: [MailMessageSummaryDto] })
+  items!: MailMessageSummaryDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null at the end' })
+  nextCursor!: string | null;
+}

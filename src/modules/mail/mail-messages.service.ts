@@ -1,0 +1,146 @@
+import { EntityManager, FilterQuery, QueryOrder } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { OrgContext } from 'src/modules/organizations/organization.decorators';
+import { MailAccount } from './mail-account.entity';
+import { MailFolder } from './mail-folder.entity';
+import { MailMessage } from './mail-message.entity';
+import {
+  MailFolderDto,
+  MailMessageDto,
+  MailMessagePageDto,
+  MailMessageSummaryDto,
+  MessageListQueryDto,
+} from './mail-messages.dto';
+import { MailError, MailErrorCode } from './mail.errors';
+
+function toSummary(m: MailMessage): MailMessageSummaryDto {
+  return {
+    id: m.id,
+    accountId: m.account.id,
+    folderId: m.folder.id,
+    uid: Number(m.uid),
+    messageId: m.messageId ?? null,
+    threadId: m.threadId ?? null,
+    subject: m.subject ?? null,
+    from: m.from ?? null,
+    to: m.to,
+    flags: m.flags,
+    seen: m.seen,
+    flagged: m.flagged,
+    hasAttachments: m.hasAttachments,
+    size: m.size,
+    preview: m.preview,
+    sentAt: m.sentAt?.toISOString() ?? null,
+    internalDate: m.internalDate.toISOString(),
+  };
+}
+
+/** Cursor over (internalDate desc, id desc): stable while new mail arrives at the top. */
+function encodeCursor(m: MailMessage): string {
+  return Buffer.from(`${m.internalDate.toISOString()}|${m.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at);
+  if (!id || Number.isNaN(date.getTime())) {
+    throw new MailError(MailErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
+  }
+  return { at: date, id };
+}
+
+/** Reading the synced copy: folders, message lists with filters and cursors, single messages with bodies. */
+@Injectable()
+export class MailMessagesService {
+  constructor(private readonly em: EntityManager) {}
+
+  async folders(org: OrgContext, actor: AuthUser, accountId: string): Promise<MailFolderDto[]> {
+    await this.account(org, actor, accountId);
+    const folders = await this.em.find(MailFolder, { account: accountId }, { orderBy: { path: QueryOrder.ASC } });
+    return folders.map((f) => ({
+      id: f.id,
+      path: f.path,
+      name: f.name,
+      role: f.role ?? null,
+      total: f.total,
+      unseen: f.unseen,
+      lastSyncedAt: f.lastSyncedAt?.toISOString() ?? null,
+    }));
+  }
+
+  async list(
+    org: OrgContext,
+    actor: AuthUser,
+    accountId: string,
+    query: MessageListQueryDto,
+  ): Promise<MailMessagePageDto> {
+    await this.account(org, actor, accountId);
+    const where: FilterQuery<MailMessage>[] = [{ account: accountId, folder: query.folderId }];
+    if (query.unread !== undefined) {
+      where.push({ seen: !query.unread });
+    }
+    if (query.flagged !== undefined) {
+      where.push({ flagged: query.flagged });
+    }
+    if (query.hasAttachments !== undefined) {
+      where.push({ hasAttachments: query.hasAttachments });
+    }
+    if (query.since) {
+      where.push({ internalDate: { $gte: query.since } });
+    }
+    if (query.before) {
+      where.push({ internalDate: { $lt: query.before } });
+    }
+    if (query.from) {
+      const like = `%${query.from.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push({ $or: [{ from: { address: { $ilike: like } } }, { from: { name: { $ilike: like } } }] });
+    }
+    if (query.cursor) {
+      const { at, id } = decodeCursor(query.cursor);
+      where.push({ $or: [{ internalDate: { $lt: at } }, { internalDate: at, id: { $lt: id } }] });
+    }
+    const rows = await this.em.find(
+      MailMessage,
+      { $and: where },
+      {
+        orderBy: { internalDate: QueryOrder.DESC, id: QueryOrder.DESC },
+        limit: query.limit + 1,
+      },
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map(toSummary),
+      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  async get(org: OrgContext, actor: AuthUser, id: string): Promise<MailMessageDto> {
+    const message = await this.em.findOne(
+      MailMessage,
+      { id, account: { organization: org.id, user: actor.id } },
+      { populate: ['textBody', 'htmlBody'] },
+    );
+    if (!message) {
+      throw new MailError(MailErrorCode.MessageNotFound, `Message ${id} not found`);
+    }
+    return {
+      ...toSummary(message),
+      cc: message.cc,
+      replyTo: message.replyTo,
+      inReplyTo: message.inReplyTo ?? null,
+      references: message.references,
+      text: message.textBody ?? null,
+      html: message.htmlBody ?? null,
+      attachments: message.attachments,
+    };
+  }
+
+  private async account(org: OrgContext, actor: AuthUser, id: string): Promise<MailAccount> {
+    const account = await this.em.findOne(MailAccount, { id, organization: org.id, user: actor.id });
+    if (!account) {
+      throw new MailError(MailErrorCode.AccountNotFound, `Mail account ${id} not found`);
+    }
+    return account;
+  }
+}

@@ -1,0 +1,200 @@
+import { ImapFlow } from 'imapflow';
+import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
+import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
+import { connectAccount, forgetMailAccounts, rawMessage } from '../support/mail-fixtures';
+import { call, eventually, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
+
+const EMAIL = 'owner@example.com';
+const PASSWORD = 'imap-secret-1';
+
+/** Loosely typed raw API bodies. */
+type Json = Record<string, any>;
+
+describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVALIDITY', () => {
+  let t: TestApp;
+  let imap: RunningDovecot;
+  let smtp: RunningSmtpSink;
+  let owner: TestUser;
+  let orgId: string;
+  let accountId: string;
+  let server: ImapFlow;
+
+  const get = (path: string) =>
+    call(t, 'GET', path, { token: owner.accessToken, headers: { 'x-organization-id': orgId } });
+
+  async function folderByRole(role: string): Promise<Json> {
+    const folders = (await get(`/api/v1/mail/accounts/${accountId}/folders`)).body as Json[];
+    return folders.find((f) => f.role === role)!;
+  }
+
+  async function allMessages(folderId: string): Promise<Json[]> {
+    const items: Json[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await get(
+        `/api/v1/mail/accounts/${accountId}/messages?folderId=${folderId}&limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      items.push(...(page.body.items as Json[]));
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor);
+    return items;
+  }
+
+  beforeAll(async () => {
+    [imap, smtp] = await Promise.all([startDovecot(), startSmtpSink()]);
+    imap.addUser(EMAIL, PASSWORD);
+    const maildir = imap.maildirOf(EMAIL);
+    writeMaildirMessages(
+      maildir,
+      'INBOX',
+      Array.from({ length: 30 }, (_, i) => ({
+        raw: rawMessage(i + 1, { attachment: i === 4 }),
+        flags: i % 3 === 0 ? 'S' : '',
+        date: new Date(Date.UTC(2024, 0, 1, 10, 0, i + 1)),
+      })),
+    );
+    writeMaildirMessages(maildir, 'Archive', [rawMessage(101), rawMessage(102)]);
+    t = await startTestApp({ MAIL_ALLOW_INSECURE: 'true', MAIL_POLL_INTERVAL: '1s' });
+    owner = await registerUser(t);
+    ({ orgId, accountId } = await connectAccount(
+      t,
+      owner,
+      { imapHost: imap.host, imapPort: imap.port, smtpHost: smtp.host, smtpPort: smtp.port },
+      EMAIL,
+      PASSWORD,
+    ));
+    server = new ImapFlow({
+      host: imap.host,
+      port: imap.port,
+      secure: false,
+      auth: { user: EMAIL, pass: PASSWORD },
+      logger: false,
+    });
+    server.on('error', () => undefined);
+    await server.connect();
+  });
+
+  afterAll(async () => {
+    await server?.logout().catch(() => server.close());
+    if (t) {
+      await forgetMailAccounts(t);
+      await t.close();
+    }
+    await Promise.all([imap?.stop(), smtp?.stop()]);
+  });
+
+  it('syncs every folder with its role, and the Inbox exactly as the server has it', async () => {
+    await eventually(
+      async () => ((await get(`/api/v1/mail/accounts/${accountId}`)).body.syncState === 'idle' ? true : undefined),
+      20_000,
+      'idle',
+    );
+    const folders = (await get(`/api/v1/mail/accounts/${accountId}/folders`)).body as Json[];
+    expect(Object.fromEntries(folders.map((f) => [f.path, f.role]))).toMatchObject({
+      INBOX: 'inbox',
+      Sent: 'sent',
+      Drafts: 'drafts',
+      Trash: 'trash',
+      Junk: 'junk',
+      Archive: 'archive',
+    });
+    const inbox = folders.find((f) => f.role === 'inbox')!;
+    expect([inbox.total, inbox.unseen]).toEqual([30, 20]);
+
+    const messages = await allMessages(inbox.id as string);
+    const lock = await server.getMailboxLock('INBOX');
+    const onServer = await server.fetchAll('1:*', { uid: true, envelope: true, flags: true });
+    lock.release();
+    expect(messages).toHaveLength(onServer.length);
+    const byUid = new Map(messages.map((m) => [m.uid as number, m]));
+    for (const s of onServer) {
+      const local = byUid.get(s.uid)!;
+      expect(local.messageId).toBe(s.envelope!.messageId!.replace(/[<>]/g, ''));
+      expect(local.subject).toBe(s.envelope!.subject);
+      expect(local.seen).toBe(s.flags!.has('\\Seen'));
+    }
+    // Newest first across pages, no duplicates.
+    const dates = messages.map((m) => Date.parse(m.internalDate as string));
+    expect([...dates].sort((a, b) => b - a)).toEqual(dates);
+    expect(new Set(messages.map((m) => m.id as string)).size).toBe(30);
+
+    const withAttachment = messages.find((m) => m.subject === 'Message number 5')!;
+    expect(withAttachment.hasAttachments).toBe(true);
+    const full = (await get(`/api/v1/mail/messages/${withAttachment.id}`)).body as Json;
+    expect(full.attachments).toEqual([
+      expect.objectContaining({ filename: 'notes.txt', contentType: 'text/plain', inline: false }),
+    ]);
+    expect(full.html).toContain('<b>5</b>');
+    expect(full.html).not.toMatch(/script|onclick/);
+
+    const unread = await get(`/api/v1/mail/accounts/${accountId}/messages?folderId=${inbox.id}&unread=true&limit=200`);
+    expect(unread.body.items).toHaveLength(20);
+    const fromSeven = await get(`/api/v1/mail/accounts/${accountId}/messages?folderId=${inbox.id}&from=sender7@`);
+    expect(fromSeven.body.items.map((m: Json) => m.subject as string)).toEqual(['Message number 7']);
+    const bad = await get(`/api/v1/mail/accounts/${accountId}/messages?folderId=${inbox.id}&cursor=%%%`);
+    expect(bad.status).toBe(400);
+  });
+
+  it('picks up a new message through IDLE within seconds, then flag changes and expunges made on the server', async () => {
+    const inbox = await folderByRole('inbox');
+    const started = Date.now();
+    await server.append('INBOX', rawMessage(500, { subject: 'Pushed by IDLE' }), [], new Date());
+    const arrived = await eventually(
+      async () => {
+        const page = await get(`/api/v1/mail/accounts/${accountId}/messages?folderId=${inbox.id}&limit=1`);
+        return page.body.items[0]?.subject === 'Pushed by IDLE' ? (page.body.items[0] as Json) : undefined;
+      },
+      10_000,
+      'the appended message',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const lock = await server.getMailboxLock('INBOX');
+    try {
+      await server.messageFlagsAdd(String(arrived.uid), ['\\Flagged', '\\Seen'], { uid: true });
+      await server.messageDelete('1', { uid: true });
+    } finally {
+      lock.release();
+    }
+    await eventually(
+      async () => {
+        const flagged = await get(`/api/v1/mail/messages/${arrived.id}`);
+        return flagged.body.flagged === true && flagged.body.seen === true ? true : undefined;
+      },
+      10_000,
+      'the flag change',
+    );
+    await eventually(
+      async () => {
+        const folder = await folderByRole('inbox');
+        return folder.total === 30 ? true : undefined;
+      },
+      10_000,
+      'the expunge',
+    );
+    const uids = (await allMessages(inbox.id as string)).map((m) => m.uid as number);
+    expect(uids).not.toContain(1);
+    expect(uids).toContain(arrived.uid);
+  });
+
+  it('resyncs a folder whose UIDVALIDITY changed', async () => {
+    const before = await folderByRole('archive');
+    expect(before.total).toBe(2);
+    // Renaming a folder away and creating one of the same name gives that name a new UIDVALIDITY.
+    await server.mailboxRename('Archive', 'Archive-old');
+    await server.mailboxCreate('Archive');
+    await server.append('Archive', rawMessage(900, { subject: 'After the reset' }), ['\\Seen']);
+    const archive = await eventually(
+      async () => {
+        const folders = (await get(`/api/v1/mail/accounts/${accountId}/folders`)).body as Json[];
+        const a = folders.find((f) => f.path === 'Archive');
+        const old = folders.find((f) => f.path === 'Archive-old');
+        return a?.total === 1 && old?.total === 2 ? a : undefined;
+      },
+      15_000,
+      'the resync',
+    );
+    const items = await allMessages(archive.id as string);
+    expect(items.map((m) => m.subject as string)).toEqual(['After the reset']);
+  });
+});
