@@ -23,6 +23,7 @@ import { WebhooksModule } from 'src/modules/webhooks/webhooks.module';
 import { SystemModule } from 'src/modules/system/system.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { QueueModule } from 'src/queue/queue.module';
+import { RealtimeModule } from 'src/realtime/realtime.module';
 import { RedisModule } from 'src/redis/redis.module';
 
 /** Fresh module descriptors for each application instance (tests run several in one process). */
@@ -50,6 +51,7 @@ const modules = (): DynamicModule['imports'] => [
   WebhooksModule,
   SettingsModule,
   MailModule,
+  RealtimeModule,
 ];
 
 /**

@@ -12,6 +12,7 @@ import { AppConfigService } from 'src/config/app-config.service';
 import type { EnvSchema } from 'src/config/env.schema';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { PACKAGE } from 'src/common/package-info';
+import { RedisIoAdapter } from 'src/realtime/redis-io.adapter';
 
 export const API_PREFIX = 'api/v1';
 /** Routes that stay at the root, outside `/api/v1`. */
@@ -21,7 +22,10 @@ const ROOT_ROUTES = [
   { path: 'metrics', method: RequestMethod.GET },
 ];
 
-/** Builds the HTTP application: Fastify with body limit and request ids, helmet, CORS, prefix, metrics, docs. */
+/**
+ * Builds the HTTP application: Fastify with body limit and request ids, helmet, CORS, prefix, metrics, docs, and
+ * the Socket.IO server of the realtime gateways.
+ */
 export async function createHttpApp(
   env: EnvSchema,
   extra: Parameters<typeof AppModule.forRoot>[1] = [],
@@ -75,6 +79,8 @@ export async function createHttpApp(
     });
   }
   app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
+  // Socket.IO on the same HTTP server at /socket.io; the Redis adapter joins the nodes of a cluster.
+  app.useWebSocketAdapter(new RedisIoAdapter(app, { redisUrl: config.redis.url, corsOrigins }));
   app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

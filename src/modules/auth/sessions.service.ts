@@ -5,6 +5,7 @@ import { AuthUser, Role } from 'src/common/auth/auth-user';
 import { ClientInfo } from 'src/common/auth/auth.decorators';
 import { hashToken, randomToken } from 'src/common/crypto/secret-box';
 import { AppConfigService } from 'src/config/app-config.service';
+import { RealtimeService } from 'src/realtime/realtime.service';
 import { REDIS } from 'src/redis/redis.module';
 import { User } from 'src/modules/users/user.entity';
 import { AuthError, AuthErrorCode } from './auth.errors';
@@ -28,7 +29,8 @@ export interface Rotation {
 /**
  * Sessions and their refresh-token families. Every refresh rotates the token; presenting a used one revokes the
  * whole session (reuse detection). Access tokens are checked against the session on each request, through a
- * short Redis cache that revocation deletes, so a revoked session stops working at once.
+ * short Redis cache that revocation deletes, so a revoked session stops working at once; its open sockets are
+ * disconnected too.
  */
 @Injectable()
 export class SessionsService {
@@ -36,6 +38,7 @@ export class SessionsService {
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly realtime: RealtimeService,
   ) {}
 
   async create(user: User, client: ClientInfo, mfa: boolean): Promise<Rotation> {
@@ -116,6 +119,7 @@ export class SessionsService {
       .fork()
       .nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
     await this.tombstone([sessionId]);
+    this.realtime.endSessions([sessionId], reason);
   }
 
   /** Ends every live session of a user, except `keep` (the caller's own, on password change). */
@@ -132,6 +136,7 @@ export class SessionsService {
     const ids = live.map((s) => s.id);
     await em.nativeUpdate(Session, { id: { $in: ids } }, { revokedAt: new Date(), revokedReason: reason });
     await this.tombstone(ids);
+    this.realtime.endSessions(ids, reason);
     return ids.length;
   }
 

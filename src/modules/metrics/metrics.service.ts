@@ -25,6 +25,9 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Realtime namespaces of this node (API role only) and how to count their connected sockets. */
+  private readonly realtimeNamespaces = new Map<string, () => number>();
+
   constructor(queues: QueueWorkersService) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -42,6 +45,24 @@ export class MetricsService {
         }
       },
     });
+    const namespaces = this.realtimeNamespaces;
+    new Gauge({
+      name: 'realtime_connections',
+      help: 'Socket.IO connections on this node by namespace',
+      labelNames: ['namespace'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [namespace, count] of namespaces) {
+          this.set({ namespace }, count());
+        }
+      },
+    });
+  }
+
+  /** Reports a Socket.IO namespace's connected sockets as `realtime_connections{namespace}`. */
+  trackRealtimeNamespace(namespace: string, count: () => number): void {
+    this.realtimeNamespaces.set(namespace, count);
   }
 
   /** `route` is the matched route pattern (`/api/v1/things/:id`), never the raw URL, to bound cardinality. */

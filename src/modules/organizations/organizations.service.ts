@@ -6,6 +6,7 @@ import { definedOnly } from 'src/common/http/defined';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
+import { RealtimeService } from 'src/realtime/realtime.service';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
 import { Organization, Plan } from './organization.entity';
@@ -65,6 +66,7 @@ export class OrganizationsService {
   constructor(
     private readonly em: EntityManager,
     private readonly webhooks: WebhooksService,
+    private readonly realtime: RealtimeService,
   ) {}
 
   async roleOf(organizationId: string, userId: string): Promise<OrgRole | undefined> {
@@ -184,6 +186,7 @@ export class OrganizationsService {
       await em.flush();
       return { userId, email: target.user.email ?? null, role: target.role };
     });
+    this.realtime.leaveOrganization(userId, org.id);
     if (userId === actor.id) {
       await this.webhooks.publish(org.id, WebhookEventType.MemberLeft, removed);
     } else {
