@@ -8,13 +8,20 @@
  */
 export interface RealtimeEvents {
   /** A mail account's synchronisation state changed (e.g. `syncing` → `idle`, or `error` with a reason). */
-  'account.sync_state': { accountId: string; state: string; error?: string; [detail: string]: unknown };
-  /** New messages arrived in a mail account. */
-  'mail.received': { accountId: string; [detail: string]: unknown };
-  /** Messages changed (flags, folder, labels). */
-  'mail.updated': { accountId: string; [detail: string]: unknown };
-  /** Messages were deleted or expunged. */
-  'mail.deleted': { accountId: string; [detail: string]: unknown };
+  'account.sync_state': { accountId: string; state: string; error?: string };
+  /** A new message arrived in a mail account (after its folder's first sync); fetch it with GET /mail/messages/{id}. */
+  'mail.received': {
+    accountId: string;
+    folderId: string;
+    id: string;
+    subject: string | null;
+    from: { name: string | null; address: string | null } | null;
+    internalDate: string;
+  };
+  /** Messages' flags changed (on the server or through the API). */
+  'mail.updated': { accountId: string; folderId: string; ids: string[] };
+  /** Messages were expunged or moved away from a folder. */
+  'mail.deleted': { accountId: string; folderId: string; ids: string[] };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
 }

@@ -1,4 +1,6 @@
 import { ImapFlow } from 'imapflow';
+import { io } from 'socket.io-client';
+import type { RealtimeEvents } from 'src/realtime/events';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
 import { connectAccount, forgetMailAccounts, rawMessage } from '../support/mail-fixtures';
@@ -137,6 +139,22 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
 
   it('picks up a new message through IDLE within seconds, then flag changes and expunges made on the server', async () => {
     const inbox = await folderByRole('inbox');
+    const socket = io(`${t.baseUrl}/notifications`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: owner.accessToken },
+    });
+    const pushed: RealtimeEvents['mail.received'][] = [];
+    const updates: RealtimeEvents['mail.updated'][] = [];
+    const deletions: RealtimeEvents['mail.deleted'][] = [];
+    socket.on('mail.received', (payload: RealtimeEvents['mail.received']) => pushed.push(payload));
+    socket.on('mail.updated', (payload: RealtimeEvents['mail.updated']) => updates.push(payload));
+    socket.on('mail.deleted', (payload: RealtimeEvents['mail.deleted']) => deletions.push(payload));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
     const started = Date.now();
     await server.append('INBOX', rawMessage(500, { subject: 'Pushed by IDLE' }), [], new Date());
     const arrived = await eventually(
@@ -148,6 +166,8 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
       'the appended message',
     );
     expect(Date.now() - started).toBeLessThan(5_000);
+    const event = await eventually(() => pushed.find((p) => p.id === arrived.id), 5_000, 'the mail.received event');
+    expect(event).toMatchObject({ accountId, folderId: inbox.id, subject: 'Pushed by IDLE' });
 
     const lock = await server.getMailboxLock('INBOX');
     try {
@@ -172,6 +192,13 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
       10_000,
       'the expunge',
     );
+    await eventually(
+      () => (updates.some((u) => u.ids.includes(arrived.id as string)) ? true : undefined),
+      5_000,
+      'mail.updated',
+    );
+    await eventually(() => (deletions.some((d) => d.folderId === inbox.id) ? true : undefined), 5_000, 'mail.deleted');
+    socket.disconnect();
     const uids = (await allMessages(inbox.id as string)).map((m) => m.uid as number);
     expect(uids).not.toContain(1);
     expect(uids).toContain(arrived.uid);

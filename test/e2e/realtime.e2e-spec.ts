@@ -12,6 +12,16 @@ import { call, eventually, registerUser, startTestApp, type TestApp, type TestUs
 
 type HandshakeError = Error & { data?: { code: string; message: string } };
 
+const received = (accountId: string) => ({
+  accountId,
+  folderId: 'f',
+  id: 'm',
+  subject: null,
+  from: null,
+  internalDate: new Date(0).toISOString(),
+});
+const updated = (accountId: string) => ({ accountId, folderId: 'f', ids: ['m'] });
+
 describe('realtime: Socket.IO /notifications with handshake auth, rooms and Redis fan-out', () => {
   const outbox = mkdtempSync(join(tmpdir(), 'switchboard-realtime-'));
   let a: TestApp;
@@ -141,14 +151,14 @@ describe('realtime: Socket.IO /notifications with handshake auth, rooms and Redi
       const adaSeen = adaSockets.map((socket) => record(socket, 'mail.received'));
       const bobSeen = record(bobSocket, 'mail.received');
 
-      realtime(a).toUser(ada.id, 'mail.received', { accountId: 'acc-ada', count: 2 });
-      realtime(a).toUser(bob.id, 'mail.received', { accountId: 'acc-bob' });
+      realtime(a).toUser(ada.id, 'mail.received', received('acc-ada'));
+      realtime(a).toUser(bob.id, 'mail.received', received('acc-bob'));
 
       for (const seen of adaSeen) {
-        expect(await arrived(seen)).toEqual([{ accountId: 'acc-ada', count: 2 }]);
+        expect(await arrived(seen)).toEqual([received('acc-ada')]);
       }
       // Published in order on one connection: had Bob been sent Ada's event, it would have come first.
-      expect(await arrived(bobSeen)).toEqual([{ accountId: 'acc-bob' }]);
+      expect(await arrived(bobSeen)).toEqual([received('acc-bob')]);
     });
 
     it('an event emitted on node A reaches a client connected to node B', async () => {
@@ -163,8 +173,8 @@ describe('realtime: Socket.IO /notifications with handshake auth, rooms and Redi
       const user = await registerUser(a);
       const socket = await connectAs(a, user);
       const seen = record(socket, 'mail.deleted');
-      realtime(worker).toUser(user.id, 'mail.deleted', { accountId: 'acc-2', messageIds: ['m1'] });
-      expect(await arrived(seen)).toEqual([{ accountId: 'acc-2', messageIds: ['m1'] }]);
+      realtime(worker).toUser(user.id, 'mail.deleted', { accountId: 'acc-2', folderId: 'f', ids: ['m1'] });
+      expect(await arrived(seen)).toEqual([{ accountId: 'acc-2', folderId: 'f', ids: ['m1'] }]);
     });
   });
 
@@ -212,11 +222,11 @@ describe('realtime: Socket.IO /notifications with handshake auth, rooms and Redi
       expect(await ask(memberSocket, 'subscribe', { organizationId: orgId })).toEqual({ ok: true });
 
       const seen = [ownerSocket, memberSocket, strangerSocket].map((socket) => record(socket, 'mail.updated'));
-      realtime(worker).toOrganization(orgId, 'mail.updated', { accountId: 'shared' });
-      realtime(worker).toUser(stranger.id, 'mail.updated', { accountId: 'own' });
-      expect(await arrived(seen[0])).toEqual([{ accountId: 'shared' }]);
-      expect(await arrived(seen[1])).toEqual([{ accountId: 'shared' }]);
-      expect(await arrived(seen[2])).toEqual([{ accountId: 'own' }]);
+      realtime(worker).toOrganization(orgId, 'mail.updated', updated('shared'));
+      realtime(worker).toUser(stranger.id, 'mail.updated', updated('own'));
+      expect(await arrived(seen[0])).toEqual([updated('shared')]);
+      expect(await arrived(seen[1])).toEqual([updated('shared')]);
+      expect(await arrived(seen[2])).toEqual([updated('own')]);
 
       // Unsubscribing, or no longer being a member, takes a socket out of the room.
       expect(await ask(ownerSocket, 'unsubscribe', { organizationId: orgId })).toEqual({ ok: true });
@@ -226,11 +236,11 @@ describe('realtime: Socket.IO /notifications with handshake auth, rooms and Redi
       });
       expect(left.status).toBe(204);
       // The removal was published before the leave answered, on the connection these events use: no wait needed.
-      realtime(a).toOrganization(orgId, 'mail.updated', { accountId: 'after' });
-      realtime(a).toUser(owner.id, 'mail.updated', { accountId: 'owner-marker' });
-      realtime(a).toUser(member.id, 'mail.updated', { accountId: 'member-marker' });
-      expect(await arrived(seen[0], 2)).toEqual([{ accountId: 'shared' }, { accountId: 'owner-marker' }]);
-      expect(await arrived(seen[1], 2)).toEqual([{ accountId: 'shared' }, { accountId: 'member-marker' }]);
+      realtime(a).toOrganization(orgId, 'mail.updated', updated('after'));
+      realtime(a).toUser(owner.id, 'mail.updated', updated('owner-marker'));
+      realtime(a).toUser(member.id, 'mail.updated', updated('member-marker'));
+      expect(await arrived(seen[0], 2)).toEqual([updated('shared'), updated('owner-marker')]);
+      expect(await arrived(seen[1], 2)).toEqual([updated('shared'), updated('member-marker')]);
     });
   });
 
@@ -250,8 +260,8 @@ describe('realtime: Socket.IO /notifications with handshake auth, rooms and Redi
         expect(seen).toEqual([{ sessionId: user.sessionId, reason: 'logout' }]);
       }
       const stillThere = record(otherSession, 'mail.received');
-      realtime(a).toUser(user.id, 'mail.received', { accountId: 'x' });
-      expect(await arrived(stillThere)).toEqual([{ accountId: 'x' }]);
+      realtime(a).toUser(user.id, 'mail.received', received('x'));
+      expect(await arrived(stillThere)).toEqual([received('x')]);
       expect(otherSession.connected).toBe(true);
 
       const again = await refused(socketTo(a, { auth: { token: user.accessToken } }));

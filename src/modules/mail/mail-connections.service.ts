@@ -4,6 +4,7 @@ import { ImapFlow } from 'imapflow';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfigService } from 'src/config/app-config.service';
+import { RealtimeService } from 'src/realtime/realtime.service';
 import { REDIS } from 'src/redis/redis.module';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
@@ -156,6 +157,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
     private readonly accounts: MailAccountsService,
     private readonly sync: MailSyncService,
     private readonly webhooks: WebhooksService,
+    private readonly realtime: RealtimeService,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
@@ -259,6 +261,11 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
   async reportState(account: MailAccount, state: MailSyncState, error?: string): Promise<void> {
     try {
       await this.sync.setState(account.id, state, error);
+      this.realtime.toUser(account.user.id, 'account.sync_state', {
+        accountId: account.id,
+        state,
+        ...(error ? { error } : {}),
+      });
       if (state === MailSyncState.AuthError || state === MailSyncState.ConnectError || state === MailSyncState.Idle) {
         await this.webhooks.publish(account.organization.id, WebhookEventType.MailAccountState, {
           accountId: account.id,
@@ -275,8 +282,15 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
     }
   }
 
-  /** `mail.received` for messages an incremental pass added. */
+  /** Realtime `mail.updated` / `mail.deleted` / `mail.received` to the owner, and `mail.received` webhooks. */
   private async announce(account: MailAccount, result: FolderSyncResult): Promise<void> {
+    const base = { accountId: account.id, folderId: result.folder.id };
+    if (result.updatedIds.length > 0) {
+      this.realtime.toUser(account.user.id, 'mail.updated', { ...base, ids: result.updatedIds });
+    }
+    if (result.removedIds.length > 0) {
+      this.realtime.toUser(account.user.id, 'mail.deleted', { ...base, ids: result.removedIds });
+    }
     if (result.received.length === 0) {
       return;
     }
@@ -284,6 +298,13 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
       .fork()
       .find(MailMessage, { id: { $in: result.received } }, { fields: ['id', 'subject', 'from', 'internalDate'] });
     for (const message of messages) {
+      this.realtime.toUser(account.user.id, 'mail.received', {
+        ...base,
+        id: message.id,
+        subject: message.subject ?? null,
+        from: message.from ?? null,
+        internalDate: message.internalDate.toISOString(),
+      });
       await this.webhooks.publish(account.organization.id, WebhookEventType.MailReceived, {
         accountId: account.id,
         userId: account.user.id,
