@@ -67,7 +67,7 @@ class AccountConnection {
         const message = (error as Error).message;
         if (stage === ConnectionStage.Auth) {
           await this.owner.reportState(this.account, MailSyncState.AuthError, message);
-          this.owner.release(id);
+          await this.owner.release(id);
           return;
         }
         await this.owner.reportState(this.account, MailSyncState.ConnectError, message);
@@ -235,12 +235,13 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
     const connection = this.live.get(accountId);
     this.live.delete(accountId);
     await connection?.stop();
-    this.release(accountId);
+    await this.release(accountId);
   }
 
-  release(accountId: string): void {
+  /** Gives the account back at once, so another node (or this one, later) can take it without waiting for the TTL. */
+  async release(accountId: string): Promise<void> {
     this.live.delete(accountId);
-    void this.redis.eval(RELEASE_SCRIPT, 1, lockKey(accountId), this.node).catch(() => undefined);
+    await this.redis.eval(RELEASE_SCRIPT, 1, lockKey(accountId), this.node).catch(() => undefined);
   }
 
   credentials(account: MailAccount): ReturnType<MailAccountsService['stored']> {

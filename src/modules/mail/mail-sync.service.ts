@@ -232,8 +232,10 @@ export class MailSyncService {
     if (known.size === 0) {
       return [];
     }
-    const condstore = serverModseq !== undefined && folder.highestModseq !== undefined;
-    if (condstore && BigInt(folder.highestModseq!) === serverModseq) {
+    // Nullable columns come back as null: a folder whose last pass never finished has no HIGHESTMODSEQ yet.
+    const stored = folder.highestModseq ? BigInt(folder.highestModseq) : undefined;
+    const condstore = serverModseq !== undefined && stored !== undefined;
+    if (condstore && stored === serverModseq) {
       return [];
     }
     const gone = new Set(removed);
@@ -241,7 +243,7 @@ export class MailSyncService {
       await client.fetchAll(
         '1:*',
         { uid: true, flags: true },
-        condstore ? { uid: true, changedSince: BigInt(folder.highestModseq!) } : { uid: true },
+        condstore ? { uid: true, changedSince: stored } : { uid: true },
       )
     ).filter((m: FetchMessageObject) => known.has(m.uid) && !gone.has(m.uid));
     if (changed.length === 0) {
