@@ -1261,6 +1261,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mail/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ranked full-text search over subject, addresses and text of your synced mail */
+        get: operations["searchMail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail/messages/{id}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation of a message (References / In-Reply-To) */
+        get: operations["getMailThread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mail/messages/{id}": {
         parameters: {
             query?: never;
@@ -2074,6 +2108,37 @@ export interface components {
             items: components["schemas"]["MailMessageSummaryDto"][];
             /** @description Pass as cursor for the next page; null at the end */
             nextCursor: string | null;
+        };
+        MailSearchHitDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            folderId: string;
+            uid: number;
+            messageId: string | null;
+            threadId: string | null;
+            subject: string | null;
+            from: components["schemas"]["MailAddressDto"] | null;
+            to: components["schemas"]["MailAddressDto"][];
+            flags: string[];
+            seen: boolean;
+            flagged: boolean;
+            hasAttachments: boolean;
+            size: number;
+            preview: string;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** Format: date-time */
+            internalDate: string;
+            /** @description Relevance (ts_rank_cd): subject weighs more than addresses, addresses more than text */
+            rank: number;
+        };
+        MailSearchResultDto: {
+            items: components["schemas"]["MailSearchHitDto"][];
+            limit: number;
+            offset: number;
         };
         AttachmentMetaDto: {
             index: number;
@@ -7689,6 +7754,150 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MailMessagePageDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    searchMail: {
+        parameters: {
+            query: {
+                /** @description Words (all must match), "quoted phrases", -excluded, OR; over subject, addresses and text */
+                q: string;
+                /** @description Only this account (default: all your accounts here) */
+                accountId?: string;
+                folderId?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSearchResultDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getMailThread: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailMessageSummaryDto"][];
                 };
             };
             /** @description Invalid input; details name each bad field */

@@ -1,4 +1,6 @@
+import { MikroORM } from '@mikro-orm/postgresql';
 import { ImapFlow } from 'imapflow';
+import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { io } from 'socket.io-client';
 import type { RealtimeEvents } from 'src/realtime/events';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
@@ -56,6 +58,9 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
       })),
     );
     writeMaildirMessages(maildir, 'Archive', [rawMessage(101), rawMessage(102)]);
+    writeMaildirMessages(maildir, 'Sent', [
+      rawMessage(201, { subject: 'Re: Message number 2', inReplyTo: 'msg-2@example.com' }),
+    ]);
     t = await startTestApp({ MAIL_ALLOW_INSECURE: 'true', MAIL_POLL_INTERVAL: '1s' });
     owner = await registerUser(t);
     ({ orgId, accountId } = await connectAccount(
@@ -135,6 +140,28 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
     expect(fromSeven.body.items.map((m: Json) => m.subject as string)).toEqual(['Message number 7']);
     const bad = await get(`/api/v1/mail/accounts/${accountId}/messages?folderId=${inbox.id}&cursor=%%%`);
     expect(bad.status).toBe(400);
+
+    // Full-text search, ranked; threads across folders.
+    const phrase = await get(`/api/v1/mail/search?q=${encodeURIComponent('"number 7"')}`);
+    expect(phrase.body.items.map((m: Json) => m.subject as string)).toEqual(['Message number 7']);
+    const word = await get(`/api/v1/mail/search?q=walruses&limit=100`);
+    expect(word.body.items.length).toBe(29 + 2 + 1); // every plain message: Inbox (one is HTML), Archive, Sent
+    const bySender = await get(`/api/v1/mail/search?q=${encodeURIComponent('sender12@example.com')}`);
+    expect(bySender.body.items[0].subject).toBe('Message number 12');
+    const second = messages.find((m) => m.subject === 'Message number 2')!;
+    const thread = await get(`/api/v1/mail/messages/${second.id}/thread`);
+    expect(thread.body.map((m: Json) => m.subject as string)).toEqual(['Message number 2', 'Re: Message number 2']);
+
+    // Another member of the same organization reads none of it.
+    const colleague = await registerUser(t);
+    const em = t.app.get(MikroORM).em.fork();
+    em.create(Membership, { organization: orgId, user: colleague.id, role: OrgRole.Admin });
+    await em.flush();
+    const asColleague = { token: colleague.accessToken, headers: { 'x-organization-id': orgId } };
+    expect((await call(t, 'GET', `/api/v1/mail/messages/${second.id}`, asColleague)).status).toBe(404);
+    expect((await call(t, 'GET', `/api/v1/mail/messages/${second.id}/thread`, asColleague)).status).toBe(404);
+    expect((await call(t, 'GET', `/api/v1/mail/accounts/${accountId}/folders`, asColleague)).status).toBe(404);
+    expect((await call(t, 'GET', '/api/v1/mail/search?q=walruses', asColleague)).body.items).toEqual([]);
   });
 
   it('picks up a new message through IDLE within seconds, then flag changes and expunges made on the server', async () => {

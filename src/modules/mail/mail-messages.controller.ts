@@ -5,7 +5,15 @@ import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
 import { Permission } from 'src/modules/organizations/permissions';
-import { MailFolderDto, MailMessageDto, MailMessagePageDto, MessageListQueryDto } from './mail-messages.dto';
+import {
+  MailFolderDto,
+  MailMessageDto,
+  MailMessagePageDto,
+  MailMessageSummaryDto,
+  MailSearchQueryDto,
+  MailSearchResultDto,
+  MessageListQueryDto,
+} from './mail-messages.dto';
 import { MailMessagesService } from './mail-messages.service';
 
 @ApiTags('mail')
@@ -41,6 +49,32 @@ export class MailMessagesController {
     @Query() query: MessageListQueryDto,
   ): Promise<MailMessagePageDto> {
     return this.messages.list(org, user, id, query);
+  }
+
+  @Get('search')
+  @ApiOperation({
+    operationId: 'searchMail',
+    summary: 'Ranked full-text search over subject, addresses and text of your synced mail',
+  })
+  @ApiOkResponse({ type: MailSearchResultDto })
+  @ApiErrorResponses(400)
+  search(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Query() query: MailSearchQueryDto,
+  ): Promise<MailSearchResultDto> {
+    return this.messages.search(org, user, query);
+  }
+
+  @Get('messages/:id/thread')
+  @ApiOperation({ operationId: 'getMailThread', summary: 'The conversation of a message (References / In-Reply-To)' })
+  @ApiOkResponse({ type: [MailMessageSummaryDto] })
+  thread(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<MailMessageSummaryDto[]> {
+    return this.messages.thread(org, user, id);
   }
 
   @Get('messages/:id')

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsDate,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { FolderRole } from './mail-folder.entity';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
@@ -188,6 +200,58 @@ export class MessageListQueryDto {
   @Type(() => Date)
   @IsDate()
   before?: Date;
+}
+
+export class MailSearchQueryDto {
+  @ApiProperty({
+    example: 'invoice from:acme -draft',
+    description: 'Words (all must match), "quoted phrases", -excluded, OR; over subject, addresses and text',
+  })
+  @IsString()
+  @Length(1, 500)
+  q!: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this account (default: all your accounts here)' })
+  @IsOptional()
+  @IsUUID()
+  accountId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  folderId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 25;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1000, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  offset: number = 0;
+}
+
+export class MailSearchHitDto extends MailMessageSummaryDto {
+  @ApiProperty({ description: 'Relevance (ts_rank_cd): subject weighs more than addresses, addresses more than text' })
+  rank!: number;
+}
+
+export class MailSearchResultDto {
+  @ApiProperty({ type: [MailSearchHitDto] })
+  items!: MailSearchHitDto[];
+
+  @ApiProperty()
+  limit!: number;
+
+  @ApiProperty()
+  offset!: number;
 }
 
 export class MailMessagePageDto {

@@ -10,6 +10,8 @@ import {
   MailMessageDto,
   MailMessagePageDto,
   MailMessageSummaryDto,
+  MailSearchQueryDto,
+  MailSearchResultDto,
   MessageListQueryDto,
 } from './mail-messages.dto';
 import { MailError, MailErrorCode } from './mail.errors';
@@ -113,6 +115,58 @@ export class MailMessagesService {
       items: page.map(toSummary),
       nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
     };
+  }
+
+  /**
+   * Full-text search over the generated `search` tsvector (GIN-indexed), ranked: websearch syntax (words, "phrases",
+   * -excluded, OR) with the 'simple' configuration, so names, addresses and any language match as written.
+   */
+  async search(org: OrgContext, actor: AuthUser, query: MailSearchQueryDto): Promise<MailSearchResultDto> {
+    const filters: string[] = [];
+    const params: unknown[] = [query.q, org.id, actor.id];
+    if (query.accountId) {
+      filters.push('and m.account_id = ?');
+      params.push(query.accountId);
+    }
+    if (query.folderId) {
+      filters.push('and m.folder_id = ?');
+      params.push(query.folderId);
+    }
+    params.push(query.limit, query.offset);
+    const hits = await this.em.getConnection().execute<{ id: string; rank: number }[]>(
+      `select m.id, ts_rank_cd(m.search, q)::float8 as rank
+         from mail_messages m, websearch_to_tsquery('simple', ?) q
+        where m.account_id in (select id from mail_accounts where organization_id = ? and user_id = ?)
+          ${filters.join(' ')}
+          and m.search @@ q
+        order by rank desc, m.internal_date desc, m.id
+        limit ? offset ?`,
+      params,
+    );
+    const rows = hits.length ? await this.em.find(MailMessage, { id: { $in: hits.map((h) => h.id) } }) : [];
+    const byId = new Map(rows.map((m) => [m.id, m]));
+    return {
+      items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...toSummary(byId.get(h.id)!), rank: h.rank })),
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+
+  /** The conversation a message belongs to (same thread root in the account), oldest first. */
+  async thread(org: OrgContext, actor: AuthUser, id: string): Promise<MailMessageSummaryDto[]> {
+    const message = await this.em.findOne(MailMessage, { id, account: { organization: org.id, user: actor.id } });
+    if (!message) {
+      throw new MailError(MailErrorCode.MessageNotFound, `Message ${id} not found`);
+    }
+    if (!message.threadId) {
+      return [toSummary(message)];
+    }
+    const members = await this.em.find(
+      MailMessage,
+      { account: message.account.id, threadId: message.threadId },
+      { orderBy: { internalDate: QueryOrder.ASC, id: QueryOrder.ASC }, limit: 500 },
+    );
+    return members.map(toSummary);
   }
 
   async get(org: OrgContext, actor: AuthUser, id: string): Promise<MailMessageDto> {
