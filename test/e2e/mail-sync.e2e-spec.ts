@@ -251,4 +251,56 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
     const items = await allMessages(archive.id as string);
     expect(items.map((m) => m.subject as string)).toEqual(['After the reset']);
   });
+
+  it('writes read, flag, move, delete and bulk actions to the server and reflects them locally', async () => {
+    const send = (method: string, path: string, body?: unknown) =>
+      call(t, method, path, { token: owner.accessToken, headers: { 'x-organization-id': orgId }, body });
+    const inbox = await folderByRole('inbox');
+    const trash = await folderByRole('trash');
+    const archive = (await get(`/api/v1/mail/accounts/${accountId}/folders`)).body.find(
+      (f: Json) => f.path === 'Archive',
+    ) as Json;
+    const [first, second, third] = (await allMessages(inbox.id as string)).filter((m) => !m.seen).slice(0, 3);
+    const serverFlags = async (path: string, uid: number): Promise<Set<string> | undefined> => {
+      const lock = await server.getMailboxLock(path);
+      try {
+        await server.noop(); // take in what other sessions changed (EXPUNGE from the move)
+        const [message] = await server.fetchAll(String(uid), { uid: true, flags: true }, { uid: true });
+        return message?.flags;
+      } finally {
+        lock.release();
+      }
+    };
+
+    expect((await send('PATCH', `/api/v1/mail/messages/${first.id}`, { seen: true, flagged: true })).status).toBe(204);
+    expect([...((await serverFlags('INBOX', first.uid as number)) ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
+    expect((await get(`/api/v1/mail/messages/${first.id}`)).body).toMatchObject({ seen: true, flagged: true });
+
+    const bulk = await send('POST', '/api/v1/mail/messages/bulk', { ids: [second.id, third.id], action: 'read' });
+    expect([bulk.status, bulk.body.affected]).toEqual([200, 2]);
+    expect((await serverFlags('INBOX', third.uid as number))?.has('\\Seen')).toBe(true);
+
+    const moved = await send('POST', `/api/v1/mail/messages/${first.id}/move`, { folderId: archive.id });
+    expect(moved.status).toBe(204);
+    expect(await serverFlags('INBOX', first.uid as number)).toBeUndefined();
+    const afterMove = (await get(`/api/v1/mail/messages/${first.id}`)).body as Json;
+    expect(afterMove.folderId).toBe(archive.id);
+    expect([...((await serverFlags('Archive', afterMove.uid as number)) ?? [])]).toContain('\\Flagged');
+
+    expect((await send('DELETE', `/api/v1/mail/messages/${first.id}`)).status).toBe(204);
+    const inTrash = (await get(`/api/v1/mail/messages/${first.id}`)).body as Json;
+    expect(inTrash.folderId).toBe(trash.id);
+    expect((await send('DELETE', `/api/v1/mail/messages/${first.id}`)).status).toBe(204);
+    expect((await get(`/api/v1/mail/messages/${first.id}`)).status).toBe(404);
+    expect(await serverFlags('Trash', inTrash.uid as number)).toBeUndefined();
+
+    const invalid = await send('POST', '/api/v1/mail/messages/bulk', { ids: ['nope'], action: 'explode' });
+    expect(invalid.status).toBe(400);
+    const foreign = await send('POST', '/api/v1/mail/messages/bulk', {
+      ids: [second.id, '00000000-0000-4000-8000-000000000000'],
+      action: 'unread',
+    });
+    expect([foreign.status, foreign.body.code]).toEqual([404, 'MAIL_MESSAGE_NOT_FOUND']);
+    expect((await serverFlags('INBOX', second.uid as number))?.has('\\Seen')).toBe(true);
+  });
 });

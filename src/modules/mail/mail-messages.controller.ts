@@ -1,5 +1,19 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { MailActionsService } from './mail-actions.service';
+import { BulkActionDto, BulkResultDto, MailAction, MoveMessageDto, UpdateMessageDto } from './mail-actions.dto';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
@@ -22,7 +36,10 @@ import { MailMessagesService } from './mail-messages.service';
 @ApiErrorResponses(401, 403, 404)
 @Controller('mail')
 export class MailMessagesController {
-  constructor(private readonly messages: MailMessagesService) {}
+  constructor(
+    private readonly messages: MailMessagesService,
+    private readonly actions: MailActionsService,
+  ) {}
 
   @Get('accounts/:id/folders')
   @ApiOperation({ operationId: 'listMailFolders', summary: 'Folders with roles, counts and last sync' })
@@ -86,5 +103,62 @@ export class MailMessagesController {
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<MailMessageDto> {
     return this.messages.get(org, user, id);
+  }
+
+  @Patch('messages/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'updateMailMessage', summary: 'Mark read/unread, flag/unflag (written to the server)' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(400, 502)
+  async update(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateMessageDto,
+  ): Promise<void> {
+    await this.actions.update(org, user, id, dto);
+  }
+
+  @Post('messages/:id/move')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'moveMailMessage', summary: 'Move to another folder of the same account' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(400, 502)
+  async move(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: MoveMessageDto,
+  ): Promise<void> {
+    await this.actions.bulk(org, user, { ids: [id], action: MailAction.Move, folderId: dto.folderId });
+  }
+
+  @Delete('messages/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'deleteMailMessage', summary: 'Move to Trash; from Trash, expunge for good' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(502)
+  async remove(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    await this.actions.bulk(org, user, { ids: [id], action: MailAction.Delete });
+  }
+
+  @Post('messages/bulk')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'bulkMailAction',
+    summary: 'read / unread / flag / unflag / move / delete up to 1000 messages, one IMAP command per folder',
+  })
+  @ApiOkResponse({ type: BulkResultDto })
+  @ApiErrorResponses(400, 502)
+  bulk(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: BulkActionDto,
+  ): Promise<BulkResultDto> {
+    return this.actions.bulk(org, user, dto);
   }
 }

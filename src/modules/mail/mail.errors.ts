@@ -9,6 +9,8 @@ export enum MailErrorCode {
   PasswordMissing = 'MAIL_PASSWORD_MISSING',
   MessageNotFound = 'MAIL_MESSAGE_NOT_FOUND',
   InvalidCursor = 'MAIL_INVALID_CURSOR',
+  FolderNotFound = 'MAIL_FOLDER_NOT_FOUND',
+  ServerUnavailable = 'MAIL_SERVER_UNAVAILABLE',
 }
 
 export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
@@ -19,6 +21,8 @@ export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
   [MailErrorCode.PasswordMissing]: HttpStatus.BAD_REQUEST,
   [MailErrorCode.MessageNotFound]: HttpStatus.NOT_FOUND,
   [MailErrorCode.InvalidCursor]: HttpStatus.BAD_REQUEST,
+  [MailErrorCode.FolderNotFound]: HttpStatus.NOT_FOUND,
+  [MailErrorCode.ServerUnavailable]: HttpStatus.BAD_GATEWAY,
 };
 
 export class MailError extends AppError<MailErrorCode> {

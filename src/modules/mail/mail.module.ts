@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { MailAccountsController } from './mail-accounts.controller';
 import { MailAccountsService } from './mail-accounts.service';
+import { MailActionsService } from './mail-actions.service';
 import { MailConnectionsService } from './mail-connections.service';
 import { MailMessagesController } from './mail-messages.controller';
 import { MailMessagesService } from './mail-messages.service';
@@ -12,7 +13,14 @@ import { MailSyncService } from './mail-sync.service';
 @Module({
   imports: [OrganizationsModule],
   controllers: [MailAccountsController, MailMessagesController],
-  providers: [MailAccountsService, MailSyncService, MailConnectionsService, MailMessagesService, MailProcessor],
+  providers: [
+    MailAccountsService,
+    MailSyncService,
+    MailConnectionsService,
+    MailMessagesService,
+    MailActionsService,
+    MailProcessor,
+  ],
   exports: [MailAccountsService],
 })
 export class MailModule {}
