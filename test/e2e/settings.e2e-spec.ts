@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { authenticator } from 'otplib';
 import { Organization, Plan } from 'src/modules/organizations/organization.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
+import { User } from 'src/modules/users/user.entity';
 import { tokenFromOutbox } from '../support/outbox';
 import { call, eventually, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
@@ -206,11 +207,13 @@ describe('user settings: profile, notifications, data export, account deletion',
     const pending = await call(t, 'GET', '/api/v1/settings/profile', as(leaver));
     expect(pending.body.deletionDueAt).toBe(leaving.body.deletionDueAt);
 
+    // Sessions end first, then the row goes: wait for the row, not only for the 401.
     await eventually(
-      async () => ((await call(t, 'GET', '/api/v1/auth/me', as(leaver))).status === 401 ? true : undefined),
+      async () => ((await t.app.get(MikroORM).em.fork().findOne(User, leaver.id)) === null ? true : undefined),
       15_000,
       'the account to be deleted',
     );
+    expect((await call(t, 'GET', '/api/v1/auth/me', as(leaver))).status).toBe(401);
     const gone = await call(t, 'POST', '/api/v1/auth/login', {
       body: { login: leaver.email, password: leaver.password },
     });
