@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { SecretBox } from 'src/common/crypto/secret-box';
 import { AppConfigService } from './app-config.service';
 import { EnvSchema } from './env.schema';
 
@@ -13,8 +14,17 @@ export class ConfigModule {
   static forRoot(env: EnvSchema): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: EnvSchema, useValue: env }, AppConfigService],
-      exports: [AppConfigService],
+      providers: [
+        { provide: EnvSchema, useValue: env },
+        AppConfigService,
+        // One SecretBox under ENCRYPTION_KEY for every secret stored encrypted (TOTP, webhook, mail credentials).
+        {
+          provide: SecretBox,
+          inject: [AppConfigService],
+          useFactory: (config: AppConfigService) => new SecretBox(config.encryptionKey),
+        },
+      ],
+      exports: [AppConfigService, SecretBox],
     };
   }
 }

@@ -4,6 +4,13 @@ import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobName, JobPayloads, JobsOf, QueueName } from './queue.constants';
 
+/** A job the cluster runs every `every` ms (one Redis entry, whatever the number of worker processes). */
+export interface JobSchedule<Q extends QueueName> {
+  id: string;
+  every: number;
+  job: JobsOf<Q>;
+}
+
 export type JobHandlers<Q extends QueueName> = {
   [J in JobsOf<Q>]: (data: JobPayloads[J], job: Job<JobPayloads[J]>) => Promise<unknown>;
 };
@@ -20,6 +27,8 @@ export type JobHandlers<Q extends QueueName> = {
 export abstract class QueueProcessor<Q extends QueueName> extends WorkerHost {
   abstract readonly queue: Q;
   protected abstract readonly handlers: JobHandlers<Q>;
+  /** Periodic jobs of this queue, registered by `QueueWorkersService` in worker processes. */
+  readonly schedules: readonly JobSchedule<Q>[] = [];
   /** Each job runs in its own EntityManager fork (`@CreateRequestContext`), never the global one. */
   protected abstract readonly em: EntityManager;
   protected readonly logger = new Logger(this.constructor.name);

@@ -21,7 +21,7 @@ export class QueueWorkersService implements OnApplicationBootstrap {
     private readonly config: AppConfigService,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.processors = this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
@@ -41,6 +41,15 @@ export class QueueWorkersService implements OnApplicationBootstrap {
       void processor.worker
         .run()
         .catch((error: unknown) => this.logger.error({ err: error, queue: processor.queue }, 'worker stopped'));
+    }
+    for (const processor of this.processors) {
+      for (const schedule of processor.schedules) {
+        await this.queue(processor.queue).upsertJobScheduler(
+          schedule.id,
+          { every: schedule.every },
+          { name: schedule.job, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+        );
+      }
     }
     this.logger.log({ queues: this.processors.map((p) => p.queue), concurrency }, 'queue workers started');
   }
@@ -62,14 +71,25 @@ export class QueueWorkersService implements OnApplicationBootstrap {
     return problems;
   }
 
+  private queue(name: QueueName): Queue {
+    return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+  }
+
   /** Job counts per queue and state, for metrics and readiness. */
   async counts(): Promise<Record<QueueName, Record<string, number>>> {
     const entries = await Promise.all(
       Object.values(QueueName).map(async (name) => {
-        const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
         return [
           name,
-          await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'paused', 'prioritized'),
+          await this.queue(name).getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'failed',
+            'completed',
+            'paused',
+            'prioritized',
+          ),
         ] as const;
       }),
     );

@@ -5,7 +5,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Organization, Plan } from 'src/modules/organizations/organization.entity';
 import { tokenFromOutbox } from '../support/outbox';
 import { ProbeModule } from '../support/probe.module';
-import { call, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
+import { call, inOrg, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 const INVITE = /Invitation token: (\S+)/;
 
@@ -17,11 +17,6 @@ describe('organizations: tenancy, members, roles, invitations', () => {
     t = await startTestApp({ MAIL_OUTBOX_DIR: outbox }, [ProbeModule]);
   });
   afterAll(() => t.close());
-
-  const inOrg = (user: TestUser, orgId: string) => ({
-    token: user.accessToken,
-    headers: { 'x-organization-id': orgId },
-  });
 
   async function createOrg(owner: TestUser, name: string): Promise<string> {
     const res = await call(t, 'POST', '/api/v1/organizations', { token: owner.accessToken, body: { name } });

@@ -7,7 +7,7 @@ import { createSwitchboardClient } from '../../client';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { Organization, Plan } from 'src/modules/organizations/organization.entity';
 import { tokenFromOutbox } from '../support/outbox';
-import { call, eventually, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
+import { call, inOrg, eventually, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
 
 /** Loosely typed bodies of raw calls. */
@@ -43,11 +43,6 @@ describe('outgoing webhooks', () => {
   afterAll(async () => {
     await t.close();
     await receiver.close();
-  });
-
-  const inOrg = (user: TestUser, orgId: string) => ({
-    token: user.accessToken,
-    headers: { 'x-organization-id': orgId },
   });
 
   async function proOrg(owner: TestUser, name: string): Promise<string> {

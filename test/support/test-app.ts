@@ -116,3 +116,9 @@ export async function call(
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
+
+/** Request options acting as `user` inside organization `orgId` (bearer token + X-Organization-Id). */
+export const inOrg = (user: TestUser, orgId: string): { token: string; headers: Record<string, string> } => ({
+  token: user.accessToken,
+  headers: { 'x-organization-id': orgId },
+});

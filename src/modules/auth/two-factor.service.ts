@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { authenticator } from 'otplib';
 import { hashToken, randomToken, SecretBox } from 'src/common/crypto/secret-box';
-import { AppConfigService } from 'src/config/app-config.service';
 import { User } from 'src/modules/users/user.entity';
 import { REDIS } from 'src/redis/redis.module';
 import { AuthError, AuthErrorCode } from './auth.errors';
@@ -17,15 +16,11 @@ const normalizeRecovery = (code: string): string => code.replace(/[\s-]/g, '').t
 /** TOTP (RFC 6238) secrets sealed at rest, codes that work once, and single-use recovery codes. */
 @Injectable()
 export class TwoFactorService {
-  private readonly box: SecretBox;
-
   constructor(
     private readonly em: EntityManager,
-    config: AppConfigService,
+    private readonly box: SecretBox,
     @Inject(REDIS) private readonly redis: Redis,
-  ) {
-    this.box = new SecretBox(config.encryptionKey);
-  }
+  ) {}
 
   /** Starts (or restarts) enrolment: a new secret, active only after `confirm`. */
   async enroll(user: User): Promise<{ secret: string; otpauthUri: string }> {

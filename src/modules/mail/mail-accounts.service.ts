@@ -52,16 +52,13 @@ export function toMailAccountDto(account: MailAccount): MailAccountDto {
 @Injectable()
 export class MailAccountsService {
   private readonly logger = new Logger(MailAccountsService.name);
-  private readonly box: SecretBox;
-
   constructor(
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
+    private readonly box: SecretBox,
     private readonly usage: UsageService,
     @InjectQueue(QueueName.Mail) private readonly queue: Queue<JobPayloads[JobName.ConnectMailAccount]>,
-  ) {
-    this.box = new SecretBox(config.encryptionKey);
-  }
+  ) {}
 
   /** Known providers first, then what the domain's MX or SRV records (RFC 6186) reveal, then the usual names. */
   async autodiscover(email: string): Promise<AutodiscoverDto> {
@@ -153,12 +150,12 @@ export class MailAccountsService {
   }
 
   async get(org: OrgContext, actor: AuthUser, id: string): Promise<MailAccountDto> {
-    return toMailAccountDto(await this.find(org, actor, id));
+    return toMailAccountDto(await this.owned(org, actor, id));
   }
 
   /** Changed connection settings or passwords are tested before they replace the old ones. */
   async update(org: OrgContext, actor: AuthUser, id: string, dto: UpdateMailAccountDto): Promise<MailAccountDto> {
-    const account = await this.find(org, actor, id, true);
+    const account = await this.owned(org, actor, id, true);
     if (dto.name !== undefined) {
       account.name = dto.name;
     }
@@ -182,7 +179,7 @@ export class MailAccountsService {
   }
 
   async setPaused(org: OrgContext, actor: AuthUser, id: string, paused: boolean): Promise<MailAccountDto> {
-    const account = await this.find(org, actor, id);
+    const account = await this.owned(org, actor, id);
     account.paused = paused;
     account.syncState = paused ? MailSyncState.Paused : MailSyncState.Pending;
     await this.em.flush();
@@ -316,7 +313,8 @@ export class MailAccountsService {
     };
   }
 
-  private async find(org: OrgContext, actor: AuthUser, id: string, withSecrets = false): Promise<MailAccount> {
+  /** One of the caller's own accounts in the organization; 404 for anyone else's. */
+  async owned(org: OrgContext, actor: AuthUser, id: string, withSecrets = false): Promise<MailAccount> {
     const account = await this.em.findOne(
       MailAccount,
       { id, organization: org.id, user: actor.id },

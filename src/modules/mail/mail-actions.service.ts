@@ -15,6 +15,15 @@ import { MailError, MailErrorCode } from './mail.errors';
 
 const FLAG_FOR: Record<'seen' | 'flagged', string> = { seen: '\\Seen', flagged: '\\Flagged' };
 
+function groupBy<T>(items: T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return [...groups.values()];
+}
+
 /**
  * Changes made by the user, written to the IMAP server first and then to the local copy. Each request uses its own
  * short-lived connection (the interactive lane), never the worker's sync/IDLE connection: a mark-as-read does not
@@ -57,11 +66,7 @@ export class MailActionsService {
         missing: dto.ids.filter((id) => !messages.some((m) => m.id === id)),
       });
     }
-    const byAccount = new Map<string, MailMessage[]>();
-    for (const message of messages) {
-      byAccount.set(message.account.id, [...(byAccount.get(message.account.id) ?? []), message]);
-    }
-    for (const group of byAccount.values()) {
+    for (const group of groupBy(messages, (m) => m.account.id)) {
       await this.onAccount(group[0].account, group, dto);
     }
     return { affected: messages.length };
@@ -70,12 +75,8 @@ export class MailActionsService {
   private async onAccount(account: MailAccount, messages: MailMessage[], dto: BulkActionDto): Promise<void> {
     const target = dto.action === MailAction.Move ? await this.targetFolder(account, dto.folderId) : undefined;
     const trash = dto.action === MailAction.Delete ? await this.roleFolder(account, FolderRole.Trash) : undefined;
-    const byFolder = new Map<string, MailMessage[]>();
-    for (const message of messages) {
-      byFolder.set(message.folder.id, [...(byFolder.get(message.folder.id) ?? []), message]);
-    }
     await this.withConnection(account, async (client) => {
-      for (const group of byFolder.values()) {
+      for (const group of groupBy(messages, (m) => m.folder.id)) {
         const folder = group[0].folder;
         const uids = group.map((m) => m.uid).join(',');
         const lock = await client.getMailboxLock(folder.path);

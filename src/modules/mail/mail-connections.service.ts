@@ -18,6 +18,7 @@ import { FolderSyncResult, MailSyncService } from './mail-sync.service';
 const LOCK_TTL_MS = 45_000;
 const RENEW_EVERY_MS = 15_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
+const SECRETS = ['imapPasswordSealed', 'smtpPasswordSealed'] as const;
 const lockKey = (accountId: string): string => `mail:connection:${accountId}`;
 
 /** Extends the lock only while this node still holds it. */
@@ -190,9 +191,31 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
 
   /** Starts, restarts (settings changed) or stops the account's connection as its row says. */
   async reconcile(accountId: string): Promise<void> {
-    const account = await this.em
-      .fork()
-      .findOne(MailAccount, accountId, { populate: ['imapPasswordSealed', 'smtpPasswordSealed'] });
+    const [account] = await this.em.fork().find(MailAccount, { id: accountId }, { populate: SECRETS });
+    await this.apply(accountId, account);
+  }
+
+  /** One query for every account this node may hold or already holds, then each is reconciled in turn. */
+  private async reconcileAll(): Promise<void> {
+    try {
+      const live = [...this.live.keys()];
+      const accounts = await this.em
+        .fork()
+        .find(
+          MailAccount,
+          { $or: [{ paused: false, syncState: { $ne: MailSyncState.AuthError } }, { id: { $in: live } }] },
+          { populate: SECRETS, limit: this.config.mailAccounts.maxConnections * 2 },
+        );
+      const byId = new Map(accounts.map((a) => [a.id, a]));
+      for (const id of new Set([...byId.keys(), ...live])) {
+        await this.apply(id, byId.get(id));
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'mail connection reconcile failed');
+    }
+  }
+
+  private async apply(accountId: string, account: MailAccount | undefined): Promise<void> {
     const current = this.live.get(accountId);
     const wanted = account && !account.paused && account.syncState !== MailSyncState.AuthError;
     if (current && (!wanted || current.version !== account.updatedAt.toISOString())) {
@@ -210,24 +233,6 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
     const acquired = await this.redis.set(lockKey(accountId), this.node, 'PX', LOCK_TTL_MS, 'NX');
     if (acquired) {
       this.live.set(accountId, new AccountConnection(account, this));
-    }
-  }
-
-  private async reconcileAll(): Promise<void> {
-    try {
-      const candidates = await this.em.fork().find(
-        MailAccount,
-        {
-          $or: [{ paused: false, syncState: { $ne: MailSyncState.AuthError } }, { id: { $in: [...this.live.keys()] } }],
-        },
-        { fields: ['id'], limit: this.config.mailAccounts.maxConnections * 2 },
-      );
-      const ids = new Set([...candidates.map((a) => a.id), ...this.live.keys()]);
-      for (const id of ids) {
-        await this.reconcile(id);
-      }
-    } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'mail connection reconcile failed');
     }
   }
 
@@ -249,7 +254,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
   }
 
   async fullSync(client: ImapFlow, account: MailAccount): Promise<void> {
-    await this.sync.syncAccount(client, account.id, { onFolderSynced: (acc, result) => this.announce(acc, result) });
+    await this.sync.syncAccount(client, account, { onFolderSynced: (acc, result) => this.announce(acc, result) });
   }
 
   async inboxSync(client: ImapFlow, account: MailAccount): Promise<void> {

@@ -2,7 +2,7 @@ import { EntityManager, FilterQuery, QueryOrder } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
-import { MailAccount } from './mail-account.entity';
+import { MailAccountsService } from './mail-accounts.service';
 import { MailFolder } from './mail-folder.entity';
 import { MailMessage } from './mail-message.entity';
 import {
@@ -55,10 +55,13 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 /** Reading the synced copy: folders, message lists with filters and cursors, single messages with bodies. */
 @Injectable()
 export class MailMessagesService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly accounts: MailAccountsService,
+  ) {}
 
   async folders(org: OrgContext, actor: AuthUser, accountId: string): Promise<MailFolderDto[]> {
-    await this.account(org, actor, accountId);
+    await this.accounts.owned(org, actor, accountId);
     const folders = await this.em.find(MailFolder, { account: accountId }, { orderBy: { path: QueryOrder.ASC } });
     return folders.map((f) => ({
       id: f.id,
@@ -77,7 +80,7 @@ export class MailMessagesService {
     accountId: string,
     query: MessageListQueryDto,
   ): Promise<MailMessagePageDto> {
-    await this.account(org, actor, accountId);
+    await this.accounts.owned(org, actor, accountId);
     const where: FilterQuery<MailMessage>[] = [{ account: accountId, folder: query.folderId }];
     if (query.unread !== undefined) {
       where.push({ seen: !query.unread });
@@ -154,10 +157,7 @@ export class MailMessagesService {
 
   /** The conversation a message belongs to (same thread root in the account), oldest first. */
   async thread(org: OrgContext, actor: AuthUser, id: string): Promise<MailMessageSummaryDto[]> {
-    const message = await this.em.findOne(MailMessage, { id, account: { organization: org.id, user: actor.id } });
-    if (!message) {
-      throw new MailError(MailErrorCode.MessageNotFound, `Message ${id} not found`);
-    }
+    const message = await this.owned(org, actor, id);
     if (!message.threadId) {
       return [toSummary(message)];
     }
@@ -170,14 +170,7 @@ export class MailMessagesService {
   }
 
   async get(org: OrgContext, actor: AuthUser, id: string): Promise<MailMessageDto> {
-    const message = await this.em.findOne(
-      MailMessage,
-      { id, account: { organization: org.id, user: actor.id } },
-      { populate: ['textBody', 'htmlBody'] },
-    );
-    if (!message) {
-      throw new MailError(MailErrorCode.MessageNotFound, `Message ${id} not found`);
-    }
+    const message = await this.owned(org, actor, id, true);
     return {
       ...toSummary(message),
       cc: message.cc,
@@ -190,11 +183,16 @@ export class MailMessagesService {
     };
   }
 
-  private async account(org: OrgContext, actor: AuthUser, id: string): Promise<MailAccount> {
-    const account = await this.em.findOne(MailAccount, { id, organization: org.id, user: actor.id });
-    if (!account) {
-      throw new MailError(MailErrorCode.AccountNotFound, `Mail account ${id} not found`);
+  /** A message of one of the caller's own accounts in the organization; 404 for anyone else's. */
+  private async owned(org: OrgContext, actor: AuthUser, id: string, withBodies = false): Promise<MailMessage> {
+    const message = await this.em.findOne(
+      MailMessage,
+      { id, account: { organization: org.id, user: actor.id } },
+      withBodies ? { populate: ['textBody', 'htmlBody'] } : {},
+    );
+    if (!message) {
+      throw new MailError(MailErrorCode.MessageNotFound, `Message ${id} not found`);
     }
-    return account;
+    return message;
   }
 }

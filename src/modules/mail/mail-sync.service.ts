@@ -84,10 +84,8 @@ export class MailSyncService {
   constructor(private readonly em: EntityManager) {}
 
   /** Every folder, Inbox first. */
-  async syncAccount(client: ImapFlow, accountId: string, listener?: SyncListener): Promise<FolderSyncResult[]> {
-    const em = this.em.fork();
-    const account = await em.findOneOrFail(MailAccount, accountId);
-    const folders = await this.syncFolderList(em, client, account);
+  async syncAccount(client: ImapFlow, account: MailAccount, listener?: SyncListener): Promise<FolderSyncResult[]> {
+    const folders = await this.syncFolderList(this.em.fork(), client, account);
     const results: FolderSyncResult[] = [];
     for (const folder of folders) {
       const result = await this.syncFolder(client, account, folder.path);
@@ -114,7 +112,13 @@ export class MailSyncService {
         folder.name = entry.name;
         byPath.delete(entry.path);
       } else {
-        em.create(MailFolder, { account, path: entry.path, name: entry.name, delimiter: entry.delimiter, role });
+        em.create(MailFolder, {
+          account: account.id,
+          path: entry.path,
+          name: entry.name,
+          delimiter: entry.delimiter,
+          role,
+        });
       }
     }
     // Folders gone from the server go with their messages.

@@ -1,17 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
-import { AppConfigService } from 'src/config/app-config.service';
-import { JobHandlers, QueueProcessor } from 'src/queue/queue-processor';
+import { Processor } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { JobHandlers, JobSchedule, QueueProcessor } from 'src/queue/queue-processor';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
 import { AccountDeletionService } from './account-deletion.service';
 import { DataExportService } from './data-export.service';
 
-const HOUSEKEEPING_EVERY_MS = 3_600_000;
-
 @Processor(QueueName.Account, { autorun: false })
-export class SettingsProcessor extends QueueProcessor<QueueName.Account> implements OnApplicationBootstrap {
+export class SettingsProcessor extends QueueProcessor<QueueName.Account> {
   readonly queue = QueueName.Account;
 
   protected readonly handlers: JobHandlers<QueueName.Account> = {
@@ -23,24 +19,16 @@ export class SettingsProcessor extends QueueProcessor<QueueName.Account> impleme
     }),
   };
 
+  override readonly schedules: JobSchedule<QueueName.Account>[] = [
+    { id: 'account-housekeeping', every: 3_600_000, job: JobName.AccountHousekeeping },
+  ];
+
   constructor(
     protected readonly em: EntityManager,
     private readonly exports: DataExportService,
     private readonly deletion: AccountDeletionService,
-    private readonly config: AppConfigService,
-    @InjectQueue(QueueName.Account) private readonly accountQueue: Queue,
   ) {
     super();
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.config.role.worker) {
-      await this.accountQueue.upsertJobScheduler(
-        'account-housekeeping',
-        { every: HOUSEKEEPING_EVERY_MS },
-        { name: JobName.AccountHousekeeping, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
-    }
   }
 
   /** The last failed attempt marks the export failed, so the user is not left waiting on it. */

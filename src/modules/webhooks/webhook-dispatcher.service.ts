@@ -27,15 +27,12 @@ const SWEEP_BATCH = 500;
 @Injectable()
 export class WebhookDispatcher {
   private readonly logger = new Logger(WebhookDispatcher.name);
-  private readonly box: SecretBox;
-
   constructor(
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
+    private readonly box: SecretBox,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue<DeliverJob>,
-  ) {
-    this.box = new SecretBox(config.encryptionKey);
-  }
+  ) {}
 
   async deliver({ deliveryId, scheduleIndex, requestId }: DeliverJob): Promise<void> {
     const delivery = await this.em.findOne(WebhookDelivery, deliveryId, { populate: ['endpoint', 'message'] });

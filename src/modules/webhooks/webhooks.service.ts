@@ -101,15 +101,12 @@ function toAttemptDto(attempt: WebhookAttempt): WebhookAttemptDto {
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
-  private readonly box: SecretBox;
-
   constructor(
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
+    private readonly box: SecretBox,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue<DeliverJob>,
-  ) {
-    this.box = new SecretBox(config.encryptionKey);
-  }
+  ) {}
 
   eventTypes(): WebhookEventTypeDto[] {
     return Object.entries(WEBHOOK_EVENT_DESCRIPTIONS).map(([type, description]) => ({
