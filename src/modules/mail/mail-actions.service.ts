@@ -1,13 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
-import { ImapFlow } from 'imapflow';
+import { Injectable } from '@nestjs/common';
+import type { ImapFlow } from 'imapflow';
 import { AuthUser } from 'src/common/auth/auth-user';
-import { AppConfigService } from 'src/config/app-config.service';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { RealtimeService } from 'src/realtime/realtime.service';
-import { MailAccountsService } from './mail-accounts.service';
 import { MailAccount } from './mail-account.entity';
-import { imapOptions } from './mail-connection';
+import { MailInteractiveService } from './mail-interactive.service';
 import { FolderRole, MailFolder } from './mail-folder.entity';
 import { MailMessage } from './mail-message.entity';
 import { BulkActionDto, MailAction, UpdateMessageDto } from './mail-actions.dto';
@@ -31,12 +29,9 @@ function groupBy<T>(items: T[], key: (item: T) => string): T[][] {
  */
 @Injectable()
 export class MailActionsService {
-  private readonly logger = new Logger(MailActionsService.name);
-
   constructor(
     private readonly em: EntityManager,
-    private readonly config: AppConfigService,
-    private readonly accounts: MailAccountsService,
+    private readonly interactive: MailInteractiveService,
     private readonly realtime: RealtimeService,
   ) {}
 
@@ -75,7 +70,7 @@ export class MailActionsService {
   private async onAccount(account: MailAccount, messages: MailMessage[], dto: BulkActionDto): Promise<void> {
     const target = dto.action === MailAction.Move ? await this.targetFolder(account, dto.folderId) : undefined;
     const trash = dto.action === MailAction.Delete ? await this.roleFolder(account, FolderRole.Trash) : undefined;
-    await this.withConnection(account, async (client) => {
+    await this.interactive.run(account, async (client) => {
       for (const group of groupBy(messages, (m) => m.folder.id)) {
         const folder = group[0].folder;
         const uids = group.map((m) => m.uid).join(',');
@@ -177,27 +172,5 @@ export class MailActionsService {
 
   private async roleFolder(account: MailAccount, role: FolderRole): Promise<MailFolder | undefined> {
     return (await this.em.findOne(MailFolder, { account: account.id, role })) ?? undefined;
-  }
-
-  private async withConnection<T>(account: MailAccount, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
-    const { imap } = this.accounts.stored(account);
-    const client = new ImapFlow({
-      ...imapOptions(imap, this.config.mailAccounts.connectTimeoutMs),
-      disableAutoIdle: true,
-    });
-    client.on('error', (error: Error) => this.logger.warn({ accountId: account.id, err: error.message }, 'imap'));
-    try {
-      await client.connect();
-    } catch (error) {
-      throw new MailError(
-        MailErrorCode.ServerUnavailable,
-        `The mail server refused the change: ${(error as Error).message}`,
-      );
-    }
-    try {
-      return await fn(client);
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
   }
 }

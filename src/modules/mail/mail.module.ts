@@ -3,6 +3,7 @@ import { OrganizationsModule } from 'src/modules/organizations/organizations.mod
 import { MailAccountsController } from './mail-accounts.controller';
 import { MailAccountsService } from './mail-accounts.service';
 import { MailActionsService } from './mail-actions.service';
+import { MailInteractiveService } from './mail-interactive.service';
 import { MailConnectionsService } from './mail-connections.service';
 import { MailMessagesController } from './mail-messages.controller';
 import { MailMessagesService } from './mail-messages.service';
@@ -18,6 +19,7 @@ import { MailSyncService } from './mail-sync.service';
     MailSyncService,
     MailConnectionsService,
     MailMessagesService,
+    MailInteractiveService,
     MailActionsService,
     MailProcessor,
   ],
