@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -20,7 +21,9 @@ import { TwoFactorService } from './two-factor.service';
     JwtModule.registerAsync({
       inject: [AppConfigService],
       useFactory: (config: AppConfigService) => ({
-        secret: config.auth.jwtSecret,
+        // A KeyObject, not the string: jsonwebtoken would otherwise try (and fail) to parse the string as a public
+        // key and build a secret key from it again on every verification.
+        secret: createSecretKey(Buffer.from(config.auth.jwtSecret)),
         signOptions: { algorithm: 'HS256', issuer: 'switchboard' },
         verifyOptions: { algorithms: ['HS256'], issuer: 'switchboard' },
       }),
