@@ -2145,6 +2145,8 @@ export interface components {
             /** @description Pass as cursor for the next page; null at the end */
             nextCursor: string | null;
         };
+        /** @enum {string} */
+        MailSearchSort: "relevance" | "date";
         MailSearchHitDto: {
             /** Format: uuid */
             id: string;
@@ -7874,6 +7876,8 @@ export interface operations {
                 folderId?: string;
                 limit?: number;
                 offset?: number;
+                /** @description relevance: ranked among the newest 2000 matches (narrow the query to reach older ones); date: every match, newest first */
+                sort?: components["schemas"]["MailSearchSort"];
             };
             header: {
                 /** @description The organization to act in (uuid) */

@@ -146,6 +146,13 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
     expect(phrase.body.items.map((m: Json) => m.subject as string)).toEqual(['Message number 7']);
     const word = await get(`/api/v1/mail/search?q=walruses&limit=100`);
     expect(word.body.items.length).toBe(29 + 2 + 1); // every plain message: Inbox (one is HTML), Archive, Sent
+    const byDate = await get(`/api/v1/mail/search?q=walruses&sort=date&limit=5&offset=1`);
+    const newest = byDate.body.items.map((m: Json) => Date.parse(m.internalDate as string));
+    expect(newest).toHaveLength(5);
+    expect([...newest].sort((a, b) => b - a)).toEqual(newest);
+    const badSort = await get(`/api/v1/mail/search?q=walruses&sort=best`);
+    expect(badSort.status).toBe(400);
+    expect(JSON.stringify(badSort.body)).toContain('sort');
     const bySender = await get(`/api/v1/mail/search?q=${encodeURIComponent('sender12@example.com')}`);
     expect(bySender.body.items[0].subject).toBe('Message number 12');
     const second = messages.find((m) => m.subject === 'Message number 2')!;

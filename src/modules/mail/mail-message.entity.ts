@@ -25,6 +25,7 @@ export interface AttachmentMeta {
 @Entity({ tableName: 'mail_messages' })
 @Unique({ properties: ['folder', 'uidValidity', 'uid'] })
 @Index({ properties: ['folder', 'internalDate'] })
+@Index({ properties: ['account', 'internalDate'] })
 @Index({ properties: ['account', 'messageId'] })
 @Index({ properties: ['account', 'threadId'] })
 @Index({ properties: ['search'], type: 'fulltext' })

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDate,
+  IsEnum,
   IsInt,
   IsOptional,
   IsString,
@@ -202,6 +203,14 @@ export class MessageListQueryDto {
   before?: Date;
 }
 
+export enum MailSearchSort {
+  Relevance = 'relevance',
+  Date = 'date',
+}
+
+/** Relevance is computed over at most this many newest matches: a query matching half of a 100k mailbox stays fast. */
+export const SEARCH_RANK_WINDOW = 2000;
+
 export class MailSearchQueryDto {
   @ApiProperty({
     example: 'invoice from:acme -draft',
@@ -236,6 +245,16 @@ export class MailSearchQueryDto {
   @Min(0)
   @Max(1000)
   offset: number = 0;
+
+  @ApiPropertyOptional({
+    enum: MailSearchSort,
+    enumName: 'MailSearchSort',
+    default: MailSearchSort.Relevance,
+    description: `relevance: ranked among the newest ${SEARCH_RANK_WINDOW} matches (narrow the query to reach older ones); date: every match, newest first`,
+  })
+  @IsOptional()
+  @IsEnum(MailSearchSort)
+  sort: MailSearchSort = MailSearchSort.Relevance;
 }
 
 export class MailSearchHitDto extends MailMessageSummaryDto {

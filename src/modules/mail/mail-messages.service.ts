@@ -12,7 +12,9 @@ import {
   MailMessageSummaryDto,
   MailSearchQueryDto,
   MailSearchResultDto,
+  MailSearchSort,
   MessageListQueryDto,
+  SEARCH_RANK_WINDOW,
 } from './mail-messages.dto';
 import { MailError, MailErrorCode } from './mail.errors';
 
@@ -121,31 +123,60 @@ export class MailMessagesService {
   }
 
   /**
-   * Full-text search over the generated `search` tsvector (GIN-indexed), ranked: websearch syntax (words, "phrases",
-   * -excluded, OR) with the 'simple' configuration, so names, addresses and any language match as written.
+   * Full-text search over the generated `search` tsvector (GIN-indexed): websearch syntax (words, "phrases",
+   * -excluded, OR) with the 'simple' configuration, so names, addresses and any language match as written; ranked
+   * (ts_rank_cd, within the newest SEARCH_RANK_WINDOW matches) or newest first.
    */
   async search(org: OrgContext, actor: AuthUser, query: MailSearchQueryDto): Promise<MailSearchResultDto> {
-    const filters: string[] = [];
-    const params: unknown[] = [query.q, org.id, actor.id];
-    if (query.accountId) {
-      filters.push('and m.account_id = ?');
-      params.push(query.accountId);
+    // The caller's own accounts here, resolved first: a plain `account_id = any(…)` lets the planner walk
+    // (account_id, internal_date) newest first for common words, or the GIN index for rare ones.
+    const accounts = await this.em
+      .getConnection()
+      .execute<{ id: string }[]>('select id from mail_accounts where organization_id = ? and user_id = ?', [
+        org.id,
+        actor.id,
+      ]);
+    const accountIds = accounts.map((a) => a.id).filter((id) => !query.accountId || id === query.accountId);
+    if (accountIds.length === 0) {
+      return { items: [], limit: query.limit, offset: query.offset };
     }
-    if (query.folderId) {
-      filters.push('and m.folder_id = ?');
-      params.push(query.folderId);
+    // Per account, a LATERAL subquery with `account_id = a.id`: an equality the planner can walk newest first on
+    // (account_id, internal_date), stopping after `depth` matches, where `account_id = any(…)` would sort them all.
+    const folderFilter = query.folderId ? 'and m.folder_id = ?' : '';
+    const matches = (depth: number): [string, unknown[]] => [
+      `select m.id, m.internal_date, m.search
+         from unnest(?::uuid[]) a(id)
+         cross join lateral (
+           select m.id, m.internal_date, m.search from mail_messages m
+            where m.account_id = a.id and m.search @@ websearch_to_tsquery('simple', ?) ${folderFilter}
+            order by m.internal_date desc, m.id limit ${depth}
+         ) m`,
+      [`{${accountIds.join(',')}}`, query.q, ...(query.folderId ? [query.folderId] : [])],
+    ];
+    const rank = `ts_rank_cd(search, websearch_to_tsquery('simple', ?))::float8 as rank`;
+    let hits: { id: string; rank: number }[];
+    if (query.sort === MailSearchSort.Date) {
+      const [sql, params] = matches(query.limit + query.offset);
+      hits = await this.em
+        .getConnection()
+        .execute(`select id, ${rank} from (${sql}) found order by internal_date desc, id limit ? offset ?`, [
+          query.q,
+          ...params,
+          query.limit,
+          query.offset,
+        ]);
+    } else {
+      // Ranked within the newest SEARCH_RANK_WINDOW matches, so a word found in half of a 100k mailbox does not
+      // make PostgreSQL rank 50 000 documents.
+      const [sql, params] = matches(SEARCH_RANK_WINDOW);
+      hits = await this.em.getConnection().execute(
+        `select id, ${rank}
+           from (${sql} order by m.internal_date desc limit ${SEARCH_RANK_WINDOW}) recent
+          order by rank desc, internal_date desc, id
+          limit ? offset ?`,
+        [query.q, ...params, query.limit, query.offset],
+      );
     }
-    params.push(query.limit, query.offset);
-    const hits = await this.em.getConnection().execute<{ id: string; rank: number }[]>(
-      `select m.id, ts_rank_cd(m.search, q)::float8 as rank
-         from mail_messages m, websearch_to_tsquery('simple', ?) q
-        where m.account_id in (select id from mail_accounts where organization_id = ? and user_id = ?)
-          ${filters.join(' ')}
-          and m.search @@ q
-        order by rank desc, m.internal_date desc, m.id
-        limit ? offset ?`,
-      params,
-    );
     const rows = hits.length ? await this.em.find(MailMessage, { id: { $in: hits.map((h) => h.id) } }) : [];
     const byId = new Map(rows.map((m) => [m.id, m]));
     return {
