@@ -1314,6 +1314,23 @@ export interface paths {
         patch: operations["updateMailMessage"];
         trace?: never;
     };
+    "/api/v1/mail/messages/{id}/attachments/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment, streamed from the IMAP server as it is decoded (index from the message’s attachments list) */
+        get: operations["downloadMailAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mail/messages/{id}/move": {
         parameters: {
             query?: never;
@@ -6907,7 +6924,7 @@ export interface operations {
                     "application/gzip": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description No longer available */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -7177,7 +7194,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description Understood but cannot be processed; details say why */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7336,7 +7353,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description Understood but cannot be processed; details say why */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7554,7 +7571,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description Understood but cannot be processed; details say why */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8146,7 +8163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description An upstream server (mail, webhook target) failed */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -8226,13 +8243,101 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description An upstream server (mail, webhook target) failed */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    downloadMailAttachment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No longer available */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An upstream server (mail, webhook target) failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -8306,7 +8411,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description An upstream server (mail, webhook target) failed */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -8386,7 +8491,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
+            /** @description An upstream server (mail, webhook target) failed */
             502: {
                 headers: {
                     [name: string]: unknown;

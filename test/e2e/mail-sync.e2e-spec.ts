@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ImapFlow } from 'imapflow';
+import { createHash, randomBytes } from 'node:crypto';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { io } from 'socket.io-client';
 import type { RealtimeEvents } from 'src/realtime/events';
@@ -309,5 +310,82 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
     });
     expect([foreign.status, foreign.body.code]).toEqual([404, 'MAIL_MESSAGE_NOT_FOUND']);
     expect((await serverFlags('INBOX', second.uid as number))?.has('\\Seen')).toBe(true);
+  });
+
+  it('streams an attachment from the server byte for byte, to the mailbox owner only', async () => {
+    const inbox = await folderByRole('inbox');
+    const binary = randomBytes(300_000);
+    const raw = [
+      'From: Sender <sender@example.com>',
+      `To: ${EMAIL}`,
+      'Subject: With a binary attachment',
+      'Message-ID: <binary-1@example.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b2"',
+      '',
+      '--b2',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'See attached.',
+      '--b2',
+      'Content-Type: text/csv; name="small.csv"',
+      'Content-Disposition: attachment; filename="small.csv"',
+      '',
+      'a,b',
+      '1,2',
+      '--b2',
+      'Content-Type: application/pdf',
+      'Content-Transfer-Encoding: base64',
+      "Content-Disposition: attachment; filename*=UTF-8''%C3%9Cberblick%202024.pdf",
+      '',
+      binary.toString('base64').replace(/.{76}/g, '$&\r\n'),
+      '--b2--',
+      '',
+    ].join('\r\n');
+    await server.append('INBOX', raw, [], new Date());
+    const message = await eventually(
+      async () => {
+        const page = await get(`/api/v1/mail/accounts/${accountId}/messages?folderId=${inbox.id}&hasAttachments=true`);
+        return (page.body.items as Json[]).find((m) => m.subject === 'With a binary attachment');
+      },
+      10_000,
+      'the message with attachments',
+    );
+    const full = (await get(`/api/v1/mail/messages/${message.id}`)).body as Json;
+    expect(full.attachments).toEqual([
+      expect.objectContaining({ index: 0, filename: 'small.csv', contentType: 'text/csv' }),
+      expect.objectContaining({ index: 1, filename: 'Überblick 2024.pdf', contentType: 'application/pdf' }),
+    ]);
+
+    const res = await fetch(`${t.baseUrl}/api/v1/mail/messages/${message.id}/attachments/1`, {
+      headers: { authorization: `Bearer ${owner.accessToken}`, 'x-organization-id': orgId },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="_berblick 2024.pdf"; filename*=UTF-8''%C3%9Cberblick%202024.pdf`,
+    );
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.length).toBe(binary.length);
+    expect(createHash('sha256').update(body).digest('hex')).toBe(createHash('sha256').update(binary).digest('hex'));
+
+    const csv = await fetch(`${t.baseUrl}/api/v1/mail/messages/${message.id}/attachments/0`, {
+      headers: { authorization: `Bearer ${owner.accessToken}`, 'x-organization-id': orgId },
+    });
+    expect(await csv.text()).toBe('a,b\r\n1,2');
+
+    const missing = await get(`/api/v1/mail/messages/${message.id}/attachments/2`);
+    expect([missing.status, missing.body.code]).toEqual([404, 'MAIL_ATTACHMENT_NOT_FOUND']);
+    expect((await get(`/api/v1/mail/messages/${message.id}/attachments/x`)).status).toBe(400);
+    const stranger = await registerUser(t);
+    const strangerOrg = await call(t, 'POST', '/api/v1/organizations', {
+      token: stranger.accessToken,
+      body: { name: 'Elsewhere' },
+    });
+    const foreign = await call(t, 'GET', `/api/v1/mail/messages/${message.id}/attachments/1`, {
+      token: stranger.accessToken,
+      headers: { 'x-organization-id': strangerOrg.body.id as string },
+    });
+    expect([foreign.status, foreign.body.code]).toEqual([404, 'MAIL_MESSAGE_NOT_FOUND']);
   });
 });

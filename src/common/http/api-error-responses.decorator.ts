@@ -8,8 +8,11 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Not allowed',
   404: 'Not found',
   409: 'Conflicts with the current state',
+  410: 'No longer available',
   413: 'Body larger than the configured limit',
+  422: 'Understood but cannot be processed; details say why',
   429: 'Rate limit exceeded; see Retry-After',
+  502: 'An upstream server (mail, webhook target) failed',
 };
 
 /** Documents the error envelope for the statuses a route can return (400 and 429 always). */

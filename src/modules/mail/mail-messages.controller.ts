@@ -6,12 +6,16 @@ import {
   HttpCode,
   HttpStatus,
   Param,
+  ParseIntPipe,
   ParseUUIDPipe,
   Patch,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { contentDisposition, MailAttachmentsService } from './mail-attachments.service';
 import { MailActionsService } from './mail-actions.service';
 import { BulkActionDto, BulkResultDto, MailAction, MoveMessageDto, UpdateMessageDto } from './mail-actions.dto';
 import { AuthUser } from 'src/common/auth/auth-user';
@@ -39,6 +43,7 @@ export class MailMessagesController {
   constructor(
     private readonly messages: MailMessagesService,
     private readonly actions: MailActionsService,
+    private readonly attachments: MailAttachmentsService,
   ) {}
 
   @Get('accounts/:id/folders')
@@ -103,6 +108,31 @@ export class MailMessagesController {
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<MailMessageDto> {
     return this.messages.get(org, user, id);
+  }
+
+  @Get('messages/:id/attachments/:index')
+  @ApiOperation({
+    operationId: 'downloadMailAttachment',
+    summary:
+      'One attachment, streamed from the IMAP server as it is decoded (index from the message’s attachments list)',
+  })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
+  @ApiErrorResponses(410, 502)
+  async attachment(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('index', ParseIntPipe) index: number,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { meta, stream } = await this.attachments.open(org, user, id, index);
+    await reply
+      .header('Content-Type', meta.contentType.replace(/[\r\n]/g, '') || 'application/octet-stream')
+      .header('Content-Disposition', contentDisposition(meta.filename, `attachment-${index}`))
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Cache-Control', 'private, no-store')
+      .send(stream);
   }
 
   @Patch('messages/:id')

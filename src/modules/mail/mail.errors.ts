@@ -11,6 +11,8 @@ export enum MailErrorCode {
   InvalidCursor = 'MAIL_INVALID_CURSOR',
   FolderNotFound = 'MAIL_FOLDER_NOT_FOUND',
   ServerUnavailable = 'MAIL_SERVER_UNAVAILABLE',
+  AttachmentNotFound = 'MAIL_ATTACHMENT_NOT_FOUND',
+  MessageGone = 'MAIL_MESSAGE_GONE',
 }
 
 export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
@@ -23,6 +25,8 @@ export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
   [MailErrorCode.InvalidCursor]: HttpStatus.BAD_REQUEST,
   [MailErrorCode.FolderNotFound]: HttpStatus.NOT_FOUND,
   [MailErrorCode.ServerUnavailable]: HttpStatus.BAD_GATEWAY,
+  [MailErrorCode.AttachmentNotFound]: HttpStatus.NOT_FOUND,
+  [MailErrorCode.MessageGone]: HttpStatus.GONE,
 };
 
 export class MailError extends AppError<MailErrorCode> {

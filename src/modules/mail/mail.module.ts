@@ -3,6 +3,7 @@ import { OrganizationsModule } from 'src/modules/organizations/organizations.mod
 import { MailAccountsController } from './mail-accounts.controller';
 import { MailAccountsService } from './mail-accounts.service';
 import { MailActionsService } from './mail-actions.service';
+import { MailAttachmentsService } from './mail-attachments.service';
 import { MailInteractiveService } from './mail-interactive.service';
 import { MailConnectionsService } from './mail-connections.service';
 import { MailMessagesController } from './mail-messages.controller';
@@ -21,6 +22,7 @@ import { MailSyncService } from './mail-sync.service';
     MailMessagesService,
     MailInteractiveService,
     MailActionsService,
+    MailAttachmentsService,
     MailProcessor,
   ],
   exports: [MailAccountsService],
