@@ -140,4 +140,10 @@ export class AppConfigService {
   get encryptionKey(): Buffer {
     return Buffer.from(this.get('ENCRYPTION_KEY'), 'base64');
   }
+
+  /** Keys ENCRYPTION_KEY replaced, still accepted for opening secrets. */
+  get previousEncryptionKeys(): Buffer[] {
+    const list = this.get('ENCRYPTION_KEYS_PREVIOUS');
+    return list ? list.split(',').map((k) => Buffer.from(k, 'base64')) : [];
+  }
 }

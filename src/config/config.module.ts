@@ -17,11 +17,12 @@ export class ConfigModule {
       providers: [
         { provide: EnvSchema, useValue: env },
         AppConfigService,
-        // One SecretBox under ENCRYPTION_KEY for every secret stored encrypted (TOTP, webhook, mail credentials).
+        // One SecretBox under ENCRYPTION_KEY (and the keys it replaced, for opening) for every secret stored
+        // encrypted (TOTP, webhook, mail credentials).
         {
           provide: SecretBox,
           inject: [AppConfigService],
-          useFactory: (config: AppConfigService) => new SecretBox(config.encryptionKey),
+          useFactory: (config: AppConfigService) => new SecretBox(config.encryptionKey, config.previousEncryptionKeys),
         },
       ],
       exports: [AppConfigService, SecretBox],

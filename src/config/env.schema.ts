@@ -160,6 +160,16 @@ export class EnvSchema {
   ENCRYPTION_KEY!: string;
 
   /**
+   * Comma-separated keys that ENCRYPTION_KEY replaced: secrets sealed under them still open. Run
+   * `npm run secrets:reseal` to move every secret to the current key, then drop them.
+   */
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*)?$/, {
+    message: 'ENCRYPTION_KEYS_PREVIOUS must be comma-separated 32-byte base64 keys',
+  })
+  ENCRYPTION_KEYS_PREVIOUS?: string;
+
+  /**
    * Delay before each webhook delivery attempt, the first usually 0 (Svix's schedule). The number of entries is
    * the number of attempts.
    */

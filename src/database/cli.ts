@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { resealSecrets } from 'src/common/crypto/reseal';
+import { SecretBox } from 'src/common/crypto/secret-box';
 import { loadEnv } from 'src/config/boot-env';
 import { ConfigValidationError } from 'src/config/env.schema';
 import { createOrmConfig } from './mikro-orm.config';
@@ -10,7 +12,9 @@ const USAGE = `usage: node dist/src/database/cli.js <command>
   down             revert the last migration
   pending          list migrations not yet applied
   check            exit 1 if the entities differ from the migrated schema (npm run migration:check)
-  create [name]    write a migration for the difference into migrations/ (npm run migration:create -- name)`;
+  create [name]    write a migration for the difference into migrations/ (npm run migration:create -- name)
+  reseal-secrets   re-seal every stored secret under ENCRYPTION_KEY (after rotating it; the old key in
+                   ENCRYPTION_KEYS_PREVIOUS), so the old key can be dropped (npm run secrets:reseal)`;
 
 /** Source folder of migrations (TypeScript), whether run from src/ or dist/src/. */
 const SOURCE_MIGRATIONS = join(__dirname, '..', '..', __filename.endsWith('.js') ? '..' : '', 'migrations');
@@ -54,6 +58,20 @@ async function run(command: string | undefined, name: string | undefined): Promi
           result.fileName
             ? `wrote migrations/${result.fileName}; review the SQL before committing`
             : 'no changes to migrate',
+        );
+        return 0;
+      }
+      case 'reseal-secrets': {
+        const env = loadEnv(['ENCRYPTION_KEY', 'ENCRYPTION_KEYS_PREVIOUS']);
+        const previous = env.ENCRYPTION_KEYS_PREVIOUS
+          ? env.ENCRYPTION_KEYS_PREVIOUS.split(',').map((k) => Buffer.from(k, 'base64'))
+          : [];
+        const box = new SecretBox(Buffer.from(env.ENCRYPTION_KEY, 'base64'), previous);
+        const counts = await resealSecrets(orm.em.getKnex(), box);
+        out(
+          `re-sealed under key ${box.currentKeyId}: ${Object.entries(counts)
+            .map(([table, n]) => `${table} ${n}`)
+            .join(', ')}`,
         );
         return 0;
       }

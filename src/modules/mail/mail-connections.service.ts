@@ -170,6 +170,8 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
     return this.config.mailAccounts.pollIntervalMs;
   }
 
+  private stopping = false;
+
   onApplicationBootstrap(): void {
     if (!this.config.role.worker) {
       return;
@@ -181,6 +183,8 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
 
   /** Before the database and Redis close (onApplicationShutdown), so the connections can record their state. */
   async onModuleDestroy(): Promise<void> {
+    // A connect job that a queue worker still runs during shutdown must not take a lock nobody will release.
+    this.stopping = true;
     clearInterval(this.timer);
     await Promise.all([...this.live.keys()].map((id) => this.stopConnection(id)));
   }
@@ -216,6 +220,9 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
   }
 
   private async apply(accountId: string, account: MailAccount | undefined): Promise<void> {
+    if (this.stopping) {
+      return;
+    }
     const current = this.live.get(accountId);
     const wanted = account && !account.paused && account.syncState !== MailSyncState.AuthError;
     if (current && (!wanted || current.version !== account.updatedAt.toISOString())) {
@@ -231,7 +238,10 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
       return;
     }
     const acquired = await this.redis.set(lockKey(accountId), this.node, 'PX', LOCK_TTL_MS, 'NX');
-    if (acquired) {
+    if (acquired && this.stopping) {
+      // Shutdown began while the lock was being taken.
+      await this.release(accountId);
+    } else if (acquired) {
       this.live.set(accountId, new AccountConnection(account, this));
     }
   }
