@@ -6,7 +6,7 @@ export enum QueueName {
   Webhooks = 'webhooks',
   /** A user's own account chores: data-export archives, deletion after the grace period, expiry housekeeping. */
   Account = 'account',
-  /** Mail: (re)connecting accounts to their IMAP server; later sending and scheduled sends. */
+  /** Mail: (re)connecting accounts to their IMAP server; sending and scheduled sends. */
   Mail = 'mail',
 }
 
@@ -19,6 +19,7 @@ export enum JobName {
   DeleteAccount = 'account.delete',
   AccountHousekeeping = 'account.housekeeping',
   ConnectMailAccount = 'mail.connect-account',
+  SendMail = 'mail.send',
 }
 
 export const JOB_QUEUE = {
@@ -29,6 +30,7 @@ export const JOB_QUEUE = {
   [JobName.DeleteAccount]: QueueName.Account,
   [JobName.AccountHousekeeping]: QueueName.Account,
   [JobName.ConnectMailAccount]: QueueName.Mail,
+  [JobName.SendMail]: QueueName.Mail,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -47,6 +49,8 @@ export interface JobPayloads {
   [JobName.AccountHousekeeping]: Record<string, never>;
   /** An account was added, changed, paused or resumed: the worker owning it (or any) reconciles its connection. */
   [JobName.ConnectMailAccount]: { accountId: string };
+  /** Sends one outgoing message (jobId `mail-send-<submission id>`; delayed until `sendAt` when scheduled). */
+  [JobName.SendMail]: { submissionId: string; requestId?: string };
 }
 
 /** Job names that run on queue `Q`. */
