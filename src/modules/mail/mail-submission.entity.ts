@@ -61,7 +61,7 @@ export interface SubmissionContent {
 @Entity({ tableName: 'mail_submissions' })
 @Unique({ properties: ['account', 'idempotencyKey'] })
 @Index({ properties: ['account', 'createdAt'] })
-export class MailSubmission extends BaseEntity<'status' | 'attempts'> {
+export class MailSubmission extends BaseEntity<'status' | 'attempts' | 'copyToSent'> {
   @ManyToOne(() => Organization, { deleteRule: 'cascade' })
   organization!: Rel<Organization>;
 
