@@ -233,6 +233,7 @@ export class MailComposeService {
       attachments.push({
         filename: `${forward.subject.replace(/[\\/:*?"<>|\r\n]+/g, '_').slice(0, 200)}.eml`,
         contentType: 'message/rfc822',
+        contentDisposition: 'attachment',
         content: source,
       });
     }

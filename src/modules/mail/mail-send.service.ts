@@ -485,6 +485,7 @@ export class MailSendService {
         }
         uploads.push(
           this.em.create(MailUpload, {
+            id,
             account: account.id,
             user: actor.id,
             filename: (part.filename || 'attachment').slice(0, 255),
