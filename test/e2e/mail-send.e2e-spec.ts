@@ -1,6 +1,9 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
+import type { Job } from 'bullmq';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import { createHash, randomBytes } from 'node:crypto';
+import { MailDeliveryService } from 'src/modules/mail/mail-delivery.service';
+import { MailSubmission, SentCopyState, SubmissionStatus } from 'src/modules/mail/mail-submission.entity';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type ReceivedMail, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
@@ -346,6 +349,23 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
     expect([third.status, third.body.id, third.body.status]).toEqual([200, first.body.id, 'sent']);
     await sleep(1_000);
     expect(received('Exactly once')).toHaveLength(1);
+
+    // A worker that died after SMTP accepted the message and during its APPEND: the retry sends nothing again and
+    // finds the copy already in Sent instead of appending a second one.
+    const orm = t.app.get(MikroORM);
+    await orm.em
+      .fork()
+      .nativeUpdate(
+        MailSubmission,
+        { id: first.body.id as string },
+        { status: SubmissionStatus.Sending, sentCopy: SentCopyState.Appending },
+      );
+    const retry = { attemptsMade: 1, opts: { attempts: 5 } } as Job;
+    await RequestContext.create(orm.em, () => t.app.get(MailDeliveryService).deliver(first.body.id as string, retry));
+    expect((await get(`/outbox/${first.body.id}`)).body).toMatchObject({ status: 'sent', sentCopy: 'appended' });
+    await sleep(500);
+    expect(received('Exactly once')).toHaveLength(1);
+    expect(await onServer('Sent', first.body.messageId as string)).toHaveLength(1);
 
     const changed = await post('/send', { ...body, text: 'twice?' }, { 'idempotency-key': 'order-42' });
     expect([changed.status, changed.body.code]).toEqual([422, 'MAIL_IDEMPOTENCY_KEY_REUSED']);
