@@ -5,6 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { MailDeliveryService } from 'src/modules/mail/mail-delivery.service';
 import { MailSubmission, SentCopyState, SubmissionStatus } from 'src/modules/mail/mail-submission.entity';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
+import type { RealtimeEvents } from 'src/realtime/events';
+import { io } from 'socket.io-client';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type ReceivedMail, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
 import { connectAccount, forgetMailAccounts } from '../support/mail-fixtures';
@@ -139,6 +141,18 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
   });
 
   it('sends through the account SMTP (envelope with bcc, no Bcc header) and appends the same bytes to Sent, \\Seen', async () => {
+    const socket = io(`${t.baseUrl}/notifications`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: owner.accessToken },
+    });
+    const sentEvents: RealtimeEvents['mail.sent'][] = [];
+    socket.on('mail.sent', (payload: RealtimeEvents['mail.sent']) => sentEvents.push(payload));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
     const res = await post('/send', {
       to: [{ name: 'Bob', address: 'bob@example.com' }],
       cc: [{ address: 'carol@example.com' }],
@@ -169,6 +183,9 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
     expect(copy.flags?.has('\\Seen')).toBe(true);
     expect(sha256(copy.source!)).toBe(sha256(mail.raw));
     expect(received('Hello there')).toHaveLength(1);
+    const event = await eventually(() => sentEvents.find((e) => e.id === res.body.id), 5_000, 'mail.sent');
+    expect(event).toEqual({ accountId, id: res.body.id, messageId: res.body.messageId });
+    socket.close();
   });
 
   it('replies with In-Reply-To, References and "Re:", to the sender; reply-all adds the others but never the owner', async () => {
