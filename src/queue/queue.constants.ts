@@ -20,6 +20,7 @@ export enum JobName {
   AccountHousekeeping = 'account.housekeeping',
   ConnectMailAccount = 'mail.connect-account',
   SendMail = 'mail.send',
+  SweepMailOutbox = 'mail.sweep-outbox',
 }
 
 export const JOB_QUEUE = {
@@ -31,6 +32,7 @@ export const JOB_QUEUE = {
   [JobName.AccountHousekeeping]: QueueName.Account,
   [JobName.ConnectMailAccount]: QueueName.Mail,
   [JobName.SendMail]: QueueName.Mail,
+  [JobName.SweepMailOutbox]: QueueName.Mail,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -51,6 +53,8 @@ export interface JobPayloads {
   [JobName.ConnectMailAccount]: { accountId: string };
   /** Sends one outgoing message (jobId `mail-send-<submission id>`; delayed until `sendAt` when scheduled). */
   [JobName.SendMail]: { submissionId: string; requestId?: string };
+  /** Re-queues outbox entries whose job never made it to Redis (a crash between the insert and the enqueue). */
+  [JobName.SweepMailOutbox]: Record<string, never>;
 }
 
 /** Job names that run on queue `Q`. */

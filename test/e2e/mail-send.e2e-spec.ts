@@ -1,8 +1,11 @@
 import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
-import type { Job } from 'bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Job, Queue } from 'bullmq';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import { createHash, randomBytes } from 'node:crypto';
 import { MailDeliveryService } from 'src/modules/mail/mail-delivery.service';
+import { MailSendService } from 'src/modules/mail/mail-send.service';
+import { QueueName } from 'src/queue/queue.constants';
 import { MailSubmission, SentCopyState, SubmissionStatus } from 'src/modules/mail/mail-submission.entity';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import type { RealtimeEvents } from 'src/realtime/events';
@@ -386,6 +389,25 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
 
     const changed = await post('/send', { ...body, text: 'twice?' }, { 'idempotency-key': 'order-42' });
     expect([changed.status, changed.body.code]).toEqual([422, 'MAIL_IDEMPOTENCY_KEY_REUSED']);
+  });
+
+  it('queues again, through the outbox sweep, a submission whose job was lost', async () => {
+    const res = await post('/send', {
+      to: [{ address: 'bob@example.com' }],
+      subject: 'Lost job',
+      text: 'swept',
+      sendAt: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    const queue = t.app.get<Queue>(getQueueToken(QueueName.Mail));
+    expect(await queue.remove(`mail-send-${res.body.id}`)).toBe(1);
+    const orm = t.app.get(MikroORM);
+    await orm.em
+      .fork()
+      .nativeUpdate(MailSubmission, { id: res.body.id as string }, { sendAt: new Date(Date.now() - 5 * 60_000) });
+    const requeued = await RequestContext.create(orm.em, () => t.app.get(MailSendService).requeueStale());
+    expect(requeued).toBe(1);
+    await smtp.waitFor((m) => m.parsed.subject === 'Lost job');
+    await settled(res.body.id as string);
   });
 
   it('lists the outbox newest first with a cursor', async () => {

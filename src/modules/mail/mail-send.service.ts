@@ -37,6 +37,8 @@ import { MailError, MailErrorCode } from './mail.errors';
 /** How far ahead a send may be scheduled. */
 const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** How long a queued entry may sit without its job before the sweep queues it again. */
+const STALE_MS = 2 * 60_000;
 
 export const sendJobId = (submissionId: string): string => `mail-send-${submissionId}`;
 
@@ -208,6 +210,29 @@ export class MailSendService {
       { submissionId: submission.id, requestId },
       { jobId: sendJobId(submission.id), delay },
     );
+  }
+
+  /**
+   * Queued entries untouched for 2 minutes, and scheduled ones 2 minutes past their time, get their job again: a
+   * process that died between recording a submission and queueing its job loses nothing. The jobId makes this a
+   * no-op for every entry whose job exists.
+   */
+  async requeueStale(): Promise<number> {
+    const cutoff = new Date(Date.now() - STALE_MS);
+    const stale = await this.em.find(
+      MailSubmission,
+      {
+        $or: [
+          { status: SubmissionStatus.Queued, updatedAt: { $lt: cutoff } },
+          { status: SubmissionStatus.Scheduled, sendAt: { $lt: cutoff } },
+        ],
+      },
+      { limit: 500, orderBy: { createdAt: QueryOrder.ASC } },
+    );
+    for (const submission of stale) {
+      await this.enqueue(submission);
+    }
+    return stale.length;
   }
 
   /** A future date schedules the send; an absent or past one sends now. */
