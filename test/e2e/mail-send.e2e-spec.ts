@@ -106,7 +106,10 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
   }
 
   beforeAll(async () => {
-    [imap, smtp] = await Promise.all([startDovecot(), startSmtpSink({ auth: { user: EMAIL, pass: PASSWORD } })]);
+    [imap, smtp] = await Promise.all([
+      startDovecot(),
+      startSmtpSink({ auth: { user: EMAIL, pass: PASSWORD }, rejectRecipient: (a) => a.startsWith('bounce@') }),
+    ]);
     imap.addUser(EMAIL, PASSWORD);
     writeMaildirMessages(imap.maildirOf(EMAIL), 'INBOX', [ORIGINAL]);
     t = await startTestApp({ MAIL_ALLOW_INSECURE: 'true', MAIL_ATTACHMENT_MAX_BYTES: String(MAX_ATTACHMENT) });
@@ -389,6 +392,39 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
 
     const changed = await post('/send', { ...body, text: 'twice?' }, { 'idempotency-key': 'order-42' });
     expect([changed.status, changed.body.code]).toEqual([422, 'MAIL_IDEMPOTENCY_KEY_REUSED']);
+  });
+
+  it('fails for good, without retrying or a Sent copy, when the server refuses; a partly refused send goes out', async () => {
+    const socket = io(`${t.baseUrl}/notifications`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: owner.accessToken },
+    });
+    const failures: RealtimeEvents['mail.send_failed'][] = [];
+    socket.on('mail.send_failed', (payload: RealtimeEvents['mail.send_failed']) => failures.push(payload));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const refused = await post('/send', { to: [{ address: 'bounce@example.com' }], subject: 'Refused', text: 'x' });
+    const entry = await settled(refused.body.id as string, 'failed');
+    expect(entry).toMatchObject({ attempts: 1, sentCopy: null, sentAt: null });
+    expect(entry.error).toMatch(/rejected/i);
+    const event = await eventually(() => failures.find((f) => f.id === refused.body.id), 5_000, 'mail.send_failed');
+    expect(event.accountId).toBe(accountId);
+    expect(await onServer('Sent', refused.body.messageId as string)).toEqual([]);
+    socket.close();
+
+    const partly = await post('/send', {
+      to: [{ address: 'bob@example.com' }, { address: 'bounce@example.com' }],
+      subject: 'Partly refused',
+      text: 'y',
+    });
+    const mail = await smtp.waitFor((m) => m.parsed.subject === 'Partly refused');
+    expect(mail.envelope.rcptTo).toEqual(['bob@example.com']);
+    const sent = await settled(partly.body.id as string);
+    expect(sent.error).toBe('Refused recipients: bounce@example.com');
   });
 
   it('queues again, through the outbox sweep, a submission whose job was lost', async () => {

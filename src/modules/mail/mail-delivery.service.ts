@@ -77,7 +77,9 @@ export class MailDeliveryService {
         });
         submission.smtpAcceptedAt = new Date();
         submission.smtpResponse = String(info.response ?? '').slice(0, 1000);
-        submission.error = undefined;
+        const rejected = (info.rejected ?? []).map((a) => String(a));
+        submission.error =
+          rejected.length > 0 ? `Refused recipients: ${rejected.join(', ')}`.slice(0, 1000) : undefined;
         await this.em.flush();
       } catch (error) {
         const err = error as SmtpError;
