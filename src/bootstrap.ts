@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -68,6 +69,16 @@ export async function createHttpApp(
         upgradeInsecureRequests: null,
       },
     },
+  });
+  // multipart/form-data for attachment uploads, streamed to disk by the route (never buffered whole).
+  await app.register(multipart, {
+    limits: {
+      fileSize: config.mailSend.attachmentMaxBytes,
+      files: config.mailSend.attachmentMaxFiles,
+      fields: 0,
+      parts: 100,
+    },
+    throwFileSizeLimit: true,
   });
   const { corsOrigins } = config.http;
   if (corsOrigins) {

@@ -30,6 +30,8 @@ export interface SmtpSinkOptions {
   port?: number;
   /** Accept only this login and require one; without it any login (or none) is accepted. */
   auth?: { user: string; pass: string };
+  /** Recipients refused at RCPT TO with 550 (to test bounces and permanent failures). */
+  rejectRecipient?: (address: string) => boolean;
 }
 
 export interface RunningSmtpSink {
@@ -68,6 +70,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Runn
         return;
       }
       callback(null, { user: auth.username });
+    },
+    onRcptTo(address, _session, callback) {
+      if (options.rejectRecipient?.(address.address)) {
+        callback(Object.assign(new Error(`<${address.address}>: Recipient address rejected`), { responseCode: 550 }));
+        return;
+      }
+      callback();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

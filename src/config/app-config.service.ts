@@ -95,6 +95,20 @@ export class AppConfigService {
     };
   }
 
+  get mailSend(): {
+    attachmentMaxBytes: number;
+    attachmentMaxFiles: number;
+    ratePerMinute: number;
+    poolConnections: number;
+  } {
+    return {
+      attachmentMaxBytes: this.get('MAIL_ATTACHMENT_MAX_BYTES'),
+      attachmentMaxFiles: this.get('MAIL_ATTACHMENT_MAX_FILES'),
+      ratePerMinute: this.get('MAIL_SEND_RATE_PER_MINUTE'),
+      poolConnections: this.get('MAIL_SEND_POOL_CONNECTIONS'),
+    };
+  }
+
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
     return {
       dir: this.get('STORAGE_DIR'),

@@ -215,6 +215,33 @@ export class EnvSchema {
   @Matches(DURATION, { message: 'MAIL_POLL_INTERVAL must be a duration like 5m' })
   MAIL_POLL_INTERVAL = '5m';
 
+  /** Largest attachment upload (one file), and the largest total of one message's attachments. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(100 * 1024 * 1024)
+  MAIL_ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;
+
+  /** Files per upload request, and attachments per message. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAIL_ATTACHMENT_MAX_FILES = 20;
+
+  /** Messages one mail account may submit per minute (send, scheduled send, sending a draft). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  MAIL_SEND_RATE_PER_MINUTE = 60;
+
+  /** SMTP connections of one account's pooled transport in a worker process. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  MAIL_SEND_POOL_CONNECTIONS = 2;
+
   /** Files Switchboard keeps (data exports, later attachments): a directory every api and worker node shares. */
   @IsString()
   STORAGE_DIR = '.data/storage';

@@ -6,6 +6,8 @@ import { SystemMail } from 'src/modules/mailer/system-mail.entity';
 import { MailAccount } from 'src/modules/mail/mail-account.entity';
 import { MailFolder } from 'src/modules/mail/mail-folder.entity';
 import { MailMessage } from 'src/modules/mail/mail-message.entity';
+import { MailSubmission } from 'src/modules/mail/mail-submission.entity';
+import { MailUpload } from 'src/modules/mail/mail-upload.entity';
 import { Invitation } from 'src/modules/organizations/invitation.entity';
 import { ApiKey } from 'src/modules/organizations/api-key.entity';
 import { OrgUsage } from 'src/modules/organizations/org-usage.entity';
@@ -46,4 +48,6 @@ export const ENTITIES = [
   MailAccount,
   MailFolder,
   MailMessage,
+  MailUpload,
+  MailSubmission,
 ];

@@ -6,7 +6,7 @@ export enum QueueName {
   Webhooks = 'webhooks',
   /** A user's own account chores: data-export archives, deletion after the grace period, expiry housekeeping. */
   Account = 'account',
-  /** Mail: (re)connecting accounts to their IMAP server; later sending and scheduled sends. */
+  /** Mail: (re)connecting accounts to their IMAP server; sending and scheduled sends. */
   Mail = 'mail',
 }
 
@@ -19,6 +19,8 @@ export enum JobName {
   DeleteAccount = 'account.delete',
   AccountHousekeeping = 'account.housekeeping',
   ConnectMailAccount = 'mail.connect-account',
+  SendMail = 'mail.send',
+  SweepMailOutbox = 'mail.sweep-outbox',
 }
 
 export const JOB_QUEUE = {
@@ -29,6 +31,8 @@ export const JOB_QUEUE = {
   [JobName.DeleteAccount]: QueueName.Account,
   [JobName.AccountHousekeeping]: QueueName.Account,
   [JobName.ConnectMailAccount]: QueueName.Mail,
+  [JobName.SendMail]: QueueName.Mail,
+  [JobName.SweepMailOutbox]: QueueName.Mail,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -47,6 +51,10 @@ export interface JobPayloads {
   [JobName.AccountHousekeeping]: Record<string, never>;
   /** An account was added, changed, paused or resumed: the worker owning it (or any) reconciles its connection. */
   [JobName.ConnectMailAccount]: { accountId: string };
+  /** Sends one outgoing message (jobId `mail-send-<submission id>`; delayed until `sendAt` when scheduled). */
+  [JobName.SendMail]: { submissionId: string; requestId?: string };
+  /** Re-queues outbox entries whose job never made it to Redis (a crash between the insert and the enqueue). */
+  [JobName.SweepMailOutbox]: Record<string, never>;
 }
 
 /** Job names that run on queue `Q`. */

@@ -22,6 +22,10 @@ export interface RealtimeEvents {
   'mail.updated': { accountId: string; folderId: string; ids: string[] };
   /** Messages were expunged or moved away from a folder. */
   'mail.deleted': { accountId: string; folderId: string; ids: string[] };
+  /** An outgoing message was accepted by the SMTP server (`id` is the outbox entry). */
+  'mail.sent': { accountId: string; id: string; messageId: string };
+  /** An outgoing message failed for good (after its retries, or refused by the server). */
+  'mail.send_failed': { accountId: string; id: string; error: string };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
 }

@@ -13,6 +13,17 @@ export enum MailErrorCode {
   ServerUnavailable = 'MAIL_SERVER_UNAVAILABLE',
   AttachmentNotFound = 'MAIL_ATTACHMENT_NOT_FOUND',
   MessageGone = 'MAIL_MESSAGE_GONE',
+  SubmissionNotFound = 'MAIL_SUBMISSION_NOT_FOUND',
+  NotCancellable = 'MAIL_SUBMISSION_NOT_CANCELLABLE',
+  DraftNotFound = 'MAIL_DRAFT_NOT_FOUND',
+  NoDraftsFolder = 'MAIL_NO_DRAFTS_FOLDER',
+  IdempotencyKeyReused = 'MAIL_IDEMPOTENCY_KEY_REUSED',
+  NoRecipients = 'MAIL_NO_RECIPIENTS',
+  InvalidSendAt = 'MAIL_INVALID_SEND_AT',
+  UploadNotFound = 'MAIL_UPLOAD_NOT_FOUND',
+  UploadInvalid = 'MAIL_UPLOAD_INVALID',
+  AttachmentTooLarge = 'MAIL_ATTACHMENT_TOO_LARGE',
+  SendRateLimited = 'MAIL_SEND_RATE_LIMITED',
 }
 
 export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
@@ -27,6 +38,17 @@ export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
   [MailErrorCode.ServerUnavailable]: HttpStatus.BAD_GATEWAY,
   [MailErrorCode.AttachmentNotFound]: HttpStatus.NOT_FOUND,
   [MailErrorCode.MessageGone]: HttpStatus.GONE,
+  [MailErrorCode.SubmissionNotFound]: HttpStatus.NOT_FOUND,
+  [MailErrorCode.NotCancellable]: HttpStatus.CONFLICT,
+  [MailErrorCode.DraftNotFound]: HttpStatus.NOT_FOUND,
+  [MailErrorCode.NoDraftsFolder]: HttpStatus.CONFLICT,
+  [MailErrorCode.IdempotencyKeyReused]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MailErrorCode.NoRecipients]: HttpStatus.BAD_REQUEST,
+  [MailErrorCode.InvalidSendAt]: HttpStatus.BAD_REQUEST,
+  [MailErrorCode.UploadNotFound]: HttpStatus.NOT_FOUND,
+  [MailErrorCode.UploadInvalid]: HttpStatus.BAD_REQUEST,
+  [MailErrorCode.AttachmentTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [MailErrorCode.SendRateLimited]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 export class MailError extends AppError<MailErrorCode> {

@@ -10,11 +10,16 @@ import { MailMessagesController } from './mail-messages.controller';
 import { MailMessagesService } from './mail-messages.service';
 import { MailProcessor } from './mail.processor';
 import { MailSyncService } from './mail-sync.service';
+import { MailComposeService } from './mail-compose.service';
+import { MailDeliveryService } from './mail-delivery.service';
+import { MailSendController } from './mail-send.controller';
+import { MailSendService } from './mail-send.service';
+import { MailSmtpPoolService } from './mail-smtp-pool.service';
 
-/** Users' own mailboxes: accounts (this slice); sync, messages, search and sending build on it. */
+/** Users' own mailboxes: accounts, sync, messages, search, actions, and sending (outbox, drafts, uploads). */
 @Module({
   imports: [OrganizationsModule],
-  controllers: [MailAccountsController, MailMessagesController],
+  controllers: [MailAccountsController, MailMessagesController, MailSendController],
   providers: [
     MailAccountsService,
     MailSyncService,
@@ -23,6 +28,10 @@ import { MailSyncService } from './mail-sync.service';
     MailInteractiveService,
     MailActionsService,
     MailAttachmentsService,
+    MailComposeService,
+    MailSendService,
+    MailSmtpPoolService,
+    MailDeliveryService,
     MailProcessor,
   ],
   exports: [MailAccountsService],

@@ -15,6 +15,8 @@ export enum WebhookEventType {
   ApiKeyRevoked = 'api_key.revoked',
   MailReceived = 'mail.received',
   MailAccountState = 'mail.account_state',
+  MailSent = 'mail.sent',
+  MailSendFailed = 'mail.send_failed',
   /** Sent only by `POST /webhooks/endpoints/{id}/test`, to that endpoint. */
   Test = 'webhook.test',
 }
@@ -32,6 +34,8 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   [WebhookEventType.ApiKeyRevoked]: 'An API key was revoked',
   [WebhookEventType.MailReceived]: 'A new message arrived in a synced mailbox (after its first sync)',
   [WebhookEventType.MailAccountState]: 'A mail account changed sync state (connected, failing, refused credentials)',
+  [WebhookEventType.MailSent]: 'An outgoing message was accepted by the SMTP server',
+  [WebhookEventType.MailSendFailed]: 'An outgoing message failed for good (refused, or out of retries)',
   [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
 };
 
@@ -64,5 +68,7 @@ export interface WebhookEventData {
     internalDate: string;
   };
   [WebhookEventType.MailAccountState]: { accountId: string; userId: string; state: string; error: string | null };
+  [WebhookEventType.MailSent]: { accountId: string; userId: string; id: string; messageId: string; sentAt: string };
+  [WebhookEventType.MailSendFailed]: { accountId: string; userId: string; id: string; error: string };
   [WebhookEventType.Test]: { endpointId: string; message: string };
 }
