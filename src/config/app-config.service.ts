@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import { parseDuration, parseDurationList } from './duration';
 import { AppRole, EnvSchema, LogLevel, NodeEnv } from './env.schema';
@@ -86,12 +87,14 @@ export class AppConfigService {
     allowInsecure: boolean;
     maxConnections: number;
     pollIntervalMs: number;
+    parseThreads: number;
   } {
     return {
       connectTimeoutMs: this.get('MAIL_CONNECT_TIMEOUT_MS'),
       allowInsecure: this.get('MAIL_ALLOW_INSECURE'),
       maxConnections: this.get('MAIL_MAX_CONNECTIONS'),
       pollIntervalMs: parseDuration(this.get('MAIL_POLL_INTERVAL')),
+      parseThreads: this.get('MAIL_PARSE_THREADS') ?? Math.max(1, availableParallelism() - 1),
     };
   }
 

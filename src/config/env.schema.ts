@@ -211,6 +211,17 @@ export class EnvSchema {
   @Max(10_000)
   MAIL_MAX_CONNECTIONS = 200;
 
+  /**
+   * Worker threads that parse synced messages (mailparser + sanitize-html) beside the event loop that talks IMAP and
+   * PostgreSQL. Unset: one less than the CPUs (at least 1); 0 parses on the main thread.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  MAIL_PARSE_THREADS?: number;
+
   /** How often every folder of a connected account is re-synced (the Inbox is pushed by IDLE). */
   @Matches(DURATION, { message: 'MAIL_POLL_INTERVAL must be a duration like 5m' })
   MAIL_POLL_INTERVAL = '5m';

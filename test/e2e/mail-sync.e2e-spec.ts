@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { io } from 'socket.io-client';
 import type { RealtimeEvents } from 'src/realtime/events';
+import { MailParsePool } from 'src/modules/mail/mail-parse.pool';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
 import { connectAccount, forgetMailAccounts, rawMessage } from '../support/mail-fixtures';
@@ -121,6 +122,8 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
       expect(local.subject).toBe(s.envelope!.subject);
       expect(local.seen).toBe(s.flags!.has('\\Seen'));
     }
+    // Parsed on worker threads (the compiled worker script), not on the event loop.
+    expect(t.app.get(MailParsePool).threadCount).toBeGreaterThan(0);
     // Newest first across pages, no duplicates.
     const dates = messages.map((m) => Date.parse(m.internalDate as string));
     expect([...dates].sort((a, b) => b - a)).toEqual(dates);

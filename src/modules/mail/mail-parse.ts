@@ -54,7 +54,8 @@ function addresses(value: AddressObject | AddressObject[] | undefined): MailAddr
 
 /** Parses a raw RFC 822 message into what Switchboard stores: headers, text, sanitized HTML, attachment metadata. */
 export async function parseMessage(source: Buffer): Promise<ParsedBody> {
-  const mail = await simpleParser(source, { skipImageLinks: true, skipTextLinks: true });
+  // No textAsHtml (the HTML rendering of text/plain bodies): Switchboard stores the text and the sanitized HTML only.
+  const mail = await simpleParser(source, { skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true });
   const references = (Array.isArray(mail.references) ? mail.references : mail.references ? [mail.references] : [])
     .flatMap((r) => r.split(/\s+/))
     .filter(Boolean)

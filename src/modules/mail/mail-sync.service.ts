@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { MailAccount, MailSyncState } from './mail-account.entity';
 import { FolderRole, MailFolder } from './mail-folder.entity';
 import { MailMessage } from './mail-message.entity';
-import { parseMessage } from './mail-parse';
+import { MailParsePool } from './mail-parse.pool';
 
 /** Messages fetched and inserted per round trip. */
 export const SYNC_BATCH = 250;
@@ -114,7 +114,10 @@ const INSERT_COLUMNS = [
 export class MailSyncService {
   private readonly logger = new Logger(MailSyncService.name);
 
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly parser: MailParsePool,
+  ) {}
 
   /** Every folder, Inbox first. */
   async syncAccount(client: ImapFlow, account: MailAccount, listener?: SyncListener): Promise<FolderSyncResult[]> {
@@ -357,7 +360,7 @@ export class MailSyncService {
     uidValidity: string,
   ): Promise<unknown[]> {
     const source = message.source ?? Buffer.alloc(0);
-    const parsed = await parseMessage(source);
+    const parsed = await this.parser.parse(source);
     const flags = flagColumns(message.flags);
     const internalDate =
       message.internalDate instanceof Date ? message.internalDate : new Date(message.internalDate ?? Date.now());

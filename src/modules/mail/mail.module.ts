@@ -10,6 +10,7 @@ import { MailMessagesController } from './mail-messages.controller';
 import { MailMessagesService } from './mail-messages.service';
 import { MailProcessor } from './mail.processor';
 import { MailSyncService } from './mail-sync.service';
+import { MailParsePool } from './mail-parse.pool';
 import { MailComposeService } from './mail-compose.service';
 import { MailDeliveryService } from './mail-delivery.service';
 import { MailSendController } from './mail-send.controller';
@@ -22,6 +23,7 @@ import { MailSmtpPoolService } from './mail-smtp-pool.service';
   controllers: [MailAccountsController, MailMessagesController, MailSendController],
   providers: [
     MailAccountsService,
+    MailParsePool,
     MailSyncService,
     MailConnectionsService,
     MailMessagesService,
