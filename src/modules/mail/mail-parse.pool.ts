@@ -73,6 +73,13 @@ export class MailParsePool implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
+    // In-flight parses fail (their sync pass stops without storing them) rather than wait forever on a dead thread.
+    for (const thread of this.threads) {
+      for (const pending of thread.pending.values()) {
+        pending.reject(new Error('mail parse pool closed'));
+      }
+      thread.pending.clear();
+    }
     await Promise.all(this.threads.map((t) => t.worker.terminate()));
     this.threads.length = 0;
   }
