@@ -1,5 +1,7 @@
 import { ChatImportError, ChatImportErrorCode } from './chat-import.errors';
 
+const DAY = 86_400_000;
+
 /** A local date and time as written in an export, without a zone. Months are 1-based. */
 export interface WallClock {
   year: number;
@@ -19,9 +21,10 @@ export function isValidWallClock(t: WallClock): boolean {
 }
 
 /**
- * Turns wall-clock times of one IANA time zone into instants. Uses `Intl` (no dependency): the zone's offset is
- * read at the naive UTC guess and once more at the corrected instant, so times next to a DST change land right; a
- * time skipped by a DST jump moves forward by the jump, a repeated hour takes its first occurrence.
+ * Turns wall-clock times of one IANA time zone into instants, with `Intl` (no dependency). The zone's offsets a day
+ * before and a day after are the only candidates (zones change offset at most once a day); the instant whose own
+ * offset gives back the wall-clock time wins. A time repeated when clocks go back takes its first occurrence; a time
+ * skipped when they go forward moves forward by the jump (02:30 → 03:30).
  */
 export class ZonedClock {
   private readonly format?: Intl.DateTimeFormat;
@@ -52,9 +55,9 @@ export class ZonedClock {
     if (!this.format) {
       return new Date(naive);
     }
-    const first = naive - this.offsetAt(naive);
-    const second = naive - this.offsetAt(first);
-    return new Date(first === second ? first : Math.max(first, second));
+    const candidates = [naive - this.offsetAt(naive - DAY), naive - this.offsetAt(naive + DAY)];
+    const consistent = candidates.filter((instant) => instant + this.offsetAt(instant) === naive);
+    return new Date(consistent.length > 0 ? Math.min(...consistent) : Math.max(...candidates));
   }
 
   /** Offset (ms, local − UTC) of the zone at an instant; cached per quarter hour. */

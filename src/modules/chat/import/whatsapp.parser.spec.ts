@@ -99,12 +99,14 @@ describe(parseWhatsApp.name, () => {
     it('should read an en-GB Android export with CRLF line ends (24 h, day-first, decided by a later line)', async () => {
       const sut = await parseWhatsApp(fixture('whatsapp-android-en-gb.txt'));
 
-      expect(sut.stats).toMatchObject({ messages: 6, byKind: { text: 4, system: 1, media: 1, deleted: 0 } });
+      expect(sut.stats).toMatchObject({ messages: 7, byKind: { text: 5, system: 1, media: 1, deleted: 0 } });
       expect(sut.stats.participants).toEqual(['Oliver', 'Chloé']);
       expect(sut.dateOrder).toEqual({ order: 'DMY', decidedBy: 'file', line: 5 });
       expect(iso(sut.entries[1].sentAt)).toBe('2024-01-03T07:45:00.000Z');
       expect(sut.entries[4]).toMatchObject({ line: 5, author: 'Chloé', text: 'Only just saw this, sorry\nNext week?' });
       expect(sut.entries.some((e) => e.text.includes('\r'))).toBe(false);
+      expect(sut.entries[6]).toMatchObject({ line: 8, text: 'See you Tuesday\nat the usual place', edited: true });
+      expect(sut.entries[1].edited).toBeUndefined();
     });
 
     it('should read a de-DE export with dots, 2-digit years, a BOM and German placeholders', async () => {

@@ -30,6 +30,8 @@ export interface WhatsAppParseOptions extends LenientOptions {
 export interface WhatsAppEntry extends ChatImportEntry {
   /** 1-based line of the file where the message starts. */
   line: number;
+  /** The export marked it `<This message was edited>` (the marker is removed from `text`). */
+  edited?: true;
 }
 
 export interface WhatsAppDateOrderDecision {
@@ -79,6 +81,10 @@ const DELETED = [
   /^ce message a été supprimé\.?$/i,
   /^vous avez supprimé ce message\.?$/i,
 ];
+
+/** Appended to edited messages by exports since 2023. */
+const EDITED =
+  /\s*<(?:this message was edited|diese nachricht wurde bearbeitet|se editó este mensaje\.?|ce message a été modifié)>$/i;
 
 /** Android without media: `<Media omitted>` and its translations. */
 const MEDIA_OMITTED =
@@ -380,7 +386,11 @@ function toEntry(
   if (marked && IOS_SYSTEM.some((re) => re.test(firstLine))) {
     return { ...base, author: null, kind: 'system', text: joinText(firstLine, rest) };
   }
-  return { ...base, author, kind: 'text', text: joinText(firstLine, rest) };
+  const text = joinText(firstLine, rest);
+  const edited = EDITED.exec(text);
+  return edited
+    ? { ...base, author, kind: 'text', text: text.slice(0, edited.index), edited: true }
+    : { ...base, author, kind: 'text', text };
 }
 
 /** `Name: text` → author and text; `null` for notices without an author (Android system lines). */
