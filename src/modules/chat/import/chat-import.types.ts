@@ -67,10 +67,11 @@ export class StatsCollector {
       this.seen.add(entry.author);
       this.stats.participants.push(entry.author);
     }
-    if (this.stats.first === null || entry.sentAt < this.stats.first) {
+    const time = entry.sentAt.getTime();
+    if (this.stats.first === null || time < this.stats.first.getTime()) {
       this.stats.first = entry.sentAt;
     }
-    if (this.stats.last === null || entry.sentAt > this.stats.last) {
+    if (this.stats.last === null || time > this.stats.last.getTime()) {
       this.stats.last = entry.sentAt;
     }
   }

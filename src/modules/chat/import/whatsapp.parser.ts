@@ -248,7 +248,10 @@ export async function* streamWhatsApp(
     } else if (line.replace(MARKS, '').trim() !== '') {
       problems.report(`line ${lineNo}: not a message line and no message before it to continue`, { line: lineNo });
     }
-    yield* drain(ready);
+    for (const entry of ready) {
+      yield entry;
+    }
+    ready.length = 0;
   }
   if (current) {
     complete(current);
@@ -257,7 +260,9 @@ export async function* streamWhatsApp(
     decision = fallback();
   }
   flush();
-  yield* drain(ready);
+  for (const entry of ready) {
+    yield entry;
+  }
 
   const summary: WhatsAppSummary = {
     stats: stats.result(),
@@ -289,13 +294,6 @@ export async function parseWhatsApp(input: WhatsAppInput, options: WhatsAppParse
 
 function toLines(input: WhatsAppInput): AsyncIterable<string> | Iterable<string> {
   return input instanceof Readable ? createInterface({ input, crlfDelay: Infinity }) : input;
-}
-
-function* drain<T>(items: T[]): Generator<T> {
-  for (const item of items) {
-    yield item;
-  }
-  items.length = 0;
 }
 
 function matchHeader(line: string, lineNo: number): RawMessage | null {
@@ -369,28 +367,31 @@ function toEntry(
   }
   const sentAt = clock.toDate(t);
   const rest = raw.continuation.join('\n').replace(MARKS, '');
-  const base = { line: raw.line, sentAt };
-
+  // Built as literals with one shape (no object spread): this runs once per message.
   const split = splitAuthor(raw.body);
   if (!split) {
-    return { ...base, author: null, kind: 'system', text: joinText(raw.body.replace(MARKS, '').trim(), rest) };
+    const text = joinText(raw.body.replace(MARKS, '').trim(), rest);
+    return { line: raw.line, sentAt, author: null, kind: 'system', text };
   }
   const { author, text: firstLine, marked } = split;
   if (raw.continuation.length === 0 && DELETED.some((re) => re.test(firstLine))) {
-    return { ...base, author, kind: 'deleted', text: firstLine };
+    return { line: raw.line, sentAt, author, kind: 'deleted', text: firstLine };
   }
   const media = matchMedia(firstLine);
   if (media) {
-    return { ...base, author, kind: 'media', text: joinText(media.caption, rest).trim(), media: media.media };
-  }
-  if (marked && IOS_SYSTEM.some((re) => re.test(firstLine))) {
-    return { ...base, author: null, kind: 'system', text: joinText(firstLine, rest) };
+    const text = joinText(media.caption, rest).trim();
+    return { line: raw.line, sentAt, author, kind: 'media', text, media: media.media };
   }
   const text = joinText(firstLine, rest);
-  const edited = EDITED.exec(text);
-  return edited
-    ? { ...base, author, kind: 'text', text: text.slice(0, edited.index), edited: true }
-    : { ...base, author, kind: 'text', text };
+  if (marked && IOS_SYSTEM.some((re) => re.test(firstLine))) {
+    return { line: raw.line, sentAt, author: null, kind: 'system', text };
+  }
+  // Cheap check first: the unanchored, case-insensitive marker pattern is slow on every line.
+  const edited = text.endsWith('>') ? EDITED.exec(text) : null;
+  if (edited) {
+    return { line: raw.line, sentAt, author, kind: 'text', text: text.slice(0, edited.index), edited: true };
+  }
+  return { line: raw.line, sentAt, author, kind: 'text', text };
 }
 
 /** `Name: text` → author and text; `null` for notices without an author (Android system lines). */
