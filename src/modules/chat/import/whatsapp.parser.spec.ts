@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ChatImportError, ChatImportErrorCode } from './chat-import.errors';
@@ -228,6 +228,31 @@ describe(parseWhatsApp.name, () => {
 
       expect(first.value).toMatchObject({ line: 1, text: 'message 1' });
       expect(read).toBe(2);
+    });
+
+    it('should read a byte stream whose chunks split characters and lines', async () => {
+      const bytes = readFileSync(join(FIXTURES, 'whatsapp-ios-en-gb.txt'));
+      const chunks = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7));
+
+      const sut = await parseWhatsApp(Readable.from(chunks));
+      const whole = await parseWhatsApp(fixture('whatsapp-ios-en-gb.txt'));
+
+      expect(sut.entries).toEqual(whole.entries);
+      expect(sut.stats.participants).toEqual(['Aiko 山田', 'Sam']);
+    });
+
+    it('should release the stream when parsing fails or the caller stops early', async () => {
+      const failing = fixture('whatsapp-invalid-date.txt');
+      const stopped = fixture('whatsapp-android-en-us.txt');
+
+      await parseError(parseWhatsApp(failing));
+      for await (const entry of streamWhatsApp(stopped)) {
+        expect(entry.line).toBe(1);
+        break;
+      }
+
+      expect(failing.destroyed).toBe(true);
+      expect(stopped.destroyed).toBe(true);
     });
 
     it('should parse a generated 20 000-line export with exact counts', async () => {

@@ -54,7 +54,10 @@ export interface WhatsAppResult extends ChatImportResult<WhatsAppEntry> {
   lines: number;
 }
 
-/** Lines of a file: a byte or text stream (split by `readline`), or any (async) iterable of lines. */
+/**
+ * Lines of a file: a byte or text stream (split by `readline`; destroyed when parsing ends or fails), or any (async)
+ * iterable of lines. An object-mode `Readable` of lines is not split again: pass it as an async iterable instead.
+ */
 export type WhatsAppInput = Readable | AsyncIterable<string> | Iterable<string>;
 
 const DEFAULT_DATE_ORDER_WINDOW = 1000;
@@ -224,34 +227,41 @@ export async function* streamWhatsApp(
     }
   };
 
-  for await (const rawLine of toLines(input)) {
-    lineNo += 1;
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    const raw = matchHeader(line.replace(LEADING_MARKS, ''), lineNo);
-    if (raw) {
-      if (current) {
-        complete(current);
-      }
-      current = raw;
-      if (!decision && !raw.yearFirst) {
-        if (raw.first > 12) {
-          decision = { order: 'DMY', decidedBy: 'file', line: lineNo };
-        } else if (raw.second > 12) {
-          decision = { order: 'MDY', decidedBy: 'file', line: lineNo };
+  try {
+    for await (const rawLine of toLines(input)) {
+      lineNo += 1;
+      const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+      const raw = matchHeader(line.replace(LEADING_MARKS, ''), lineNo);
+      if (raw) {
+        if (current) {
+          complete(current);
         }
-        if (decision) {
-          flush();
+        current = raw;
+        if (!decision && !raw.yearFirst) {
+          if (raw.first > 12) {
+            decision = { order: 'DMY', decidedBy: 'file', line: lineNo };
+          } else if (raw.second > 12) {
+            decision = { order: 'MDY', decidedBy: 'file', line: lineNo };
+          }
+          if (decision) {
+            flush();
+          }
         }
+      } else if (current) {
+        current.continuation.push(line);
+      } else if (line.replace(MARKS, '').trim() !== '') {
+        problems.report(`line ${lineNo}: not a message line and no message before it to continue`, { line: lineNo });
       }
-    } else if (current) {
-      current.continuation.push(line);
-    } else if (line.replace(MARKS, '').trim() !== '') {
-      problems.report(`line ${lineNo}: not a message line and no message before it to continue`, { line: lineNo });
+      for (const entry of ready) {
+        yield entry;
+      }
+      ready.length = 0;
     }
-    for (const entry of ready) {
-      yield entry;
+  } finally {
+    // A stream is ours once given: release it (and its file descriptor) on errors and early stops too.
+    if (input instanceof Readable) {
+      input.destroy();
     }
-    ready.length = 0;
   }
   if (current) {
     complete(current);
