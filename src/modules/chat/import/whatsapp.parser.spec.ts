@@ -168,6 +168,23 @@ describe(parseWhatsApp.name, () => {
       expect(sut.entries[2].text).toBe('¡Igualmente!\nNos vemos el martes.');
     });
 
+    it.each([
+      ['12/31/23, 9:41 PM - Ann: hi', '2023-12-31T21:41:00.000Z'],
+      ['12/31/23, 12:05 am - Ann: hi', '2023-12-31T00:05:00.000Z'],
+      ['31/12/2023, 9:41\u202fp.m. - Ann: hi', '2023-12-31T21:41:00.000Z'],
+      ['31.12.2023, 21:41 - Ann: hi', '2023-12-31T21:41:00.000Z'],
+      ['31-12-23 21:41 - Ann: hi', '2023-12-31T21:41:00.000Z'],
+      ['\u200e[12/31/23, 9:41:05\u202fPM] Ann: hi', '2023-12-31T21:41:05.000Z'],
+      ['[31.12.23, 21:41:05] Ann: hi', '2023-12-31T21:41:05.000Z'],
+      ['[31/12/2023, 9:41:05 a. m.] Ann: hi', '2023-12-31T09:41:05.000Z'],
+    ])('should read the header %j', async (line, expected) => {
+      const sut = await parseText(`${line}\n`);
+
+      expect(sut.entries).toHaveLength(1);
+      expect(sut.entries[0]).toMatchObject({ author: 'Ann', kind: 'text', text: 'hi' });
+      expect(iso(sut.entries[0].sentAt)).toBe(expected);
+    });
+
     it('should read year-first dates without needing a date order', async () => {
       const sut = await parseText('2024-03-05 14:07:09 - Kim: hej\n');
 
