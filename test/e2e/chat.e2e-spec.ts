@@ -102,6 +102,14 @@ describe('chat: conversations, messages, read state, search and the /chat namesp
     expect(error.message).toBe('AUTH_UNAUTHENTICATED');
   });
 
+  it('disconnects /chat sockets when their session ends', async () => {
+    const user = await registerUser(a);
+    const socket = await connect(b, user);
+    const reason = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect((await call(a, 'POST', '/api/v1/auth/logout', { token: user.accessToken })).status).toBe(204);
+    expect(await reason).toBe('io server disconnect');
+  });
+
   it('creates direct conversations idempotently, only with organization members', async () => {
     const { orgId, users } = await team(2);
     const [alice, bob] = users;
@@ -407,6 +415,21 @@ describe('chat: conversations, messages, read state, search and the /chat namesp
     await send(a, alice, orgId, conversationId, { body: 'after removal' });
     await quiet();
     expect(created.map((m) => m.body)).toEqual(['across nodes']);
+  });
+
+  it('takes a user removed from the organization out of its conversations, sockets included', async () => {
+    const { orgId, users } = await team(3);
+    const [alice, bob, carol] = users;
+    const conversationId = await group(orgId, alice, [bob, carol]);
+    const bobSocket = await connect(b, bob);
+    const created = record(bobSocket, 'message.created');
+    expect((await call(a, 'DELETE', `/api/v1/team/members/${bob.id}`, as(alice, orgId))).status).toBe(204);
+    const after = await call(a, 'GET', `/api/v1/chat/conversations/${conversationId}`, as(alice, orgId));
+    expect((after.body.members as Json[]).map((m) => m.userId as string).sort()).toEqual([alice.id, carol.id].sort());
+    await quiet();
+    await send(a, alice, orgId, conversationId, { body: 'bob is gone' });
+    await quiet();
+    expect(created).toEqual([]);
   });
 
   it('reports presence: online with the first socket, offline only after the last of two closes', async () => {

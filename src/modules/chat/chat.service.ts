@@ -401,9 +401,9 @@ export class ChatService {
     query: ListMessagesQueryDto,
   ): Promise<ChatMessagePageDto> {
     await this.membership(org, actor, conversationId);
-    if (query.before && query.after) {
+    if (query.before && (query.after || query.since)) {
       throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: before', [
-        { field: 'before', errors: ['before and after cannot be combined'] },
+        { field: 'before', errors: ['before pages back from the newest; it cannot be combined with after or since'] },
       ]);
     }
     const where: FilterQuery<ChatMessage>[] = [{ conversation: conversationId }];
@@ -592,6 +592,36 @@ export class ChatService {
     return {
       items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...toMessageDto(byId.get(h.id)!), rank: h.rank })),
     };
+  }
+
+  // ---- used by other modules ----
+
+  /**
+   * Inside the caller's transaction, when a user stops being a member of an organization: takes them out of its
+   * conversations. Returns what `afterOrganizationLeft` needs once that transaction committed.
+   */
+  async leaveOrganizationConversations(em: EntityManager, organizationId: string, userId: string): Promise<string[]> {
+    const rows = await em.getConnection().execute<{ conversation_id: string }[]>(
+      `delete from chat_conversation_members cm using chat_conversations c
+        where c.id = cm.conversation_id and c.organization_id = ? and cm.user_id = ?
+        returning cm.conversation_id`,
+      [organizationId, userId],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.map((r) => r.conversation_id);
+  }
+
+  /** After commit: the user's sockets leave those conversations' rooms, and the other members hear of it. */
+  afterOrganizationLeft(userId: string, conversationIds: string[]): void {
+    for (const conversationId of conversationIds) {
+      this.realtime.leave([userId], conversationId);
+      this.realtime.toConversation(conversationId, 'conversation.updated', {
+        conversationId,
+        reason: 'member_removed',
+        userIds: [userId],
+      });
+    }
   }
 
   // ---- used by the gateway ----
