@@ -13,6 +13,7 @@ import { EnvSchema } from 'src/config/env.schema';
 import { createOrmConfig } from 'src/database/mikro-orm.config';
 import { AdminModule } from 'src/modules/admin/admin.module';
 import { AuthModule } from 'src/modules/auth/auth.module';
+import { ChatModule } from 'src/modules/chat/chat.module';
 import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
@@ -51,6 +52,7 @@ const modules = (): DynamicModule['imports'] => [
   WebhooksModule,
   SettingsModule,
   MailModule,
+  ChatModule,
   RealtimeModule,
 ];
 

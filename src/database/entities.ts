@@ -1,3 +1,6 @@
+import { ChatMessage } from 'src/modules/chat/chat-message.entity';
+import { ConversationMember } from 'src/modules/chat/conversation-member.entity';
+import { Conversation } from 'src/modules/chat/conversation.entity';
 import { AuthToken } from 'src/modules/auth/auth-token.entity';
 import { RecoveryCode } from 'src/modules/auth/recovery-code.entity';
 import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
@@ -50,4 +53,7 @@ export const ENTITIES = [
   MailMessage,
   MailUpload,
   MailSubmission,
+  Conversation,
+  ConversationMember,
+  ChatMessage,
 ];

@@ -55,8 +55,13 @@ export const REALTIME_PATH = '/socket.io';
 /** The namespace of per-user and per-organization notifications. */
 export const NOTIFICATIONS_NAMESPACE = '/notifications';
 
+/** The namespace of chat: messages, typing, presence and read receipts (see `src/modules/chat/chat.events.ts`). */
+export const CHAT_NAMESPACE = '/chat';
+
 /** Room names. Every authenticated socket is in its user's and its session's room. */
 export const rooms = {
+  /** On `/chat`: every socket of every member of the conversation. */
+  conversation: (conversationId: string): string => `conversation:${conversationId}`,
   user: (userId: string): string => `user:${userId}`,
   organization: (organizationId: string): string => `org:${organizationId}`,
   session: (sessionId: string): string => `session:${sessionId}`,

@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { REDIS } from 'src/redis/redis.module';
-import { NOTIFICATIONS_NAMESPACE, RealtimeEventName, RealtimeEvents, rooms, ServerToClientEvents } from './events';
+import {
+  CHAT_NAMESPACE,
+  NOTIFICATIONS_NAMESPACE,
+  RealtimeEventName,
+  RealtimeEvents,
+  rooms,
+  ServerToClientEvents,
+} from './events';
 
 /**
  * Pushes events to connected clients, from any process: API nodes and workers alike publish through Redis
@@ -16,6 +23,8 @@ import { NOTIFICATIONS_NAMESPACE, RealtimeEventName, RealtimeEvents, rooms, Serv
 export class RealtimeService {
   private readonly logger = new Logger(RealtimeService.name);
   private readonly notifications: Emitter<ServerToClientEvents>;
+  /** Other namespaces whose sockets also end with their session (they join `session:<id>` too). */
+  private readonly otherNamespaces: Emitter[];
 
   constructor(@Inject(REDIS) redis: Redis) {
     // The emitter publishes without awaiting; a rejected publish must not become an unhandled rejection.
@@ -25,7 +34,9 @@ export class RealtimeService {
           this.logger.warn({ err: error.message, channel }, 'realtime event not published');
         }),
     };
-    this.notifications = new Emitter<ServerToClientEvents>(publisher).of(NOTIFICATIONS_NAMESPACE);
+    const emitter = new Emitter<ServerToClientEvents>(publisher);
+    this.notifications = emitter.of(NOTIFICATIONS_NAMESPACE);
+    this.otherNamespaces = [new Emitter(publisher).of(CHAT_NAMESPACE)];
   }
 
   /** To every socket of one user (all their devices and sessions). */
@@ -44,7 +55,9 @@ export class RealtimeService {
       this.emit(rooms.session(sessionId), 'session.revoked', { sessionId, reason });
     }
     if (sessionIds.length > 0) {
-      this.notifications.in(sessionIds.map(rooms.session)).disconnectSockets(true);
+      for (const namespace of [this.notifications, ...this.otherNamespaces]) {
+        namespace.in(sessionIds.map(rooms.session)).disconnectSockets(true);
+      }
     }
   }
 

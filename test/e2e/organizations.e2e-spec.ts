@@ -64,6 +64,7 @@ describe('organizations: tenancy, members, roles, invitations', () => {
       'org.read',
       'members.read',
       'mail.use',
+      'chat.use',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { ChatService } from 'src/modules/chat/chat.service';
 import { EntityManager, LockMode, QueryOrder, raw, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -67,6 +68,7 @@ export class OrganizationsService {
     private readonly em: EntityManager,
     private readonly webhooks: WebhooksService,
     private readonly realtime: RealtimeService,
+    private readonly chat: ChatService,
   ) {}
 
   async roleOf(organizationId: string, userId: string): Promise<OrgRole | undefined> {
@@ -174,7 +176,7 @@ export class OrganizationsService {
   }
 
   async remove(org: OrgContext, actor: AuthUser, userId: string): Promise<void> {
-    const removed = await this.em.transactional(async (em) => {
+    const result = await this.em.transactional(async (em) => {
       const target = await this.lockedMember(em, org, userId);
       if (userId !== actor.id) {
         this.assertOutranks(org, target, target.role);
@@ -184,9 +186,12 @@ export class OrganizationsService {
       }
       em.remove(target);
       await em.flush();
-      return { userId, email: target.user.email ?? null, role: target.role };
+      const conversationIds = await this.chat.leaveOrganizationConversations(em, org.id, userId);
+      return { userId, email: target.user.email ?? null, role: target.role, conversationIds };
     });
+    const { conversationIds, ...removed } = result;
     this.realtime.leaveOrganization(userId, org.id);
+    this.chat.afterOrganizationLeft(userId, conversationIds);
     if (userId === actor.id) {
       await this.webhooks.publish(org.id, WebhookEventType.MemberLeft, removed);
     } else {

@@ -12,6 +12,8 @@ export enum Permission {
   WebhooksManage = 'webhooks.manage',
   /** Connect one's own mailboxes and use them (read, search, send). */
   MailUse = 'mail.use',
+  /** Take part in the organization's chat: conversations with other members, messages, search. */
+  ChatUse = 'chat.use',
 }
 
 /** The roles matrix: what each role may do. Owners may do everything; admins manage members; members read. */
@@ -27,8 +29,9 @@ export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
     Permission.ApiKeysManage,
     Permission.WebhooksManage,
     Permission.MailUse,
+    Permission.ChatUse,
   ],
-  [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead, Permission.MailUse],
+  [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead, Permission.MailUse, Permission.ChatUse],
 };
 
 /** Roles ordered by rank: a member may only act on members of a lower rank (owners on everyone). */

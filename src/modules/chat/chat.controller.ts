@@ -1,0 +1,283 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
+import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
+import { Permission } from 'src/modules/organizations/permissions';
+import {
+  AddMembersDto,
+  ChatMessageDto,
+  ChatMessagePageDto,
+  ChatSearchQueryDto,
+  ChatSearchResultDto,
+  ConversationDto,
+  ConversationPageDto,
+  CreateConversationDto,
+  EditMessageDto,
+  ListConversationsQueryDto,
+  ListMessagesQueryDto,
+  MarkReadDto,
+  ReadAllResultDto,
+  ReadStateDto,
+  SendMessageDto,
+  UnreadCountDto,
+  UpdateConversationDto,
+  UpdateMembershipDto,
+} from './chat.dto';
+import { ChatService } from './chat.service';
+
+/** The organization's chat: conversations (direct and group), messages, read state and search. */
+@ApiTags('chat')
+@Authenticated()
+@RequirePermission(Permission.ChatUse)
+@ApiErrorResponses(401, 403, 404)
+@Controller('chat')
+export class ChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Post('conversations')
+  @ApiOperation({
+    operationId: 'createConversation',
+    summary: 'Start a direct conversation (idempotent: 200 with the existing one) or a group (you become its admin)',
+  })
+  @ApiCreatedResponse({ type: ConversationDto })
+  @ApiOkResponse({ type: ConversationDto, description: 'The direct conversation with this user already existed' })
+  async create(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateConversationDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ConversationDto> {
+    const result = await this.chat.create(org, user, dto);
+    reply.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
+    return result.conversation;
+  }
+
+  @Get('conversations')
+  @ApiOperation({
+    operationId: 'listConversations',
+    summary: 'Your conversations, latest activity first, with the last message and your unread count',
+  })
+  @ApiOkResponse({ type: ConversationPageDto })
+  list(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListConversationsQueryDto,
+  ): Promise<ConversationPageDto> {
+    return this.chat.list(org, user, query);
+  }
+
+  @Get('conversations/:id')
+  @ApiOperation({ operationId: 'getConversation', summary: 'One conversation with its members' })
+  @ApiOkResponse({ type: ConversationDto })
+  get(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<ConversationDto> {
+    return this.chat.get(org, user, id);
+  }
+
+  @Patch('conversations/:id')
+  @ApiOperation({ operationId: 'renameConversation', summary: 'Rename a group (group admins)' })
+  @ApiOkResponse({ type: ConversationDto })
+  @ApiErrorResponses(409)
+  rename(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateConversationDto,
+  ): Promise<ConversationDto> {
+    return this.chat.rename(org, user, id, dto);
+  }
+
+  @Post('conversations/:id/members')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'addConversationMembers', summary: 'Add organization members to a group (admins)' })
+  @ApiOkResponse({ type: ConversationDto })
+  @ApiErrorResponses(409)
+  addMembers(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: AddMembersDto,
+  ): Promise<ConversationDto> {
+    return this.chat.addMembers(org, user, id, dto);
+  }
+
+  @Delete('conversations/:id/members/:userId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'removeConversationMember', summary: 'Remove a member from a group (admins)' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(409)
+  async removeMember(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('userId', ParseUUIDPipe) userId: string,
+  ): Promise<void> {
+    await this.chat.removeMember(org, user, id, userId);
+  }
+
+  @Post('conversations/:id/leave')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    operationId: 'leaveConversation',
+    summary: 'Leave a group (the last admin leaving makes the longest-standing member admin)',
+  })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(409)
+  async leave(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    await this.chat.removeMember(org, user, id, user.id);
+  }
+
+  @Patch('conversations/:id/membership')
+  @ApiOperation({
+    operationId: 'updateConversationMembership',
+    summary: 'Archive/unarchive or mute/unmute for yourself',
+  })
+  @ApiOkResponse({ type: ConversationDto })
+  updateMembership(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateMembershipDto,
+  ): Promise<ConversationDto> {
+    return this.chat.updateMembership(org, user, id, dto);
+  }
+
+  @Post('conversations/:id/messages')
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key from the same user in the same conversation: the first message is answered (200)',
+  })
+  @ApiOperation({ operationId: 'sendChatMessage', summary: 'Send a message (optionally replying to another)' })
+  @ApiCreatedResponse({ type: ChatMessageDto })
+  @ApiOkResponse({ type: ChatMessageDto, description: 'Replay of an earlier send with this idempotency key' })
+  async send(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: SendMessageDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ChatMessageDto> {
+    const result = await this.chat.send(org, user, id, dto, idempotencyKey);
+    reply.status(result.replayed ? HttpStatus.OK : HttpStatus.CREATED);
+    return result.message;
+  }
+
+  @Get('conversations/:id/messages')
+  @ApiOperation({
+    operationId: 'listChatMessages',
+    summary:
+      'Messages: newest first (page back with before=<id>), oldest first with after=<id>, or since=<ISO time> for ' +
+      'everything created, edited or deleted since (reconnect catch-up)',
+  })
+  @ApiOkResponse({ type: ChatMessagePageDto })
+  messages(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ListMessagesQueryDto,
+  ): Promise<ChatMessagePageDto> {
+    return this.chat.messages(org, user, id, query);
+  }
+
+  @Patch('conversations/:id/messages/:messageId')
+  @ApiOperation({ operationId: 'editChatMessage', summary: 'Edit your own message' })
+  @ApiOkResponse({ type: ChatMessageDto })
+  @ApiErrorResponses(410)
+  edit(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('messageId', ParseUUIDPipe) messageId: string,
+    @Body() dto: EditMessageDto,
+  ): Promise<ChatMessageDto> {
+    return this.chat.edit(org, user, id, messageId, dto);
+  }
+
+  @Delete('conversations/:id/messages/:messageId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'deleteChatMessage', summary: 'Delete a message (author, or a group admin)' })
+  @ApiNoContentResponse()
+  async remove(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('messageId', ParseUUIDPipe) messageId: string,
+  ): Promise<void> {
+    await this.chat.delete(org, user, id, messageId);
+  }
+
+  @Put('conversations/:id/read')
+  @ApiOperation({ operationId: 'markConversationRead', summary: 'Move your read position (never backwards)' })
+  @ApiOkResponse({ type: ReadStateDto })
+  markRead(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: MarkReadDto,
+  ): Promise<ReadStateDto> {
+    return this.chat.markRead(org, user, id, dto.messageId);
+  }
+
+  @Get('messages/unread/count')
+  @ApiOperation({ operationId: 'countUnreadChatMessages', summary: 'Unread messages: total and per conversation' })
+  @ApiOkResponse({ type: UnreadCountDto })
+  unread(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<UnreadCountDto> {
+    return this.chat.unreadCount(org, user);
+  }
+
+  @Post('messages/read-all')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'markAllChatRead', summary: 'Mark every conversation read up to its newest message' })
+  @ApiOkResponse({ type: ReadAllResultDto })
+  readAll(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<ReadAllResultDto> {
+    return this.chat.readAll(org, user);
+  }
+
+  @Get('search')
+  @ApiOperation({
+    operationId: 'searchChat',
+    summary: 'Full-text search (websearch syntax) over messages of your conversations',
+  })
+  @ApiOkResponse({ type: ChatSearchResultDto })
+  search(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Query() query: ChatSearchQueryDto,
+  ): Promise<ChatSearchResultDto> {
+    return this.chat.search(org, user, query);
+  }
+}

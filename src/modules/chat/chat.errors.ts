@@ -1,0 +1,38 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from 'src/common/errors/app-error';
+
+export enum ChatErrorCode {
+  ConversationNotFound = 'CHAT_CONVERSATION_NOT_FOUND',
+  MessageNotFound = 'CHAT_MESSAGE_NOT_FOUND',
+  NotOrgMember = 'CHAT_NOT_ORG_MEMBER',
+  InvalidParticipants = 'CHAT_INVALID_PARTICIPANTS',
+  NotGroup = 'CHAT_NOT_GROUP',
+  AdminRequired = 'CHAT_ADMIN_REQUIRED',
+  NotAuthor = 'CHAT_NOT_AUTHOR',
+  MessageDeleted = 'CHAT_MESSAGE_DELETED',
+  ReplyNotInConversation = 'CHAT_REPLY_NOT_IN_CONVERSATION',
+  AlreadyMember = 'CHAT_ALREADY_MEMBER',
+  NotMember = 'CHAT_NOT_MEMBER',
+  InvalidCursor = 'CHAT_INVALID_CURSOR',
+}
+
+export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
+  [ChatErrorCode.ConversationNotFound]: HttpStatus.NOT_FOUND,
+  [ChatErrorCode.MessageNotFound]: HttpStatus.NOT_FOUND,
+  [ChatErrorCode.NotOrgMember]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.InvalidParticipants]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.NotGroup]: HttpStatus.CONFLICT,
+  [ChatErrorCode.AdminRequired]: HttpStatus.FORBIDDEN,
+  [ChatErrorCode.NotAuthor]: HttpStatus.FORBIDDEN,
+  [ChatErrorCode.MessageDeleted]: HttpStatus.GONE,
+  [ChatErrorCode.ReplyNotInConversation]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.AlreadyMember]: HttpStatus.CONFLICT,
+  [ChatErrorCode.NotMember]: HttpStatus.NOT_FOUND,
+  [ChatErrorCode.InvalidCursor]: HttpStatus.BAD_REQUEST,
+};
+
+export class ChatError extends AppError<ChatErrorCode> {
+  constructor(code: ChatErrorCode, message: string, details?: unknown) {
+    super(code, message, details);
+  }
+}

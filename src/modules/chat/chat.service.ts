@@ -1,0 +1,706 @@
+import {
+  EntityManager,
+  FilterQuery,
+  ForeignKeyConstraintViolationException,
+  QueryOrder,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { OrgContext } from 'src/modules/organizations/organization.decorators';
+import { rooms } from 'src/realtime/events';
+import { ChatMessage } from './chat-message.entity';
+import { ChatRealtimeService } from './chat-realtime.service';
+import {
+  AddMembersDto,
+  ChatMessageDto,
+  ChatMessagePageDto,
+  ChatSearchQueryDto,
+  ChatSearchResultDto,
+  ConversationDto,
+  ConversationPageDto,
+  ConversationSummaryDto,
+  CreateConversationDto,
+  EditMessageDto,
+  ListConversationsQueryDto,
+  ListMessagesQueryDto,
+  ReadAllResultDto,
+  ReadStateDto,
+  SendMessageDto,
+  UnreadCountDto,
+  UpdateConversationDto,
+  UpdateMembershipDto,
+} from './chat.dto';
+import { ChatError, ChatErrorCode } from './chat.errors';
+import { ConversationMember, ConversationRole } from './conversation-member.entity';
+import { Conversation, ConversationType } from './conversation.entity';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function toMessageDto(m: ChatMessage): ChatMessageDto {
+  return {
+    id: m.id,
+    conversationId: m.conversation.id,
+    authorId: m.author?.id ?? null,
+    body: m.deletedAt ? '' : m.body,
+    replyToId: m.replyTo?.id ?? null,
+    clientMessageId: m.clientMessageId ?? null,
+    createdAt: m.createdAt.toISOString(),
+    editedAt: m.editedAt?.toISOString() ?? null,
+    deletedAt: m.deletedAt?.toISOString() ?? null,
+    deleted: Boolean(m.deletedAt),
+  };
+}
+
+function toConversationDto(c: Conversation, members: ConversationMember[], me: ConversationMember): ConversationDto {
+  return {
+    id: c.id,
+    type: c.type,
+    title: c.title ?? null,
+    createdById: c.createdBy?.id ?? null,
+    createdAt: c.createdAt.toISOString(),
+    lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
+    members: members
+      .sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime())
+      .map((m) => ({
+        userId: m.user.id,
+        role: m.role,
+        lastReadMessageId: m.lastReadMessageId ?? null,
+        joinedAt: m.joinedAt.toISOString(),
+      })),
+    muted: me.muted,
+    archived: me.archived,
+    myRole: me.role,
+  };
+}
+
+/** Conversation list cursor over (coalesce(lastMessageAt, createdAt) desc, id desc). */
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at);
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime())) {
+    throw new ChatError(ChatErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
+  }
+  return { at: date, id };
+}
+
+/** The unread condition for messages `m` against a member row `cm` (others' messages after the read position). */
+const UNREAD_SQL = `m.deleted_at is null and m.author_id is distinct from cm.user_id
+  and (cm.last_read_at is null or (m.created_at, m.id) > (cm.last_read_at, cm.last_read_message_id))`;
+
+/**
+ * Conversations and messages of the organization's chat. Every read and write starts from the caller's own
+ * membership row, so a conversation the caller is not in is 404, whatever its id. Realtime events go out only after
+ * the transaction that made the change committed.
+ */
+@Injectable()
+export class ChatService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly realtime: ChatRealtimeService,
+  ) {}
+
+  // ---- conversations ----
+
+  async create(
+    org: OrgContext,
+    actor: AuthUser,
+    dto: CreateConversationDto,
+  ): Promise<{ conversation: ConversationDto; created: boolean }> {
+    const others = [...new Set(dto.memberIds)].filter((id) => id !== actor.id);
+    if (dto.type === ConversationType.Direct) {
+      if (others.length !== 1 || dto.memberIds.length !== 1) {
+        throw new ChatError(ChatErrorCode.InvalidParticipants, 'A direct conversation has exactly one other user', {
+          field: 'memberIds',
+        });
+      }
+      if (dto.title !== undefined) {
+        throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: title', [
+          { field: 'title', errors: ['title is only for group conversations'] },
+        ]);
+      }
+    }
+    await this.assertOrgMembers(org, others);
+    const directKey = dto.type === ConversationType.Direct ? [actor.id, others[0]].sort().join(':') : null;
+    if (directKey) {
+      const existing = await this.em.findOne(Conversation, { organization: org.id, directKey });
+      if (existing) {
+        return { conversation: await this.get(org, actor, existing.id), created: false };
+      }
+    }
+    let conversationId: string;
+    try {
+      conversationId = await this.em.transactional(async (em) => {
+        const conversation = em.create(Conversation, {
+          organization: org.id,
+          type: dto.type,
+          title: directKey ? null : dto.title,
+          createdBy: actor.id,
+          directKey,
+        });
+        em.create(ConversationMember, {
+          conversation,
+          user: actor.id,
+          role: directKey ? ConversationRole.Member : ConversationRole.Admin,
+        });
+        for (const userId of others) {
+          em.create(ConversationMember, { conversation, user: userId, role: ConversationRole.Member });
+        }
+        await em.flush();
+        return conversation.id;
+      });
+    } catch (error) {
+      // Two people opened the same direct conversation at once: the second insert lost; answer with the first.
+      if (directKey && error instanceof UniqueConstraintViolationException) {
+        const existing = await this.em.fork().findOneOrFail(Conversation, { organization: org.id, directKey });
+        return { conversation: await this.get(org, actor, existing.id), created: false };
+      }
+      throw error;
+    }
+    const userIds = [actor.id, ...others];
+    this.realtime.join(userIds, conversationId);
+    this.realtime.toRooms(userIds.map(rooms.user), 'conversation.updated', { conversationId, reason: 'created' });
+    return { conversation: await this.get(org, actor, conversationId), created: true };
+  }
+
+  async list(org: OrgContext, actor: AuthUser, query: ListConversationsQueryDto): Promise<ConversationPageDto> {
+    const params: unknown[] = [actor.id, org.id, query.archived];
+    let cursorSql = '';
+    if (query.cursor) {
+      const { at, id } = decodeCursor(query.cursor);
+      cursorSql = 'and (coalesce(c.last_message_at, c.created_at), c.id) < (?, ?)';
+      params.push(at, id);
+    }
+    params.push(query.limit + 1);
+    const rows = await this.em.getConnection().execute<
+      {
+        id: string;
+        type: ConversationType;
+        title: string | null;
+        last_message_at: Date | null;
+        sort_at: Date;
+        muted: boolean;
+        archived: boolean;
+        unread: number;
+        last_message_id: string | null;
+      }[]
+    >(
+      `select c.id, c.type, c.title, c.last_message_at, coalesce(c.last_message_at, c.created_at) as sort_at,
+              cm.muted, cm.archived,
+              (select count(*)::int from chat_messages m where m.conversation_id = c.id and ${UNREAD_SQL}) as unread,
+              (select m.id from chat_messages m where m.conversation_id = c.id
+                order by m.created_at desc, m.id desc limit 1) as last_message_id
+         from chat_conversation_members cm
+         join chat_conversations c on c.id = cm.conversation_id
+        where cm.user_id = ? and c.organization_id = ? and cm.archived = ? ${cursorSql}
+        order by sort_at desc, c.id desc
+        limit ?`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const lastIds = page.map((r) => r.last_message_id).filter((id): id is string => Boolean(id));
+    const lastMessages = lastIds.length ? await this.em.find(ChatMessage, { id: { $in: lastIds } }) : [];
+    const byId = new Map(lastMessages.map((m) => [m.id, m]));
+    const items: ConversationSummaryDto[] = page.map((r) => {
+      const last = r.last_message_id ? byId.get(r.last_message_id) : undefined;
+      return {
+        id: r.id,
+        type: r.type,
+        title: r.title,
+        lastMessageAt: r.last_message_at ? new Date(r.last_message_at).toISOString() : null,
+        lastMessage: last ? toMessageDto(last) : null,
+        unreadCount: r.unread,
+        muted: r.muted,
+        archived: r.archived,
+      };
+    });
+    const lastRow = page[page.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > query.limit ? encodeCursor(new Date(lastRow.sort_at), lastRow.id) : null,
+    };
+  }
+
+  async get(org: OrgContext, actor: AuthUser, conversationId: string): Promise<ConversationDto> {
+    const me = await this.membership(org, actor, conversationId);
+    const members = await this.em.find(ConversationMember, { conversation: conversationId });
+    return toConversationDto(me.conversation, members, me);
+  }
+
+  async rename(org: OrgContext, actor: AuthUser, conversationId: string, dto: UpdateConversationDto) {
+    const me = await this.membership(org, actor, conversationId);
+    this.assertGroupAdmin(me);
+    me.conversation.title = dto.title;
+    await this.em.flush();
+    this.realtime.toConversation(conversationId, 'conversation.updated', { conversationId, reason: 'title' });
+    return this.get(org, actor, conversationId);
+  }
+
+  async addMembers(org: OrgContext, actor: AuthUser, conversationId: string, dto: AddMembersDto) {
+    const me = await this.membership(org, actor, conversationId);
+    this.assertGroupAdmin(me);
+    const wanted = [...new Set(dto.userIds)];
+    await this.assertOrgMembers(org, wanted);
+    const present = await this.em.find(ConversationMember, { conversation: conversationId, user: { $in: wanted } });
+    const presentIds = new Set(present.map((m) => m.user.id));
+    const added = wanted.filter((id) => !presentIds.has(id));
+    if (added.length > 0) {
+      await this.em.transactional(async (em) => {
+        for (const userId of added) {
+          em.create(ConversationMember, { conversation: conversationId, user: userId, role: ConversationRole.Member });
+        }
+        await em.flush();
+      });
+      this.realtime.join(added, conversationId);
+      this.realtime.toRooms([rooms.conversation(conversationId), ...added.map(rooms.user)], 'conversation.updated', {
+        conversationId,
+        reason: 'members_added',
+        userIds: added,
+      });
+    }
+    return this.get(org, actor, conversationId);
+  }
+
+  /** Removes a member (group admins), or the caller themself (leave). The last admin leaving promotes the oldest member. */
+  async removeMember(org: OrgContext, actor: AuthUser, conversationId: string, userId: string): Promise<void> {
+    const me = await this.membership(org, actor, conversationId);
+    if (me.conversation.type !== ConversationType.Group) {
+      throw new ChatError(ChatErrorCode.NotGroup, 'Members of a direct conversation cannot change; archive it instead');
+    }
+    if (userId !== actor.id && me.role !== ConversationRole.Admin) {
+      throw new ChatError(ChatErrorCode.AdminRequired, 'Only the group’s admins can remove members');
+    }
+    await this.em.transactional(async (em) => {
+      const target = await em.findOne(ConversationMember, { conversation: conversationId, user: userId });
+      if (!target) {
+        throw new ChatError(ChatErrorCode.NotMember, `user ${userId} is not a member of this conversation`);
+      }
+      em.remove(target);
+      await em.flush();
+      const rest = await em.find(
+        ConversationMember,
+        { conversation: conversationId },
+        { orderBy: { joinedAt: 'asc' } },
+      );
+      if (rest.length === 0) {
+        em.remove(em.getReference(Conversation, conversationId));
+      } else if (!rest.some((m) => m.role === ConversationRole.Admin)) {
+        rest[0].role = ConversationRole.Admin;
+      }
+      await em.flush();
+    });
+    this.realtime.leave([userId], conversationId);
+    this.realtime.toRooms([rooms.conversation(conversationId), rooms.user(userId)], 'conversation.updated', {
+      conversationId,
+      reason: 'member_removed',
+      userIds: [userId],
+    });
+  }
+
+  async updateMembership(org: OrgContext, actor: AuthUser, conversationId: string, dto: UpdateMembershipDto) {
+    const me = await this.membership(org, actor, conversationId);
+    if (dto.archived !== undefined) {
+      me.archived = dto.archived;
+    }
+    if (dto.muted !== undefined) {
+      me.muted = dto.muted;
+    }
+    await this.em.flush();
+    return this.get(org, actor, conversationId);
+  }
+
+  // ---- messages ----
+
+  /**
+   * Sends a message. With an idempotency key (the `Idempotency-Key` header or `clientMessageId`) a retry finds the
+   * stored message and answers it (`replayed`), also when two retries race (the unique key decides).
+   */
+  async send(
+    org: OrgContext,
+    actor: AuthUser,
+    conversationId: string,
+    dto: SendMessageDto,
+    headerKey: string | undefined,
+  ): Promise<{ message: ChatMessageDto; replayed: boolean }> {
+    if (headerKey !== undefined && !IDEMPOTENCY_KEY.test(headerKey)) {
+      throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: Idempotency-Key', [
+        { field: 'Idempotency-Key', errors: ['Idempotency-Key must be 1-255 visible ASCII characters'] },
+      ]);
+    }
+    if (headerKey !== undefined && dto.clientMessageId !== undefined && headerKey !== dto.clientMessageId) {
+      throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: clientMessageId', [
+        { field: 'clientMessageId', errors: ['clientMessageId differs from the Idempotency-Key header'] },
+      ]);
+    }
+    const key = headerKey ?? dto.clientMessageId ?? null;
+    await this.membership(org, actor, conversationId);
+    const replay = async (): Promise<ChatMessage | null> =>
+      key
+        ? this.em.fork().findOne(ChatMessage, { conversation: conversationId, author: actor.id, clientMessageId: key })
+        : null;
+    const earlier = await replay();
+    if (earlier) {
+      return { message: toMessageDto(earlier), replayed: true };
+    }
+    let message: ChatMessage;
+    try {
+      message = await this.em.transactional(async (em) => {
+        const sent = em.create(ChatMessage, {
+          conversation: conversationId,
+          author: actor.id,
+          body: dto.body,
+          clientMessageId: key,
+          replyTo: dto.replyToId ? em.getReference(ChatMessage, dto.replyToId) : null,
+        });
+        const conversation = await em.findOneOrFail(Conversation, conversationId);
+        conversation.lastMessageAt = sent.createdAt;
+        const mine = await em.findOneOrFail(ConversationMember, { conversation: conversationId, user: actor.id });
+        mine.lastReadMessageId = sent.id;
+        mine.lastReadAt = sent.createdAt;
+        await em.flush();
+        // The foreign key proves the replied-to message exists; that it is in this conversation is checked here, in
+        // the same transaction, so a reply across conversations rolls the whole send back (and emits nothing).
+        if (dto.replyToId) {
+          const target = await em.count(ChatMessage, { id: dto.replyToId, conversation: conversationId });
+          if (target === 0) {
+            throw replyError(dto.replyToId);
+          }
+        }
+        return sent;
+      });
+    } catch (error) {
+      if (error instanceof ForeignKeyConstraintViolationException && dto.replyToId) {
+        throw replyError(dto.replyToId);
+      }
+      if (key && error instanceof UniqueConstraintViolationException) {
+        const raced = await replay();
+        if (raced) {
+          return { message: toMessageDto(raced), replayed: true };
+        }
+      }
+      throw error;
+    }
+    const result = toMessageDto(message);
+    this.realtime.toConversation(conversationId, 'message.created', result);
+    return { message: result, replayed: false };
+  }
+
+  /**
+   * Newest first by default (`before` pages back); `after` pages forward, oldest first; `since` returns what was
+   * created, edited or deleted after that instant, oldest first (reconnect catch-up), paging on with `after`.
+   */
+  async messages(
+    org: OrgContext,
+    actor: AuthUser,
+    conversationId: string,
+    query: ListMessagesQueryDto,
+  ): Promise<ChatMessagePageDto> {
+    await this.membership(org, actor, conversationId);
+    if (query.before && (query.after || query.since)) {
+      throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: before', [
+        { field: 'before', errors: ['before pages back from the newest; it cannot be combined with after or since'] },
+      ]);
+    }
+    const where: FilterQuery<ChatMessage>[] = [{ conversation: conversationId }];
+    const ascending = Boolean(query.after || query.since);
+    const cursorId = query.after ?? query.before;
+    if (cursorId) {
+      const cursor = await this.em.findOne(ChatMessage, { id: cursorId, conversation: conversationId });
+      if (!cursor) {
+        throw new ChatError(ChatErrorCode.InvalidCursor, 'cursor is not a message of this conversation', {
+          field: query.after ? 'after' : 'before',
+        });
+      }
+      const op = ascending ? '$gt' : '$lt';
+      where.push({
+        $or: [{ createdAt: { [op]: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { [op]: cursor.id } }],
+      });
+    }
+    if (query.since) {
+      where.push({ updatedAt: { $gt: query.since } });
+    }
+    const order = ascending ? QueryOrder.ASC : QueryOrder.DESC;
+    const rows = await this.em.find(
+      ChatMessage,
+      { $and: where },
+      { orderBy: { createdAt: order, id: order }, limit: query.limit + 1 },
+    );
+    const page = rows.slice(0, query.limit);
+    const hasMore = rows.length > query.limit;
+    return {
+      items: page.map(toMessageDto),
+      hasMore,
+      nextCursor: page.length > 0 ? page[page.length - 1].id : null,
+    };
+  }
+
+  async edit(
+    org: OrgContext,
+    actor: AuthUser,
+    conversationId: string,
+    messageId: string,
+    dto: EditMessageDto,
+  ): Promise<ChatMessageDto> {
+    await this.membership(org, actor, conversationId);
+    const message = await this.message(conversationId, messageId);
+    if (message.author?.id !== actor.id) {
+      throw new ChatError(ChatErrorCode.NotAuthor, 'Only the author can edit a message');
+    }
+    if (message.deletedAt) {
+      throw new ChatError(ChatErrorCode.MessageDeleted, 'The message was deleted');
+    }
+    message.body = dto.body;
+    message.editedAt = new Date();
+    await this.em.flush();
+    const result = toMessageDto(message);
+    this.realtime.toConversation(conversationId, 'message.updated', result);
+    return result;
+  }
+
+  /** Soft delete by the author or a group admin; deleting again changes nothing. */
+  async delete(org: OrgContext, actor: AuthUser, conversationId: string, messageId: string): Promise<void> {
+    const me = await this.membership(org, actor, conversationId);
+    const message = await this.message(conversationId, messageId);
+    const groupAdmin = me.conversation.type === ConversationType.Group && me.role === ConversationRole.Admin;
+    if (message.author?.id !== actor.id && !groupAdmin) {
+      throw new ChatError(ChatErrorCode.NotAuthor, 'Only the author or a group admin can delete a message');
+    }
+    if (message.deletedAt) {
+      return;
+    }
+    message.deletedAt = new Date();
+    message.body = '';
+    await this.em.flush();
+    this.realtime.toConversation(conversationId, 'message.deleted', {
+      conversationId,
+      id: message.id,
+      deletedAt: message.deletedAt.toISOString(),
+    });
+  }
+
+  // ---- read state ----
+
+  async markRead(org: OrgContext, actor: AuthUser, conversationId: string, messageId: string): Promise<ReadStateDto> {
+    const me = await this.membership(org, actor, conversationId);
+    const message = await this.message(conversationId, messageId);
+    const ahead =
+      !me.lastReadAt ||
+      message.createdAt > me.lastReadAt ||
+      (message.createdAt.getTime() === me.lastReadAt.getTime() && message.id > (me.lastReadMessageId ?? ''));
+    if (ahead) {
+      me.lastReadMessageId = message.id;
+      me.lastReadAt = message.createdAt;
+      await this.em.flush();
+      this.realtime.toConversation(conversationId, 'read', {
+        conversationId,
+        userId: actor.id,
+        messageId: message.id,
+        readAt: new Date().toISOString(),
+      });
+    }
+    const [{ count }] = await this.em.getConnection().execute<{ count: number }[]>(
+      `select count(*)::int as count from chat_messages m, chat_conversation_members cm
+          where cm.id = ? and m.conversation_id = cm.conversation_id and ${UNREAD_SQL}`,
+      [me.id],
+    );
+    return {
+      conversationId,
+      lastReadMessageId: me.lastReadMessageId ?? null,
+      lastReadAt: me.lastReadAt?.toISOString() ?? null,
+      unreadCount: count,
+    };
+  }
+
+  async unreadCount(org: OrgContext, actor: AuthUser): Promise<UnreadCountDto> {
+    const rows = await this.em.getConnection().execute<{ conversation_id: string; count: number }[]>(
+      `select cm.conversation_id, count(*)::int as count
+         from chat_conversation_members cm
+         join chat_conversations c on c.id = cm.conversation_id
+         join chat_messages m on m.conversation_id = cm.conversation_id
+        where cm.user_id = ? and c.organization_id = ? and ${UNREAD_SQL}
+        group by cm.conversation_id
+        order by cm.conversation_id`,
+      [actor.id, org.id],
+    );
+    return {
+      total: rows.reduce((sum, r) => sum + r.count, 0),
+      conversations: rows.map((r) => ({ conversationId: r.conversation_id, count: r.count })),
+    };
+  }
+
+  /** Moves the read position of every conversation of the caller (in this organization) to its newest message. */
+  async readAll(org: OrgContext, actor: AuthUser): Promise<ReadAllResultDto> {
+    const moved = await this.em.getConnection().execute<{ conversation_id: string; message_id: string }[]>(
+      `with latest as (
+         select cm.id as member_id, lm.id, lm.created_at
+           from chat_conversation_members cm
+           join chat_conversations c on c.id = cm.conversation_id
+           cross join lateral (
+             select m.id, m.created_at from chat_messages m where m.conversation_id = cm.conversation_id
+              order by m.created_at desc, m.id desc limit 1
+           ) lm
+          where cm.user_id = ? and c.organization_id = ?
+            and (cm.last_read_at is null or (lm.created_at, lm.id) > (cm.last_read_at, cm.last_read_message_id))
+       )
+       update chat_conversation_members cm
+          set last_read_message_id = latest.id, last_read_at = latest.created_at, updated_at = now()
+         from latest where cm.id = latest.member_id
+       returning cm.conversation_id, latest.id as message_id`,
+      [actor.id, org.id],
+    );
+    const readAt = new Date().toISOString();
+    for (const row of moved) {
+      this.realtime.toConversation(row.conversation_id, 'read', {
+        conversationId: row.conversation_id,
+        userId: actor.id,
+        messageId: row.message_id,
+        readAt,
+      });
+    }
+    return { conversations: moved.length };
+  }
+
+  // ---- search ----
+
+  /** websearch syntax with the 'simple' configuration, over the conversations the caller is a member of. */
+  async search(org: OrgContext, actor: AuthUser, query: ChatSearchQueryDto): Promise<ChatSearchResultDto> {
+    const params: unknown[] = [query.q, actor.id, org.id, query.q];
+    let filter = '';
+    if (query.conversationId) {
+      filter = 'and m.conversation_id = ?';
+      params.push(query.conversationId);
+    }
+    params.push(query.limit);
+    const hits = await this.em.getConnection().execute<{ id: string; rank: number }[]>(
+      `select m.id, ts_rank_cd(m.search, websearch_to_tsquery('simple', ?))::float8 as rank
+         from chat_conversation_members cm
+         join chat_conversations c on c.id = cm.conversation_id
+         join chat_messages m on m.conversation_id = cm.conversation_id
+        where cm.user_id = ? and c.organization_id = ? and m.deleted_at is null
+          and m.search @@ websearch_to_tsquery('simple', ?) ${filter}
+        order by rank desc, m.created_at desc, m.id
+        limit ?`,
+      params,
+    );
+    const rows = hits.length ? await this.em.find(ChatMessage, { id: { $in: hits.map((h) => h.id) } }) : [];
+    const byId = new Map(rows.map((m) => [m.id, m]));
+    return {
+      items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...toMessageDto(byId.get(h.id)!), rank: h.rank })),
+    };
+  }
+
+  // ---- used by other modules ----
+
+  /**
+   * Inside the caller's transaction, when a user stops being a member of an organization: takes them out of its
+   * conversations. Returns what `afterOrganizationLeft` needs once that transaction committed.
+   */
+  async leaveOrganizationConversations(em: EntityManager, organizationId: string, userId: string): Promise<string[]> {
+    const rows = await em.getConnection().execute<{ conversation_id: string }[]>(
+      `delete from chat_conversation_members cm using chat_conversations c
+        where c.id = cm.conversation_id and c.organization_id = ? and cm.user_id = ?
+        returning cm.conversation_id`,
+      [organizationId, userId],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.map((r) => r.conversation_id);
+  }
+
+  /** After commit: the user's sockets leave those conversations' rooms, and the other members hear of it. */
+  afterOrganizationLeft(userId: string, conversationIds: string[]): void {
+    for (const conversationId of conversationIds) {
+      this.realtime.leave([userId], conversationId);
+      this.realtime.toConversation(conversationId, 'conversation.updated', {
+        conversationId,
+        reason: 'member_removed',
+        userIds: [userId],
+      });
+    }
+  }
+
+  // ---- used by the gateway ----
+
+  /** Ids of every conversation the user is a member of (all organizations): the rooms a `/chat` socket joins. */
+  async conversationIdsOf(userId: string): Promise<string[]> {
+    const rows = await this.em
+      .getConnection()
+      .execute<{ conversation_id: string }[]>(
+        'select conversation_id from chat_conversation_members where user_id = ?',
+        [userId],
+      );
+    return rows.map((r) => r.conversation_id);
+  }
+
+  async isMember(userId: string, conversationId: string): Promise<boolean> {
+    const rows = await this.em
+      .getConnection()
+      .execute<unknown[]>('select 1 from chat_conversation_members where user_id = ? and conversation_id = ?', [
+        userId,
+        conversationId,
+      ]);
+    return rows.length > 0;
+  }
+
+  // ---- helpers ----
+
+  private async membership(org: OrgContext, actor: AuthUser, conversationId: string): Promise<ConversationMember> {
+    const me = await this.em.findOne(
+      ConversationMember,
+      { conversation: { id: conversationId, organization: org.id }, user: actor.id },
+      { populate: ['conversation'] },
+    );
+    if (!me) {
+      throw new ChatError(ChatErrorCode.ConversationNotFound, `conversation ${conversationId}`);
+    }
+    return me;
+  }
+
+  private async message(conversationId: string, messageId: string): Promise<ChatMessage> {
+    const message = await this.em.findOne(ChatMessage, { id: messageId, conversation: conversationId });
+    if (!message) {
+      throw new ChatError(ChatErrorCode.MessageNotFound, `message ${messageId}`);
+    }
+    return message;
+  }
+
+  private assertGroupAdmin(me: ConversationMember): void {
+    if (me.conversation.type !== ConversationType.Group) {
+      throw new ChatError(ChatErrorCode.NotGroup, 'Only group conversations have a title and changing members');
+    }
+    if (me.role !== ConversationRole.Admin) {
+      throw new ChatError(ChatErrorCode.AdminRequired, 'Only the group’s admins can do this');
+    }
+  }
+
+  private async assertOrgMembers(org: OrgContext, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) {
+      return;
+    }
+    const rows = await this.em
+      .getConnection()
+      .execute<{ user_id: string }[]>(
+        'select user_id from memberships where organization_id = ? and user_id = any(?::uuid[])',
+        [org.id, `{${userIds.join(',')}}`],
+      );
+    const found = new Set(rows.map((r) => r.user_id));
+    const missing = userIds.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new ChatError(ChatErrorCode.NotOrgMember, 'Participants must be members of the organization', {
+        field: 'memberIds',
+        userIds: missing,
+      });
+    }
+  }
+}
+
+function replyError(replyToId: string): ChatError {
+  return new ChatError(ChatErrorCode.ReplyNotInConversation, `message ${replyToId} is not in this conversation`, {
+    field: 'replyToId',
+  });
+}
