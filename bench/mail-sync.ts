@@ -238,6 +238,14 @@ async function main(): Promise<void> {
       const total = counted[0].total;
       const atScale = await searchLatencies('relevance');
       const atScaleByDate = await searchLatencies('date');
+      // Reference: the same HTTP path (JWT, session, organization, permission) on a one-row read.
+      const reference: number[] = [];
+      for (let i = 0; i < SEARCHES; i++) {
+        const t0 = performance.now();
+        await json(`/api/v1/mail/accounts/${account.id}`, { headers }, token);
+        reference.push(performance.now() - t0);
+      }
+      reference.sort((a, b) => a - b);
 
       const rows = [
         ['bare imapflow fetch (full sources)', fetchOnly],
@@ -264,6 +272,7 @@ async function main(): Promise<void> {
       line(`${MESSAGES} messages, ranked`, latencies);
       line(`${total} messages, ranked (newest ${SEARCH_RANK_WINDOW} matches)`, atScale);
       line(`${total} messages, newest first`, atScaleByDate);
+      line('reference: GET /mail/accounts/{id} (same auth path)', reference);
     } finally {
       await app.close();
     }

@@ -4,7 +4,7 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { MailAccountsService } from './mail-accounts.service';
 import { MailFolder } from './mail-folder.entity';
-import { MailMessage } from './mail-message.entity';
+import { MailMessage, type MailAddress } from './mail-message.entity';
 import {
   MailFolderDto,
   MailMessageDto,
@@ -37,6 +37,53 @@ function toSummary(m: MailMessage): MailMessageSummaryDto {
     preview: m.preview,
     sentAt: m.sentAt?.toISOString() ?? null,
     internalDate: m.internalDate.toISOString(),
+  };
+}
+
+interface SummaryRow {
+  id: string;
+  account_id: string;
+  folder_id: string;
+  uid: string;
+  message_id: string | null;
+  thread_id: string | null;
+  subject: string | null;
+  from_address: MailAddress | null;
+  to_addresses: MailAddress[];
+  flags: string[];
+  seen: boolean;
+  flagged: boolean;
+  has_attachments: boolean;
+  size: number;
+  preview: string;
+  sent_at: Date | null;
+  internal_date: Date;
+}
+
+const SUMMARY_COLUMNS =
+  'id, account_id, folder_id, uid, message_id, thread_id, subject, from_address, to_addresses, flags, seen, flagged, ' +
+  'has_attachments, size, preview, sent_at, internal_date';
+
+/** {@link toSummary} for a raw row of SUMMARY_COLUMNS. */
+function rowToSummary(r: SummaryRow): MailMessageSummaryDto {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    folderId: r.folder_id,
+    uid: Number(r.uid),
+    messageId: r.message_id,
+    threadId: r.thread_id,
+    subject: r.subject,
+    from: r.from_address,
+    to: r.to_addresses,
+    flags: r.flags,
+    seen: r.seen,
+    flagged: r.flagged,
+    hasAttachments: r.has_attachments,
+    size: r.size,
+    preview: r.preview,
+    sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
+    internalDate: new Date(r.internal_date).toISOString(),
   };
 }
 
@@ -177,10 +224,17 @@ export class MailMessagesService {
         [query.q, ...params, query.limit, query.offset],
       );
     }
-    const rows = hits.length ? await this.em.find(MailMessage, { id: { $in: hits.map((h) => h.id) } }) : [];
-    const byId = new Map(rows.map((m) => [m.id, m]));
+    // Summaries straight from rows: hydrating entities (identity map, relation proxies) cost more than the search.
+    const rows = hits.length
+      ? await this.em
+          .getConnection()
+          .execute<SummaryRow[]>(`select ${SUMMARY_COLUMNS} from mail_messages where id = any(?::uuid[])`, [
+            `{${hits.map((h) => h.id).join(',')}}`,
+          ])
+      : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
     return {
-      items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...toSummary(byId.get(h.id)!), rank: h.rank })),
+      items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...rowToSummary(byId.get(h.id)!), rank: h.rank })),
       limit: query.limit,
       offset: query.offset,
     };
