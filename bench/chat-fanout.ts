@@ -2,8 +2,9 @@
  * `npm run bench:chat-fanout` — issue #6: delivery latency of one chat message to BENCH_SOCKETS sockets (default
  * 1 000) in one conversation, against a bare socket.io broadcast to as many sockets, in the same run.
  *
- * Switchboard (in process, API + worker, real PostgreSQL and Redis, Redis adapter): BENCH_USERS members of one group
- * conversation with BENCH_SOCKETS / BENCH_USERS sockets each on `/chat` (tabs); a message is sent with
+ * Switchboard (BENCH_NODES instances in process, default 2, on one real PostgreSQL and Redis, Redis adapter):
+ * BENCH_USERS members of one group conversation with BENCH_SOCKETS / BENCH_USERS sockets each on `/chat` (tabs),
+ * spread over the nodes; a message is sent to the first node with
  * `POST /chat/conversations/{id}/messages` and timed from the request to its `message.created` on every socket
  * (HTTP, auth, validation, transaction, commit, Redis publish, adapter fan-out). Bare: a plain socket.io server, the
  * same number of sockets in one room; a client emits `send` and the server broadcasts it to the room; timed from the
@@ -25,6 +26,7 @@ const ROOT = join(__dirname, '..', '..');
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30);
+const NODES = Number(process.env.BENCH_NODES ?? 2);
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
@@ -114,18 +116,26 @@ async function bare(): Promise<number[]> {
 }
 
 async function switchboard(env: Record<string, string | undefined>): Promise<number[]> {
-  const app = await createHttpApp(
-    validateEnv({
-      ...env,
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_MAX: '100000000',
-      AUTH_RATE_LIMIT_MAX: '100000000',
-      LOCKOUT_IP_THRESHOLD: '100000000',
-      PORT: '0',
-    }),
-  );
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  // NODES instances on the same PostgreSQL and Redis, like a cluster: messages are posted to the first, sockets are
+  // spread over all, so most deliveries cross nodes through the Redis adapter.
+  const apps = [];
+  for (let i = 0; i < NODES; i++) {
+    const node = await createHttpApp(
+      validateEnv({
+        ...env,
+        LOG_LEVEL: 'silent',
+        RATE_LIMIT_MAX: '100000000',
+        AUTH_RATE_LIMIT_MAX: '100000000',
+        LOCKOUT_IP_THRESHOLD: '100000000',
+        PORT: '0',
+      }),
+    );
+    await node.listen(0, '127.0.0.1');
+    apps.push(node);
+  }
+  const urls = apps.map((node) => `http://127.0.0.1:${(node.getHttpServer().address() as { port: number }).port}`);
+  const [app] = apps;
+  const [base] = urls;
   const json = async <T>(path: string, body: unknown, token?: string, orgId?: string): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
       method: 'POST',
@@ -165,13 +175,13 @@ async function switchboard(env: Record<string, string | undefined>): Promise<num
       owner.token,
       org.id,
     );
-    sockets.push(...(await connectMany(SOCKETS, (i) => connect(`${base}/chat`, users[i % USERS].token))));
+    sockets.push(...(await connectMany(SOCKETS, (i) => connect(`${urls[i % NODES]}/chat`, users[i % USERS].token))));
     return await measure(sockets, 'message.created', async (tag) => {
       await json(`/api/v1/chat/conversations/${conversation.id}/messages`, { body: tag }, owner.token, org.id);
     });
   } finally {
     sockets.forEach((s) => s.disconnect());
-    await app.close();
+    await Promise.all(apps.map((node) => node.close()));
   }
 }
 
@@ -183,7 +193,7 @@ async function main(): Promise<void> {
     const bareLatencies = await bare();
     const ours = await switchboard(env);
     process.stdout.write(
-      `\nchat fan-out: ${MESSAGES} messages to ${SOCKETS} sockets (${USERS} users) in one conversation, one machine\n\n`,
+      `\nchat fan-out: ${MESSAGES} messages to ${SOCKETS} sockets (${USERS} users) in one conversation, ${NODES} Switchboard nodes, one machine\n\n`,
     );
     for (const [name, sorted] of [
       ['bare socket.io broadcast (emit → every socket)', bareLatencies],
