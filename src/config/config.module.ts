@@ -22,10 +22,15 @@ export class ConfigModule {
         {
           provide: SecretBox,
           inject: [AppConfigService],
-          useFactory: (config: AppConfigService) => new SecretBox(config.encryptionKey, config.previousEncryptionKeys),
+          useFactory: secretBoxFor,
         },
       ],
       exports: [AppConfigService, SecretBox],
     };
   }
+}
+
+/** The SecretBox of this configuration: seals under ENCRYPTION_KEY, opens under it and ENCRYPTION_KEYS_PREVIOUS. */
+export function secretBoxFor(config: AppConfigService): SecretBox {
+  return new SecretBox(config.encryptionKey, config.previousEncryptionKeys);
 }

@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { resealSecrets } from 'src/common/crypto/reseal';
-import { SecretBox } from 'src/common/crypto/secret-box';
+import { AppConfigService } from 'src/config/app-config.service';
 import { loadEnv } from 'src/config/boot-env';
+import { secretBoxFor } from 'src/config/config.module';
 import { ConfigValidationError } from 'src/config/env.schema';
 import { createOrmConfig } from './mikro-orm.config';
 
@@ -62,11 +63,7 @@ async function run(command: string | undefined, name: string | undefined): Promi
         return 0;
       }
       case 'reseal-secrets': {
-        const env = loadEnv(['ENCRYPTION_KEY', 'ENCRYPTION_KEYS_PREVIOUS']);
-        const previous = env.ENCRYPTION_KEYS_PREVIOUS
-          ? env.ENCRYPTION_KEYS_PREVIOUS.split(',').map((k) => Buffer.from(k, 'base64'))
-          : [];
-        const box = new SecretBox(Buffer.from(env.ENCRYPTION_KEY, 'base64'), previous);
+        const box = secretBoxFor(new AppConfigService(loadEnv(['ENCRYPTION_KEY', 'ENCRYPTION_KEYS_PREVIOUS'])));
         const counts = await resealSecrets(orm.em.getKnex(), box);
         out(
           `re-sealed under key ${box.currentKeyId}: ${Object.entries(counts)

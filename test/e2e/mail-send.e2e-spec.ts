@@ -1,7 +1,7 @@
 import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
-import { ImapFlow, type FetchMessageObject } from 'imapflow';
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { createHash, randomBytes } from 'node:crypto';
 import { MailDeliveryService } from 'src/modules/mail/mail-delivery.service';
 import { MailSendService } from 'src/modules/mail/mail-send.service';
@@ -12,7 +12,7 @@ import type { RealtimeEvents } from 'src/realtime/events';
 import { io } from 'socket.io-client';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type ReceivedMail, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
-import { connectAccount, forgetMailAccounts } from '../support/mail-fixtures';
+import { connectAccount, forgetMailAccounts, serverClient, waitForIdle } from '../support/mail-fixtures';
 import { call, eventually, inOrg, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 const EMAIL = 'owner@example.com';
@@ -121,20 +121,8 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
       EMAIL,
       PASSWORD,
     ));
-    server = new ImapFlow({
-      host: imap.host,
-      port: imap.port,
-      secure: false,
-      auth: { user: EMAIL, pass: PASSWORD },
-      logger: false,
-    });
-    server.on('error', () => undefined);
-    await server.connect();
-    await eventually(
-      async () => ((await get('')).body.syncState === 'idle' ? true : undefined),
-      20_000,
-      'the first sync',
-    );
+    server = await serverClient(imap, EMAIL, PASSWORD);
+    await waitForIdle(t, owner, orgId, accountId);
   });
 
   afterAll(async () => {

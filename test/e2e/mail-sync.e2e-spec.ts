@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { createHash, randomBytes } from 'node:crypto';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { io } from 'socket.io-client';
@@ -7,7 +7,7 @@ import type { RealtimeEvents } from 'src/realtime/events';
 import { MailParsePool } from 'src/modules/mail/mail-parse.pool';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
-import { connectAccount, forgetMailAccounts, rawMessage } from '../support/mail-fixtures';
+import { connectAccount, forgetMailAccounts, rawMessage, serverClient, waitForIdle } from '../support/mail-fixtures';
 import { call, eventually, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 const EMAIL = 'owner@example.com';
@@ -72,15 +72,7 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
       EMAIL,
       PASSWORD,
     ));
-    server = new ImapFlow({
-      host: imap.host,
-      port: imap.port,
-      secure: false,
-      auth: { user: EMAIL, pass: PASSWORD },
-      logger: false,
-    });
-    server.on('error', () => undefined);
-    await server.connect();
+    server = await serverClient(imap, EMAIL, PASSWORD);
   });
 
   afterAll(async () => {
@@ -93,11 +85,7 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
   });
 
   it('syncs every folder with its role, and the Inbox exactly as the server has it', async () => {
-    await eventually(
-      async () => ((await get(`/api/v1/mail/accounts/${accountId}`)).body.syncState === 'idle' ? true : undefined),
-      20_000,
-      'idle',
-    );
+    await waitForIdle(t, owner, orgId, accountId, 'idle');
     const folders = (await get(`/api/v1/mail/accounts/${accountId}/folders`)).body as Json[];
     expect(Object.fromEntries(folders.map((f) => [f.path, f.role]))).toMatchObject({
       INBOX: 'inbox',

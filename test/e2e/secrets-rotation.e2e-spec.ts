@@ -7,8 +7,8 @@ import { keyId } from 'src/common/crypto/secret-box';
 import { MailAccount } from 'src/modules/mail/mail-account.entity';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
-import { connectAccount, forgetMailAccounts, rawMessage } from '../support/mail-fixtures';
-import { call, eventually, inOrg, registerUser, startTestApp, type TestApp } from '../support/test-app';
+import { connectAccount, forgetMailAccounts, rawMessage, waitForIdle } from '../support/mail-fixtures';
+import { call, inOrg, registerUser, startTestApp, type TestApp } from '../support/test-app';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'database', 'cli.js');
 const EMAIL = 'rotate@example.com';
@@ -85,15 +85,7 @@ describe('encryption key rotation: old secrets still open, the CLI re-seals them
     const now = await sealed(t);
     expect(now.imapPasswordSealed.startsWith(`v2.${keyId(Buffer.from(next, 'base64'))}.`)).toBe(true);
     expect(now.imapPasswordSealed).not.toBe(old.imapPasswordSealed);
-    const current = t;
-    await eventually(
-      async () => {
-        const account = await call(current, 'GET', `/api/v1/mail/accounts/${accountId}`, inOrg(owner, orgId));
-        return account.body.syncState === 'idle' ? true : undefined;
-      },
-      20_000,
-      'the account synced with re-sealed credentials',
-    );
+    await waitForIdle(t, owner, orgId, accountId, 'the account synced with re-sealed credentials');
     const folders = await call(t, 'GET', `/api/v1/mail/accounts/${accountId}/folders`, inOrg(owner, orgId));
     expect((folders.body as { role: string; total: number }[]).find((f) => f.role === 'inbox')?.total).toBe(3);
   });

@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { ImapFlow } from 'imapflow';
 import { MailAccount } from 'src/modules/mail/mail-account.entity';
-import { call, type TestApp, type TestUser } from './test-app';
+import { call, eventually, inOrg, type TestApp, type TestUser } from './test-app';
 
 /** A raw RFC 822 message; with `attachment`, multipart/mixed with HTML and a small text file. */
 export function rawMessage(
@@ -84,4 +85,34 @@ export async function connectAccount(
  */
 export async function forgetMailAccounts(t: TestApp): Promise<void> {
   await t.app.get(MikroORM).em.fork().nativeDelete(MailAccount, {});
+}
+
+/** A bare imapflow client logged in to the test Dovecot, to look at (or change) the server side directly. */
+export async function serverClient(
+  imap: { host: string; port: number },
+  user: string,
+  pass: string,
+): Promise<ImapFlow> {
+  const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user, pass }, logger: false });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Waits until the account's sync state is `idle` (its first full sync done). */
+export async function waitForIdle(
+  t: TestApp,
+  owner: TestUser,
+  orgId: string,
+  accountId: string,
+  what = 'the first sync',
+): Promise<void> {
+  await eventually(
+    async () => {
+      const account = await call(t, 'GET', `/api/v1/mail/accounts/${accountId}`, inOrg(owner, orgId));
+      return account.body.syncState === 'idle' ? true : undefined;
+    },
+    20_000,
+    what,
+  );
 }

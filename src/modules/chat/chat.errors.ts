@@ -36,3 +36,7 @@ export class ChatError extends AppError<ChatErrorCode> {
     super(code, message, details);
   }
 }
+
+/** A list cursor this API did not hand out. */
+export const invalidCursor = (): ChatError =>
+  new ChatError(ChatErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });

@@ -1,3 +1,4 @@
+import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import {
   EntityManager,
   FilterQuery,
@@ -32,7 +33,7 @@ import {
   UpdateConversationDto,
   UpdateMembershipDto,
 } from './chat.dto';
-import { ChatError, ChatErrorCode } from './chat.errors';
+import { ChatError, ChatErrorCode, invalidCursor } from './chat.errors';
 import { ConversationMember, ConversationRole } from './conversation-member.entity';
 import { Conversation, ConversationType } from './conversation.entity';
 
@@ -73,20 +74,6 @@ function toConversationDto(c: Conversation, members: ConversationMember[], me: C
     archived: me.archived,
     myRole: me.role,
   };
-}
-
-/** Conversation list cursor over (coalesce(lastMessageAt, createdAt) desc, id desc). */
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime())) {
-    throw new ChatError(ChatErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
-  }
-  return { at: date, id };
 }
 
 /** The unread condition for messages `m` against a member row `cm` (others' messages after the read position). */
@@ -172,7 +159,8 @@ export class ChatService {
     const params: unknown[] = [actor.id, org.id, query.archived];
     let cursorSql = '';
     if (query.cursor) {
-      const { at, id } = decodeCursor(query.cursor);
+      // Keyset over (coalesce(lastMessageAt, createdAt) desc, id desc).
+      const { at, id } = decodeKeysetCursor(query.cursor, invalidCursor);
       cursorSql = 'and (coalesce(c.last_message_at, c.created_at), c.id) < (?, ?)';
       params.push(at, id);
     }
@@ -222,7 +210,7 @@ export class ChatService {
     const lastRow = page[page.length - 1];
     return {
       items,
-      nextCursor: rows.length > query.limit ? encodeCursor(new Date(lastRow.sort_at), lastRow.id) : null,
+      nextCursor: rows.length > query.limit ? encodeKeysetCursor(new Date(lastRow.sort_at), lastRow.id) : null,
     };
   }
 

@@ -93,3 +93,6 @@ export class MailAccount extends BaseEntity<'syncState' | 'paused'> {
   @Property({ type: 'timestamptz', nullable: true })
   lastSyncedAt?: Date;
 }
+
+/** Populate hint for an account's sealed passwords (lazy columns, loaded only to connect). */
+export const ACCOUNT_CREDENTIALS = ['imapPasswordSealed', 'smtpPasswordSealed'] as const;

@@ -12,7 +12,7 @@ import { Organization } from 'src/modules/organizations/organization.entity';
 import { QuotaKey } from 'src/modules/organizations/plans';
 import { UsageService } from 'src/modules/organizations/usage.service';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
-import { MailAccount, MailSecurity, MailSyncState } from './mail-account.entity';
+import { ACCOUNT_CREDENTIALS, MailAccount, MailSecurity, MailSyncState } from './mail-account.entity';
 import { ServerCredentials, SideResult, testImap, testSmtp } from './mail-connection';
 import { conventionalGuess, domainOf, knownProvider, providerFromMx, ProviderSettings } from './mail-providers';
 import {
@@ -318,7 +318,7 @@ export class MailAccountsService {
     const account = await this.em.findOne(
       MailAccount,
       { id, organization: org.id, user: actor.id },
-      withSecrets ? { populate: ['imapPasswordSealed', 'smtpPasswordSealed'] } : {},
+      withSecrets ? { populate: ACCOUNT_CREDENTIALS } : {},
     );
     if (!account) {
       throw new MailError(MailErrorCode.AccountNotFound, `Mail account ${id} not found`);

@@ -5,7 +5,7 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { MailAccount } from './mail-account.entity';
-import { MailInteractiveService } from './mail-interactive.service';
+import { MailInteractiveService, WITH_ACCOUNT_CREDENTIALS } from './mail-interactive.service';
 import { FolderRole, MailFolder } from './mail-folder.entity';
 import { MailMessage } from './mail-message.entity';
 import { BulkActionDto, MailAction, UpdateMessageDto } from './mail-actions.dto';
@@ -53,7 +53,7 @@ export class MailActionsService {
     const messages = await this.em.find(
       MailMessage,
       { id: { $in: dto.ids }, account: { organization: org.id, user: actor.id } },
-      { populate: ['folder', 'account', 'account.imapPasswordSealed', 'account.smtpPasswordSealed'] },
+      { populate: WITH_ACCOUNT_CREDENTIALS },
     );
     if (messages.length !== new Set(dto.ids).size) {
       throw new MailError(MailErrorCode.MessageNotFound, 'Some messages were not found', {

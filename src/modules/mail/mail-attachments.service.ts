@@ -4,7 +4,7 @@ import { MailParser, type AttachmentStream, type MessageText } from 'mailparser'
 import { PassThrough, type Readable } from 'node:stream';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
-import { MailInteractiveService } from './mail-interactive.service';
+import { MailInteractiveService, WITH_ACCOUNT_CREDENTIALS } from './mail-interactive.service';
 import { AttachmentMeta, MailMessage } from './mail-message.entity';
 import { MailError, MailErrorCode } from './mail.errors';
 
@@ -32,7 +32,7 @@ export class MailAttachmentsService {
     const message = await this.em.findOne(
       MailMessage,
       { id, account: { organization: org.id, user: actor.id } },
-      { populate: ['folder', 'account', 'account.imapPasswordSealed', 'account.smtpPasswordSealed'] },
+      { populate: WITH_ACCOUNT_CREDENTIALS },
     );
     if (!message) {
       throw new MailError(MailErrorCode.MessageNotFound, `Message ${id} not found`);

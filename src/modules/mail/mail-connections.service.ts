@@ -9,7 +9,7 @@ import { REDIS } from 'src/redis/redis.module';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { MailAccountsService } from './mail-accounts.service';
-import { MailAccount, MailSyncState } from './mail-account.entity';
+import { ACCOUNT_CREDENTIALS, MailAccount, MailSyncState } from './mail-account.entity';
 import { classifyConnectionError, ConnectionStage, imapOptions } from './mail-connection';
 import { FolderRole, MailFolder } from './mail-folder.entity';
 import { MailMessage } from './mail-message.entity';
@@ -18,7 +18,6 @@ import { FolderSyncResult, MailSyncService } from './mail-sync.service';
 const LOCK_TTL_MS = 45_000;
 const RENEW_EVERY_MS = 15_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
-const SECRETS = ['imapPasswordSealed', 'smtpPasswordSealed'] as const;
 const lockKey = (accountId: string): string => `mail:connection:${accountId}`;
 
 /** Extends the lock only while this node still holds it. */
@@ -195,7 +194,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
 
   /** Starts, restarts (settings changed) or stops the account's connection as its row says. */
   async reconcile(accountId: string): Promise<void> {
-    const [account] = await this.em.fork().find(MailAccount, { id: accountId }, { populate: SECRETS });
+    const [account] = await this.em.fork().find(MailAccount, { id: accountId }, { populate: ACCOUNT_CREDENTIALS });
     await this.apply(accountId, account);
   }
 
@@ -208,7 +207,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
         .find(
           MailAccount,
           { $or: [{ paused: false, syncState: { $ne: MailSyncState.AuthError } }, { id: { $in: live } }] },
-          { populate: SECRETS, limit: this.config.mailAccounts.maxConnections * 2 },
+          { populate: ACCOUNT_CREDENTIALS, limit: this.config.mailAccounts.maxConnections * 2 },
         );
       const byId = new Map(accounts.map((a) => [a.id, a]));
       for (const id of new Set([...byId.keys(), ...live])) {

@@ -5,7 +5,7 @@ import { RealtimeService } from 'src/realtime/realtime.service';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { MailAccountsService } from './mail-accounts.service';
-import { MailAccount } from './mail-account.entity';
+import { ACCOUNT_CREDENTIALS, MailAccount } from './mail-account.entity';
 import { MailComposeService } from './mail-compose.service';
 import { FolderRole } from './mail-folder.entity';
 import { MailInteractiveService } from './mail-interactive.service';
@@ -59,7 +59,7 @@ export class MailDeliveryService {
     }
     const submission = await this.em.findOneOrFail(MailSubmission, submissionId, { populate: ['raw'], refresh: true });
     const account = await this.em.findOneOrFail(MailAccount, submission.account.id, {
-      populate: ['imapPasswordSealed', 'smtpPasswordSealed'],
+      populate: ACCOUNT_CREDENTIALS,
     });
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 

@@ -6,6 +6,14 @@ import { MailAccount } from './mail-account.entity';
 import { imapOptions } from './mail-connection';
 import { MailError, MailErrorCode } from './mail.errors';
 
+/** Populate hint for messages whose account the interactive lane logs in to: folder, account and its sealed passwords. */
+export const WITH_ACCOUNT_CREDENTIALS = [
+  'folder',
+  'account',
+  'account.imapPasswordSealed',
+  'account.smtpPasswordSealed',
+] as const;
+
 /**
  * The interactive lane: each user request (a flag change, a move, an attachment download, an APPEND to Sent) gets
  * its own short-lived IMAP connection, never the worker's sync/IDLE connection, so it does not wait behind a

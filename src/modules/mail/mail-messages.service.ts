@@ -1,3 +1,4 @@
+import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import { EntityManager, FilterQuery, QueryOrder } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
@@ -16,7 +17,7 @@ import {
   MessageListQueryDto,
   SEARCH_RANK_WINDOW,
 } from './mail-messages.dto';
-import { MailError, MailErrorCode } from './mail.errors';
+import { invalidCursor, MailError, MailErrorCode } from './mail.errors';
 
 function toSummary(m: MailMessage): MailMessageSummaryDto {
   return {
@@ -87,20 +88,6 @@ function rowToSummary(r: SummaryRow): MailMessageSummaryDto {
   };
 }
 
-/** Cursor over (internalDate desc, id desc): stable while new mail arrives at the top. */
-function encodeCursor(m: MailMessage): string {
-  return Buffer.from(`${m.internalDate.toISOString()}|${m.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime())) {
-    throw new MailError(MailErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
-  }
-  return { at: date, id };
-}
-
 /** Reading the synced copy: folders, message lists with filters and cursors, single messages with bodies. */
 @Injectable()
 export class MailMessagesService {
@@ -151,7 +138,7 @@ export class MailMessagesService {
       where.push({ $or: [{ from: { address: { $ilike: like } } }, { from: { name: { $ilike: like } } }] });
     }
     if (query.cursor) {
-      const { at, id } = decodeCursor(query.cursor);
+      const { at, id } = decodeKeysetCursor(query.cursor, invalidCursor);
       where.push({ $or: [{ internalDate: { $lt: at } }, { internalDate: at, id: { $lt: id } }] });
     }
     const rows = await this.em.find(
@@ -165,7 +152,10 @@ export class MailMessagesService {
     const page = rows.slice(0, query.limit);
     return {
       items: page.map(toSummary),
-      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
+      nextCursor:
+        rows.length > query.limit
+          ? encodeKeysetCursor(page[page.length - 1].internalDate, page[page.length - 1].id)
+          : null,
     };
   }
 

@@ -1,3 +1,4 @@
+import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import { EntityManager, FilterQuery, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -32,7 +33,7 @@ import {
 } from './mail-send.dto';
 import { MailSubmission, SubmissionContent, SubmissionStatus } from './mail-submission.entity';
 import { MailUpload } from './mail-upload.entity';
-import { MailError, MailErrorCode } from './mail.errors';
+import { invalidCursor, MailError, MailErrorCode } from './mail.errors';
 
 /** How far ahead a send may be scheduled. */
 const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
@@ -88,19 +89,6 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-function encodeCursor(s: MailSubmission): string {
-  return Buffer.from(`${s.createdAt.toISOString()}|${s.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime())) {
-    throw new MailError(MailErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
-  }
-  return { at: date, id };
 }
 
 const hasRecipients = (c: SubmissionContent): boolean => c.to.length + c.cc.length + c.bcc.length > 0;
@@ -272,7 +260,7 @@ export class MailSendService {
       where.push({ status: query.status });
     }
     if (query.cursor) {
-      const { at, id } = decodeCursor(query.cursor);
+      const { at, id } = decodeKeysetCursor(query.cursor, invalidCursor);
       where.push({ $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] });
     }
     const rows = await this.em.find(
@@ -283,7 +271,10 @@ export class MailSendService {
     const page = rows.slice(0, query.limit);
     return {
       items: page.map(toSubmissionDto),
-      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
+      nextCursor:
+        rows.length > query.limit
+          ? encodeKeysetCursor(page[page.length - 1].createdAt, page[page.length - 1].id)
+          : null,
     };
   }
 

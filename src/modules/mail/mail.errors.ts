@@ -56,3 +56,7 @@ export class MailError extends AppError<MailErrorCode> {
     super(code, message, details);
   }
 }
+
+/** A list cursor this API did not hand out. */
+export const invalidCursor = (): MailError =>
+  new MailError(MailErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
