@@ -112,6 +112,10 @@ export class AppConfigService {
     };
   }
 
+  get chatAttachments(): { maxBytes: number; maxFiles: number } {
+    return { maxBytes: this.get('CHAT_ATTACHMENT_MAX_BYTES'), maxFiles: this.get('CHAT_ATTACHMENT_MAX_FILES') };
+  }
+
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
     return {
       dir: this.get('STORAGE_DIR'),

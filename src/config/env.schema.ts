@@ -240,6 +240,20 @@ export class EnvSchema {
   @Max(100)
   MAIL_ATTACHMENT_MAX_FILES = 20;
 
+  /** Largest file shared in chat (one upload part). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
+  CHAT_ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;
+
+  /** Files per chat upload request, and attachments per chat message. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  CHAT_ATTACHMENT_MAX_FILES = 10;
+
   /** Messages one mail account may submit per minute (send, scheduled send, sending a draft). */
   @Type(() => Number)
   @IsInt()

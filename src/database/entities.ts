@@ -1,3 +1,4 @@
+import { ChatAttachment } from 'src/modules/chat/chat-attachment.entity';
 import { ChatMessage } from 'src/modules/chat/chat-message.entity';
 import { ConversationMember } from 'src/modules/chat/conversation-member.entity';
 import { Conversation } from 'src/modules/chat/conversation.entity';
@@ -56,4 +57,5 @@ export const ENTITIES = [
   Conversation,
   ConversationMember,
   ChatMessage,
+  ChatAttachment,
 ];

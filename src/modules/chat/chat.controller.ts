@@ -12,24 +12,30 @@ import {
   Post,
   Put,
   Query,
+  Req,
   Res,
 } from '@nestjs/common';
 import {
+  ApiBody,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { contentDisposition } from 'src/common/http/content-disposition';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
 import { Permission } from 'src/modules/organizations/permissions';
 import {
   AddMembersDto,
+  ChatAttachmentDto,
   ChatMessageDto,
   ChatMessagePageDto,
   ChatSearchQueryDto,
@@ -48,6 +54,7 @@ import {
   UpdateConversationDto,
   UpdateMembershipDto,
 } from './chat.dto';
+import { ChatAttachmentsService } from './chat-attachments.service';
 import { ChatService } from './chat.service';
 
 /** The organization's chat: conversations (direct and group), messages, read state and search. */
@@ -57,7 +64,10 @@ import { ChatService } from './chat.service';
 @ApiErrorResponses(401, 403, 404)
 @Controller('chat')
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly attachments: ChatAttachmentsService,
+  ) {}
 
   @Post('conversations')
   @ApiOperation({
@@ -238,6 +248,55 @@ export class ChatController {
     @Param('messageId', ParseUUIDPipe) messageId: string,
   ): Promise<void> {
     await this.chat.delete(org, user, id, messageId);
+  }
+
+  @Post('conversations/:id/attachments')
+  @ApiOperation({
+    operationId: 'uploadChatAttachments',
+    summary:
+      'Upload files to share (multipart/form-data, one or more "file" parts); send a message with their ids to share them',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'array', items: { type: 'string', format: 'binary' } } },
+    },
+  })
+  @ApiCreatedResponse({ type: [ChatAttachmentDto] })
+  @ApiErrorResponses(400, 413)
+  uploadAttachments(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<ChatAttachmentDto[]> {
+    return this.attachments.upload(org, user, id, request);
+  }
+
+  @Get('conversations/:id/attachments/:attachmentId')
+  @ApiOperation({
+    operationId: 'downloadChatAttachment',
+    summary: 'A shared file (or your own not yet sent upload), streamed',
+  })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
+  async downloadAttachment(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('attachmentId', ParseUUIDPipe) attachmentId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { meta, stream } = await this.attachments.open(org, user, id, attachmentId);
+    await reply
+      .header('Content-Type', meta.contentType.replace(/[\r\n]/g, '') || 'application/octet-stream')
+      .header('Content-Length', String(meta.size))
+      .header('Content-Disposition', contentDisposition(meta.filename, 'attachment'))
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Cache-Control', 'private, no-store')
+      .send(stream);
   }
 
   @Put('conversations/:id/read')

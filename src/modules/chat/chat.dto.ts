@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsBoolean,
   IsDate,
   IsEnum,
@@ -22,6 +23,8 @@ import { ConversationType } from './conversation.entity';
 
 export const MAX_BODY_LENGTH = 10_000;
 export const MAX_GROUP_MEMBERS = 500;
+/** Upper bound of attachments per message in the schema; CHAT_ATTACHMENT_MAX_FILES may set a lower one. */
+export const MAX_MESSAGE_ATTACHMENTS = 100;
 
 const toBool = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -103,11 +106,28 @@ export class ListConversationsQueryDto {
 }
 
 export class SendMessageDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_BODY_LENGTH })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: MAX_BODY_LENGTH,
+    description: 'Required unless attachmentIds names at least one file',
+  })
+  @ValidateIf((o: SendMessageDto) => o.body !== undefined || !o.attachmentIds?.length)
   @IsString()
   @Length(1, MAX_BODY_LENGTH)
   @Matches(/\S/, { message: 'body must not be blank' })
-  body!: string;
+  body?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_MESSAGE_ATTACHMENTS,
+    description: 'Files uploaded to this conversation by you and not yet attached (POST …/attachments)',
+  })
+  @IsOptional()
+  @ArrayMaxSize(MAX_MESSAGE_ATTACHMENTS)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  attachmentIds?: string[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'A message of the same conversation this one answers' })
   @IsOptional()
@@ -192,6 +212,26 @@ export class ChatSearchQueryDto {
 
 // ---- responses ----
 
+export class ChatAttachmentDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  filename!: string;
+
+  @ApiProperty()
+  contentType!: string;
+
+  @ApiProperty({ description: 'Bytes' })
+  size!: number;
+
+  @ApiProperty({ description: 'Hex SHA-256 of the bytes' })
+  sha256!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
 export class ChatMessageDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -222,6 +262,9 @@ export class ChatMessageDto {
 
   @ApiProperty()
   deleted!: boolean;
+
+  @ApiProperty({ type: [ChatAttachmentDto], description: 'Empty when deleted' })
+  attachments!: ChatAttachmentDto[];
 }
 
 export class ChatMessagePageDto {

@@ -14,6 +14,10 @@ export enum ChatErrorCode {
   AlreadyMember = 'CHAT_ALREADY_MEMBER',
   NotMember = 'CHAT_NOT_MEMBER',
   InvalidCursor = 'CHAT_INVALID_CURSOR',
+  UploadInvalid = 'CHAT_UPLOAD_INVALID',
+  AttachmentTooLarge = 'CHAT_ATTACHMENT_TOO_LARGE',
+  AttachmentInvalid = 'CHAT_ATTACHMENT_INVALID',
+  AttachmentNotFound = 'CHAT_ATTACHMENT_NOT_FOUND',
 }
 
 export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
@@ -29,6 +33,10 @@ export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
   [ChatErrorCode.AlreadyMember]: HttpStatus.CONFLICT,
   [ChatErrorCode.NotMember]: HttpStatus.NOT_FOUND,
   [ChatErrorCode.InvalidCursor]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.UploadInvalid]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.AttachmentTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ChatErrorCode.AttachmentInvalid]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.AttachmentNotFound]: HttpStatus.NOT_FOUND,
 };
 
 export class ChatError extends AppError<ChatErrorCode> {

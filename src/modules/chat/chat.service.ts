@@ -9,12 +9,15 @@ import {
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { AppConfigService } from 'src/config/app-config.service';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { rooms } from 'src/realtime/events';
+import { attachmentsByMessage, claimAttachments } from './chat-attachments';
 import { ChatMessage } from './chat-message.entity';
 import { ChatRealtimeService } from './chat-realtime.service';
 import {
   AddMembersDto,
+  ChatAttachmentDto,
   ChatMessageDto,
   ChatMessagePageDto,
   ChatSearchQueryDto,
@@ -39,7 +42,7 @@ import { Conversation, ConversationType } from './conversation.entity';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function toMessageDto(m: ChatMessage): ChatMessageDto {
+export function toMessageDto(m: ChatMessage, attachments: ChatAttachmentDto[] = []): ChatMessageDto {
   return {
     id: m.id,
     conversationId: m.conversation.id,
@@ -51,6 +54,7 @@ export function toMessageDto(m: ChatMessage): ChatMessageDto {
     editedAt: m.editedAt?.toISOString() ?? null,
     deletedAt: m.deletedAt?.toISOString() ?? null,
     deleted: Boolean(m.deletedAt),
+    attachments: m.deletedAt ? [] : attachments,
   };
 }
 
@@ -90,6 +94,7 @@ export class ChatService {
   constructor(
     private readonly em: EntityManager,
     private readonly realtime: ChatRealtimeService,
+    private readonly config: AppConfigService,
   ) {}
 
   // ---- conversations ----
@@ -193,7 +198,7 @@ export class ChatService {
     const page = rows.slice(0, query.limit);
     const lastIds = page.map((r) => r.last_message_id).filter((id): id is string => Boolean(id));
     const lastMessages = lastIds.length ? await this.em.find(ChatMessage, { id: { $in: lastIds } }) : [];
-    const byId = new Map(lastMessages.map((m) => [m.id, m]));
+    const byId = new Map((await this.toDtos(lastMessages)).map((m) => [m.id, m]));
     const items: ConversationSummaryDto[] = page.map((r) => {
       const last = r.last_message_id ? byId.get(r.last_message_id) : undefined;
       return {
@@ -201,7 +206,7 @@ export class ChatService {
         type: r.type,
         title: r.title,
         lastMessageAt: r.last_message_at ? new Date(r.last_message_at).toISOString() : null,
-        lastMessage: last ? toMessageDto(last) : null,
+        lastMessage: last ?? null,
         unreadCount: r.unread,
         muted: r.muted,
         archived: r.archived,
@@ -325,6 +330,12 @@ export class ChatService {
         { field: 'clientMessageId', errors: ['clientMessageId differs from the Idempotency-Key header'] },
       ]);
     }
+    const maxFiles = this.config.chatAttachments.maxFiles;
+    if (dto.attachmentIds && dto.attachmentIds.length > maxFiles) {
+      throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: attachmentIds', [
+        { field: 'attachmentIds', errors: [`attachmentIds must contain at most ${maxFiles} elements`] },
+      ]);
+    }
     const key = headerKey ?? dto.clientMessageId ?? null;
     await this.membership(org, actor, conversationId);
     const replay = async (): Promise<ChatMessage | null> =>
@@ -333,7 +344,7 @@ export class ChatService {
         : null;
     const earlier = await replay();
     if (earlier) {
-      return { message: toMessageDto(earlier), replayed: true };
+      return { message: await this.toDto(earlier), replayed: true };
     }
     let message: ChatMessage;
     try {
@@ -341,7 +352,7 @@ export class ChatService {
         const sent = em.create(ChatMessage, {
           conversation: conversationId,
           author: actor.id,
-          body: dto.body,
+          body: dto.body ?? '',
           clientMessageId: key,
           replyTo: dto.replyToId ? em.getReference(ChatMessage, dto.replyToId) : null,
         });
@@ -351,6 +362,12 @@ export class ChatService {
         mine.lastReadMessageId = sent.id;
         mine.lastReadAt = sent.createdAt;
         await em.flush();
+        await claimAttachments(em, {
+          conversationId,
+          uploaderId: actor.id,
+          messageId: sent.id,
+          ids: dto.attachmentIds ?? [],
+        });
         // The foreign key proves the replied-to message exists; that it is in this conversation is checked here, in
         // the same transaction, so a reply across conversations rolls the whole send back (and emits nothing).
         if (dto.replyToId) {
@@ -368,12 +385,12 @@ export class ChatService {
       if (key && error instanceof UniqueConstraintViolationException) {
         const raced = await replay();
         if (raced) {
-          return { message: toMessageDto(raced), replayed: true };
+          return { message: await this.toDto(raced), replayed: true };
         }
       }
       throw error;
     }
-    const result = toMessageDto(message);
+    const result = await this.toDto(message);
     this.realtime.toConversation(conversationId, 'message.created', result);
     return { message: result, replayed: false };
   }
@@ -421,7 +438,7 @@ export class ChatService {
     const page = rows.slice(0, query.limit);
     const hasMore = rows.length > query.limit;
     return {
-      items: page.map(toMessageDto),
+      items: await this.toDtos(page),
       hasMore,
       nextCursor: page.length > 0 ? page[page.length - 1].id : null,
     };
@@ -445,7 +462,7 @@ export class ChatService {
     message.body = dto.body;
     message.editedAt = new Date();
     await this.em.flush();
-    const result = toMessageDto(message);
+    const result = await this.toDto(message);
     this.realtime.toConversation(conversationId, 'message.updated', result);
     return result;
   }
@@ -576,9 +593,9 @@ export class ChatService {
       params,
     );
     const rows = hits.length ? await this.em.find(ChatMessage, { id: { $in: hits.map((h) => h.id) } }) : [];
-    const byId = new Map(rows.map((m) => [m.id, m]));
+    const byId = new Map((await this.toDtos(rows)).map((m) => [m.id, m]));
     return {
-      items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...toMessageDto(byId.get(h.id)!), rank: h.rank })),
+      items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...byId.get(h.id)!, rank: h.rank })),
     };
   }
 
@@ -637,7 +654,18 @@ export class ChatService {
 
   // ---- helpers ----
 
-  private async membership(org: OrgContext, actor: AuthUser, conversationId: string): Promise<ConversationMember> {
+  private async toDtos(messages: ChatMessage[]): Promise<ChatMessageDto[]> {
+    const live = messages.filter((m) => !m.deletedAt).map((m) => m.id);
+    const attachments = await attachmentsByMessage(this.em, live);
+    return messages.map((m) => toMessageDto(m, attachments.get(m.id)));
+  }
+
+  private async toDto(message: ChatMessage): Promise<ChatMessageDto> {
+    const [dto] = await this.toDtos([message]);
+    return dto;
+  }
+
+  async membership(org: OrgContext, actor: AuthUser, conversationId: string): Promise<ConversationMember> {
     const me = await this.em.findOne(
       ConversationMember,
       { conversation: { id: conversationId, organization: org.id }, user: actor.id },

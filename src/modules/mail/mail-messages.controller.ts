@@ -15,7 +15,8 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { contentDisposition, MailAttachmentsService } from './mail-attachments.service';
+import { contentDisposition } from 'src/common/http/content-disposition';
+import { MailAttachmentsService } from './mail-attachments.service';
 import { MailActionsService } from './mail-actions.service';
 import { BulkActionDto, BulkResultDto, MailAction, MoveMessageDto, UpdateMessageDto } from './mail-actions.dto';
 import { AuthUser } from 'src/common/auth/auth-user';

@@ -5,14 +5,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { FastifyRequest } from 'fastify';
 import type Redis from 'ioredis';
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { createHash } from 'node:crypto';
+import {
+  discardStoredFiles,
+  MultipartFileError,
+  StoredFile,
+  storeMultipartFiles,
+} from 'src/common/http/multipart-files';
 import { AppConfigService } from 'src/config/app-config.service';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
@@ -460,98 +461,45 @@ export class MailSendService {
   /** Streams each `file` part to storage (SHA-256 on the way), within MAIL_ATTACHMENT_MAX_BYTES / _MAX_FILES. */
   async upload(org: OrgContext, actor: AuthUser, accountId: string, request: FastifyRequest): Promise<MailUploadDto[]> {
     const account = await this.accounts.owned(org, actor, accountId);
-    if (!request.isMultipart()) {
-      throw new MailError(MailErrorCode.UploadInvalid, 'Send multipart/form-data with one or more "file" parts', {
-        field: 'file',
-      });
-    }
     const limits = this.config.mailSend;
-    const written: string[] = [];
-    const uploads: MailUpload[] = [];
+    let files: StoredFile[];
     try {
-      const parts = request.parts({
-        limits: { fileSize: limits.attachmentMaxBytes, files: limits.attachmentMaxFiles, fields: 0, parts: 100 },
-      });
-      for await (const part of parts) {
-        if (part.type !== 'file') {
-          continue;
-        }
-        if (part.fieldname !== 'file') {
-          part.file.resume();
-          throw new MailError(MailErrorCode.UploadInvalid, `Unexpected part "${part.fieldname}": files go in "file"`, {
-            field: part.fieldname,
-          });
-        }
-        const id = randomUUID();
-        const path = this.compose.uploadPath(account.id, id);
-        await mkdir(dirname(path), { recursive: true });
-        written.push(path);
-        const hash = createHash('sha256');
-        let size = 0;
-        const measure = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            hash.update(chunk);
-            size += chunk.length;
-            callback(null, chunk);
-          },
-        });
-        await pipeline(part.file, measure, createWriteStream(path));
-        if (part.file.truncated) {
-          throw this.tooLarge(part.filename);
-        }
-        uploads.push(
-          this.em.create(MailUpload, {
-            id,
-            account: account.id,
-            user: actor.id,
-            filename: (part.filename || 'attachment').slice(0, 255),
-            contentType: (part.mimetype || 'application/octet-stream').slice(0, 255),
-            size,
-            sha256: hash.digest('hex'),
-          }),
-        );
-      }
+      files = await storeMultipartFiles(
+        request,
+        { maxBytes: limits.attachmentMaxBytes, maxFiles: limits.attachmentMaxFiles },
+        (id) => this.compose.uploadPath(account.id, id),
+      );
     } catch (error) {
-      await Promise.all(written.map((path) => rm(path, { force: true })));
+      throw uploadError(error);
+    }
+    const uploads = files.map((f) =>
+      this.em.create(MailUpload, {
+        id: f.id,
+        account: account.id,
+        user: actor.id,
+        filename: f.filename,
+        contentType: f.contentType,
+        size: f.size,
+        sha256: f.sha256,
+      }),
+    );
+    try {
+      await this.em.flush();
+    } catch (error) {
       this.em.clear();
-      throw this.uploadError(error);
+      await discardStoredFiles(files);
+      throw error;
     }
-    if (uploads.length === 0) {
-      throw new MailError(MailErrorCode.UploadInvalid, 'No file: send one or more "file" parts', { field: 'file' });
-    }
-    await this.em.flush();
     return uploads.map(toUploadDto);
   }
+}
 
-  private tooLarge(filename?: string): MailError {
-    const limit = this.config.mailSend.attachmentMaxBytes;
-    return new MailError(MailErrorCode.AttachmentTooLarge, `A file is larger than ${limit} bytes`, {
-      field: 'file',
-      filename,
-      limit,
-    });
+function uploadError(error: unknown): unknown {
+  if (!(error instanceof MultipartFileError)) {
+    return error;
   }
-
-  private uploadError(error: unknown): unknown {
-    const code = (error as { code?: string }).code;
-    switch (code) {
-      case 'FST_REQ_FILE_TOO_LARGE':
-        return this.tooLarge();
-      case 'FST_FILES_LIMIT':
-        return new MailError(
-          MailErrorCode.AttachmentTooLarge,
-          `At most ${this.config.mailSend.attachmentMaxFiles} files per upload`,
-          { field: 'file', limit: this.config.mailSend.attachmentMaxFiles },
-        );
-      case 'FST_FIELDS_LIMIT':
-      case 'FST_PARTS_LIMIT':
-      case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      case 'FST_PROTO_VIOLATION':
-        return new MailError(MailErrorCode.UploadInvalid, `Only "file" parts are accepted (${code})`, {
-          field: 'file',
-        });
-      default:
-        return error;
-    }
-  }
+  const tooLarge = error.problem === 'too_large' || error.problem === 'too_many_files';
+  return new MailError(tooLarge ? MailErrorCode.AttachmentTooLarge : MailErrorCode.UploadInvalid, error.message, {
+    ...error.details,
+  });
 }
