@@ -112,6 +112,10 @@ export class AppConfigService {
     };
   }
 
+  get chat(): { sendRatePerMinute: number } {
+    return { sendRatePerMinute: this.get('CHAT_SEND_RATE_PER_MINUTE') };
+  }
+
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
     return {
       dir: this.get('STORAGE_DIR'),

@@ -222,6 +222,13 @@ export class ChatMessageDto {
 
   @ApiProperty()
   deleted!: boolean;
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'Members of the conversation mentioned with @username (empty once deleted)',
+  })
+  mentions!: string[];
 }
 
 export class ChatMessagePageDto {

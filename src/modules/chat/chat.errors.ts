@@ -14,6 +14,7 @@ export enum ChatErrorCode {
   AlreadyMember = 'CHAT_ALREADY_MEMBER',
   NotMember = 'CHAT_NOT_MEMBER',
   InvalidCursor = 'CHAT_INVALID_CURSOR',
+  SendRateLimited = 'CHAT_SEND_RATE_LIMITED',
 }
 
 export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
@@ -29,6 +30,7 @@ export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
   [ChatErrorCode.AlreadyMember]: HttpStatus.CONFLICT,
   [ChatErrorCode.NotMember]: HttpStatus.NOT_FOUND,
   [ChatErrorCode.InvalidCursor]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.SendRateLimited]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 export class ChatError extends AppError<ChatErrorCode> {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { NotificationsModule } from 'src/modules/notifications/notifications.module';
+import { ChatActivityService } from './chat-activity.service';
 import { ChatController } from './chat.controller';
 import { ChatGateway } from './chat.gateway';
 import { ChatPresenceService } from './chat-presence.service';
@@ -7,8 +9,9 @@ import { ChatService } from './chat.service';
 
 /** Chat: direct and group conversations, messages, read state, search, and the `/chat` Socket.IO namespace. */
 @Module({
+  imports: [NotificationsModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatRealtimeService, ChatPresenceService, ChatGateway],
+  providers: [ChatService, ChatActivityService, ChatRealtimeService, ChatPresenceService, ChatGateway],
   exports: [ChatService],
 })
 export class ChatModule {}

@@ -11,6 +11,8 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { rooms } from 'src/realtime/events';
+import { Notification } from 'src/modules/notifications/notification.entity';
+import { ChatActivityService } from './chat-activity.service';
 import { ChatMessage } from './chat-message.entity';
 import { ChatRealtimeService } from './chat-realtime.service';
 import {
@@ -51,6 +53,7 @@ export function toMessageDto(m: ChatMessage): ChatMessageDto {
     editedAt: m.editedAt?.toISOString() ?? null,
     deletedAt: m.deletedAt?.toISOString() ?? null,
     deleted: Boolean(m.deletedAt),
+    mentions: m.deletedAt ? [] : m.mentions,
   };
 }
 
@@ -90,6 +93,7 @@ export class ChatService {
   constructor(
     private readonly em: EntityManager,
     private readonly realtime: ChatRealtimeService,
+    private readonly activity: ChatActivityService,
   ) {}
 
   // ---- conversations ----
@@ -152,6 +156,13 @@ export class ChatService {
     const userIds = [actor.id, ...others];
     this.realtime.join(userIds, conversationId);
     this.realtime.toRooms(userIds.map(rooms.user), 'conversation.updated', { conversationId, reason: 'created' });
+    await this.activity.conversationCreated(org.id, {
+      conversationId,
+      type: dto.type,
+      title: directKey ? null : (dto.title ?? null),
+      createdById: actor.id,
+      memberIds: userIds,
+    });
     return { conversation: await this.get(org, actor, conversationId), created: true };
   }
 
@@ -326,7 +337,7 @@ export class ChatService {
       ]);
     }
     const key = headerKey ?? dto.clientMessageId ?? null;
-    await this.membership(org, actor, conversationId);
+    const me = await this.membership(org, actor, conversationId);
     const replay = async (): Promise<ChatMessage | null> =>
       key
         ? this.em.fork().findOne(ChatMessage, { conversation: conversationId, author: actor.id, clientMessageId: key })
@@ -335,7 +346,9 @@ export class ChatService {
     if (earlier) {
       return { message: toMessageDto(earlier), replayed: true };
     }
+    await this.activity.takeSendRate(actor.id);
     let message: ChatMessage;
+    let notified: Notification[] = [];
     try {
       message = await this.em.transactional(async (em) => {
         const sent = em.create(ChatMessage, {
@@ -359,6 +372,7 @@ export class ChatService {
             throw replyError(dto.replyToId);
           }
         }
+        notified = await this.activity.recordMentions(em, sent, actor.id);
         return sent;
       });
     } catch (error) {
@@ -375,6 +389,7 @@ export class ChatService {
     }
     const result = toMessageDto(message);
     this.realtime.toConversation(conversationId, 'message.created', result);
+    await this.activity.messageCreated(org.id, me.conversation.type, result, notified);
     return { message: result, replayed: false };
   }
 
@@ -434,7 +449,7 @@ export class ChatService {
     messageId: string,
     dto: EditMessageDto,
   ): Promise<ChatMessageDto> {
-    await this.membership(org, actor, conversationId);
+    const me = await this.membership(org, actor, conversationId);
     const message = await this.message(conversationId, messageId);
     if (message.author?.id !== actor.id) {
       throw new ChatError(ChatErrorCode.NotAuthor, 'Only the author can edit a message');
@@ -442,11 +457,14 @@ export class ChatService {
     if (message.deletedAt) {
       throw new ChatError(ChatErrorCode.MessageDeleted, 'The message was deleted');
     }
-    message.body = dto.body;
-    message.editedAt = new Date();
-    await this.em.flush();
+    const notified = await this.em.transactional(async (em) => {
+      message.body = dto.body;
+      message.editedAt = new Date();
+      return this.activity.recordMentions(em, message, actor.id);
+    });
     const result = toMessageDto(message);
     this.realtime.toConversation(conversationId, 'message.updated', result);
+    await this.activity.messageUpdated(org.id, me.conversation.type, result, notified);
     return result;
   }
 
@@ -463,10 +481,17 @@ export class ChatService {
     }
     message.deletedAt = new Date();
     message.body = '';
+    message.mentions = [];
     await this.em.flush();
     this.realtime.toConversation(conversationId, 'message.deleted', {
       conversationId,
       id: message.id,
+      deletedAt: message.deletedAt.toISOString(),
+    });
+    await this.activity.messageDeleted(org.id, {
+      conversationId,
+      id: message.id,
+      deletedById: actor.id,
       deletedAt: message.deletedAt.toISOString(),
     });
   }
