@@ -17,6 +17,7 @@ import { ChatModule } from 'src/modules/chat/chat.module';
 import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
+import { NotificationsModule } from 'src/modules/notifications/notifications.module';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { MailModule } from 'src/modules/mail/mail.module';
 import { SettingsModule } from 'src/modules/settings/settings.module';
@@ -52,6 +53,7 @@ const modules = (): DynamicModule['imports'] => [
   WebhooksModule,
   SettingsModule,
   MailModule,
+  NotificationsModule,
   ChatModule,
   RealtimeModule,
 ];

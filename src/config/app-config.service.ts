@@ -116,6 +116,10 @@ export class AppConfigService {
     return { maxBytes: this.get('CHAT_ATTACHMENT_MAX_BYTES'), maxFiles: this.get('CHAT_ATTACHMENT_MAX_FILES') };
   }
 
+  get chat(): { sendRatePerMinute: number } {
+    return { sendRatePerMinute: this.get('CHAT_SEND_RATE_PER_MINUTE') };
+  }
+
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
     return {
       dir: this.get('STORAGE_DIR'),

@@ -267,6 +267,12 @@ export class EnvSchema {
   @Max(20)
   MAIL_SEND_POOL_CONNECTIONS = 2;
 
+  /** Chat messages one user may send per minute (all conversations and organizations together). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CHAT_SEND_RATE_PER_MINUTE = 120;
+
   /** Files Switchboard keeps (data exports, later attachments): a directory every api and worker node shares. */
   @IsString()
   STORAGE_DIR = '.data/storage';

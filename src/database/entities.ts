@@ -6,6 +6,7 @@ import { AuthToken } from 'src/modules/auth/auth-token.entity';
 import { RecoveryCode } from 'src/modules/auth/recovery-code.entity';
 import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
 import { Session } from 'src/modules/auth/session.entity';
+import { Notification } from 'src/modules/notifications/notification.entity';
 import { SystemMail } from 'src/modules/mailer/system-mail.entity';
 import { MailAccount } from 'src/modules/mail/mail-account.entity';
 import { MailFolder } from 'src/modules/mail/mail-folder.entity';
@@ -49,6 +50,7 @@ export const ENTITIES = [
   WebhookDelivery,
   WebhookAttempt,
   DataExport,
+  Notification,
   MailAccount,
   MailFolder,
   MailMessage,

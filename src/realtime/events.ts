@@ -26,8 +26,24 @@ export interface RealtimeEvents {
   'mail.sent': { accountId: string; id: string; messageId: string };
   /** An outgoing message failed for good (after its retries, or refused by the server). */
   'mail.send_failed': { accountId: string; id: string; error: string };
+  /** A notification was added to the user's list (GET /notifications); the payload is the whole entry. */
+  'notification.created': NotificationPayload;
+  /** Notifications of the user were marked read (by one of their clients), so other tabs update their badge. */
+  'notification.read': { ids: string[]; readAt: string; unreadCount: number };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
+}
+
+/** One entry of the notification list, as `GET /api/v1/notifications` returns it. */
+export interface NotificationPayload {
+  id: string;
+  type: string;
+  organizationId: string | null;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  readAt: string | null;
+  createdAt: string;
 }
 
 export type RealtimeEventName = keyof RealtimeEvents;

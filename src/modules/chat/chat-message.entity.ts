@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, Property, type Rel, Unique } from '@mikro-orm/core';
+import { ArrayType, Entity, Index, ManyToOne, Property, type Rel, Unique } from '@mikro-orm/core';
 import { BaseEntity } from 'src/database/base.entity';
 import { User } from 'src/modules/users/user.entity';
 import { Conversation } from './conversation.entity';
@@ -12,7 +12,7 @@ import { Conversation } from './conversation.entity';
 @Unique({ properties: ['conversation', 'author', 'clientMessageId'] })
 @Index({ properties: ['conversation', 'createdAt', 'id'] })
 @Index({ properties: ['search'], type: 'fulltext' })
-export class ChatMessage extends BaseEntity<'search'> {
+export class ChatMessage extends BaseEntity<'search' | 'mentions'> {
   @ManyToOne(() => Conversation, { deleteRule: 'cascade' })
   conversation!: Rel<Conversation>;
 
@@ -33,6 +33,10 @@ export class ChatMessage extends BaseEntity<'search'> {
 
   @Property({ type: 'text', nullable: true })
   clientMessageId?: string | null;
+
+  /** Members of the conversation the body mentions (`@username`), as of the last edit. */
+  @Property({ type: ArrayType, columnType: 'uuid[]', default: '{}' })
+  mentions: string[] = [];
 
   /** Written exactly as PostgreSQL prints it back (pg_get_expr), so the schema comparison sees no drift. */
   @Property({

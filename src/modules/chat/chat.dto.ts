@@ -265,6 +265,13 @@ export class ChatMessageDto {
 
   @ApiProperty({ type: [ChatAttachmentDto], description: 'Empty when deleted' })
   attachments!: ChatAttachmentDto[];
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'Members of the conversation mentioned with @username (empty once deleted)',
+  })
+  mentions!: string[];
 }
 
 export class ChatMessagePageDto {

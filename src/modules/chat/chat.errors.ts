@@ -18,6 +18,7 @@ export enum ChatErrorCode {
   AttachmentTooLarge = 'CHAT_ATTACHMENT_TOO_LARGE',
   AttachmentInvalid = 'CHAT_ATTACHMENT_INVALID',
   AttachmentNotFound = 'CHAT_ATTACHMENT_NOT_FOUND',
+  SendRateLimited = 'CHAT_SEND_RATE_LIMITED',
 }
 
 export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
@@ -37,6 +38,7 @@ export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
   [ChatErrorCode.AttachmentTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [ChatErrorCode.AttachmentInvalid]: HttpStatus.BAD_REQUEST,
   [ChatErrorCode.AttachmentNotFound]: HttpStatus.NOT_FOUND,
+  [ChatErrorCode.SendRateLimited]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 export class ChatError extends AppError<ChatErrorCode> {

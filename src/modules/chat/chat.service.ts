@@ -13,6 +13,8 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { rooms } from 'src/realtime/events';
 import { attachmentsByMessage, claimAttachments } from './chat-attachments';
+import { Notification } from 'src/modules/notifications/notification.entity';
+import { ChatActivityService } from './chat-activity.service';
 import { ChatMessage } from './chat-message.entity';
 import { ChatRealtimeService } from './chat-realtime.service';
 import {
@@ -55,6 +57,7 @@ export function toMessageDto(m: ChatMessage, attachments: ChatAttachmentDto[] = 
     deletedAt: m.deletedAt?.toISOString() ?? null,
     deleted: Boolean(m.deletedAt),
     attachments: m.deletedAt ? [] : attachments,
+    mentions: m.deletedAt ? [] : m.mentions,
   };
 }
 
@@ -95,6 +98,7 @@ export class ChatService {
     private readonly em: EntityManager,
     private readonly realtime: ChatRealtimeService,
     private readonly config: AppConfigService,
+    private readonly activity: ChatActivityService,
   ) {}
 
   // ---- conversations ----
@@ -157,6 +161,13 @@ export class ChatService {
     const userIds = [actor.id, ...others];
     this.realtime.join(userIds, conversationId);
     this.realtime.toRooms(userIds.map(rooms.user), 'conversation.updated', { conversationId, reason: 'created' });
+    await this.activity.conversationCreated(org.id, {
+      conversationId,
+      type: dto.type,
+      title: directKey ? null : (dto.title ?? null),
+      createdById: actor.id,
+      memberIds: userIds,
+    });
     return { conversation: await this.get(org, actor, conversationId), created: true };
   }
 
@@ -337,7 +348,7 @@ export class ChatService {
       ]);
     }
     const key = headerKey ?? dto.clientMessageId ?? null;
-    await this.membership(org, actor, conversationId);
+    const me = await this.membership(org, actor, conversationId);
     const replay = async (): Promise<ChatMessage | null> =>
       key
         ? this.em.fork().findOne(ChatMessage, { conversation: conversationId, author: actor.id, clientMessageId: key })
@@ -346,7 +357,9 @@ export class ChatService {
     if (earlier) {
       return { message: await this.toDto(earlier), replayed: true };
     }
+    await this.activity.takeSendRate(actor.id);
     let message: ChatMessage;
+    let notified: Notification[] = [];
     try {
       message = await this.em.transactional(async (em) => {
         const sent = em.create(ChatMessage, {
@@ -376,6 +389,7 @@ export class ChatService {
             throw replyError(dto.replyToId);
           }
         }
+        notified = await this.activity.recordMentions(em, sent, actor.id);
         return sent;
       });
     } catch (error) {
@@ -392,6 +406,7 @@ export class ChatService {
     }
     const result = await this.toDto(message);
     this.realtime.toConversation(conversationId, 'message.created', result);
+    await this.activity.messageCreated(org.id, me.conversation.type, result, notified);
     return { message: result, replayed: false };
   }
 
@@ -451,7 +466,7 @@ export class ChatService {
     messageId: string,
     dto: EditMessageDto,
   ): Promise<ChatMessageDto> {
-    await this.membership(org, actor, conversationId);
+    const me = await this.membership(org, actor, conversationId);
     const message = await this.message(conversationId, messageId);
     if (message.author?.id !== actor.id) {
       throw new ChatError(ChatErrorCode.NotAuthor, 'Only the author can edit a message');
@@ -459,11 +474,14 @@ export class ChatService {
     if (message.deletedAt) {
       throw new ChatError(ChatErrorCode.MessageDeleted, 'The message was deleted');
     }
-    message.body = dto.body;
-    message.editedAt = new Date();
-    await this.em.flush();
+    const notified = await this.em.transactional(async (em) => {
+      message.body = dto.body;
+      message.editedAt = new Date();
+      return this.activity.recordMentions(em, message, actor.id);
+    });
     const result = await this.toDto(message);
     this.realtime.toConversation(conversationId, 'message.updated', result);
+    await this.activity.messageUpdated(org.id, me.conversation.type, result, notified);
     return result;
   }
 
@@ -480,10 +498,17 @@ export class ChatService {
     }
     message.deletedAt = new Date();
     message.body = '';
+    message.mentions = [];
     await this.em.flush();
     this.realtime.toConversation(conversationId, 'message.deleted', {
       conversationId,
       id: message.id,
+      deletedAt: message.deletedAt.toISOString(),
+    });
+    await this.activity.messageDeleted(org.id, {
+      conversationId,
+      id: message.id,
+      deletedById: actor.id,
       deletedAt: message.deletedAt.toISOString(),
     });
   }

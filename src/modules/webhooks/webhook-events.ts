@@ -17,6 +17,10 @@ export enum WebhookEventType {
   MailAccountState = 'mail.account_state',
   MailSent = 'mail.sent',
   MailSendFailed = 'mail.send_failed',
+  ChatConversationCreated = 'chat.conversation.created',
+  ChatMessageCreated = 'chat.message.created',
+  ChatMessageUpdated = 'chat.message.updated',
+  ChatMessageDeleted = 'chat.message.deleted',
   /** Sent only by `POST /webhooks/endpoints/{id}/test`, to that endpoint. */
   Test = 'webhook.test',
 }
@@ -36,6 +40,10 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   [WebhookEventType.MailAccountState]: 'A mail account changed sync state (connected, failing, refused credentials)',
   [WebhookEventType.MailSent]: 'An outgoing message was accepted by the SMTP server',
   [WebhookEventType.MailSendFailed]: 'An outgoing message failed for good (refused, or out of retries)',
+  [WebhookEventType.ChatConversationCreated]: 'A chat conversation (direct or group) was started',
+  [WebhookEventType.ChatMessageCreated]: 'A chat message was sent (with its text)',
+  [WebhookEventType.ChatMessageUpdated]: 'A chat message was edited (with its new text)',
+  [WebhookEventType.ChatMessageDeleted]: 'A chat message was deleted',
   [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
 };
 
@@ -70,5 +78,33 @@ export interface WebhookEventData {
   [WebhookEventType.MailAccountState]: { accountId: string; userId: string; state: string; error: string | null };
   [WebhookEventType.MailSent]: { accountId: string; userId: string; id: string; messageId: string; sentAt: string };
   [WebhookEventType.MailSendFailed]: { accountId: string; userId: string; id: string; error: string };
+  [WebhookEventType.ChatConversationCreated]: {
+    conversationId: string;
+    type: string;
+    title: string | null;
+    createdById: string;
+    memberIds: string[];
+  };
+  [WebhookEventType.ChatMessageCreated]: ChatMessageData;
+  [WebhookEventType.ChatMessageUpdated]: ChatMessageData & { editedAt: string };
+  [WebhookEventType.ChatMessageDeleted]: {
+    conversationId: string;
+    id: string;
+    deletedById: string;
+    deletedAt: string;
+  };
   [WebhookEventType.Test]: { endpointId: string; message: string };
+}
+
+interface ChatMessageData {
+  conversationId: string;
+  conversationType: string;
+  /** The message's id (GET /chat/conversations/{conversationId}/messages). */
+  id: string;
+  authorId: string;
+  body: string;
+  replyToId: string | null;
+  /** Mentioned members' user ids. */
+  mentions: string[];
+  createdAt: string;
 }
