@@ -18,6 +18,7 @@ import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
+import { ReportsModule } from 'src/modules/reports/reports.module';
 import { MailModule } from 'src/modules/mail/mail.module';
 import { SettingsModule } from 'src/modules/settings/settings.module';
 import { WebhooksModule } from 'src/modules/webhooks/webhooks.module';
@@ -53,6 +54,7 @@ const modules = (): DynamicModule['imports'] => [
   SettingsModule,
   MailModule,
   ChatModule,
+  ReportsModule,
   RealtimeModule,
 ];
 

@@ -26,6 +26,11 @@ export interface RealtimeEvents {
   'mail.sent': { accountId: string; id: string; messageId: string };
   /** An outgoing message failed for good (after its retries, or refused by the server). */
   'mail.send_failed': { accountId: string; id: string; error: string };
+  /**
+   * One of your reports changed: an admin moved its status or wrote a comment meant for you. Fetch it with
+   * GET /reports/{reportId}.
+   */
+  'report.updated': { reportId: string; status: string; change: 'status' | 'comment' };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
 }
