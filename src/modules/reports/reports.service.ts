@@ -11,7 +11,7 @@ import { User } from 'src/modules/users/user.entity';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { REDIS } from 'src/redis/redis.module';
 import { ReportEvent, ReportEventKind } from './report-event.entity';
-import { ACTIVE_STATUSES, MessageSnapshot, Report, ReportReason, ReportStatus, ReportType } from './report.entity';
+import { ACTIVE_STATUSES, MessageSnapshot, Report, ReportStatus, ReportType } from './report.entity';
 import { ReportRepository } from './report.repository';
 import {
   AddReportCommentDto,
@@ -185,7 +185,7 @@ export class ReportsService {
         throw reportNotFound(id);
       }
       if (!ACTIVE_STATUSES.includes(found.status)) {
-        throw invalidTransition(found.status, ReportStatus.Withdrawn);
+        throw invalidTransition(found.status, ReportStatus.Withdrawn, []);
       }
       changeStatus(em, found, ReportStatus.Withdrawn, actor.id, null);
       return found;
@@ -405,11 +405,15 @@ function targetNotFound(field: string, message: string): ReportError {
   return new ReportError(ReportErrorCode.TargetNotFound, message, { field });
 }
 
-function invalidTransition(from: ReportStatus, to: ReportStatus): ReportError {
+function invalidTransition(
+  from: ReportStatus,
+  to: ReportStatus,
+  allowed: readonly ReportStatus[] = ADMIN_TRANSITIONS[from],
+): ReportError {
   return new ReportError(ReportErrorCode.InvalidTransition, `A report cannot go from ${from} to ${to}`, {
     from,
     to,
-    allowed: ADMIN_TRANSITIONS[from],
+    allowed,
   });
 }
 
