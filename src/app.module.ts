@@ -19,6 +19,7 @@ import { MailerModule } from 'src/modules/mailer/mailer.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { NotificationsModule } from 'src/modules/notifications/notifications.module';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
+import { ReportsModule } from 'src/modules/reports/reports.module';
 import { MailModule } from 'src/modules/mail/mail.module';
 import { SettingsModule } from 'src/modules/settings/settings.module';
 import { WebhooksModule } from 'src/modules/webhooks/webhooks.module';
@@ -55,6 +56,7 @@ const modules = (): DynamicModule['imports'] => [
   MailModule,
   NotificationsModule,
   ChatModule,
+  ReportsModule,
   RealtimeModule,
 ];
 

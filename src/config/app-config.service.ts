@@ -132,6 +132,10 @@ export class AppConfigService {
     return { concurrency: this.get('WORKER_CONCURRENCY') };
   }
 
+  get reports(): { perHour: number } {
+    return { perHour: this.get('REPORTS_PER_HOUR') };
+  }
+
   get shutdownTimeoutMs(): number {
     return this.get('SHUTDOWN_TIMEOUT_MS');
   }

@@ -260,6 +260,12 @@ export class EnvSchema {
   @Min(1)
   MAIL_SEND_RATE_PER_MINUTE = 60;
 
+  /** Reports (abuse, bugs) one user may file per hour; 429 REPORT_RATE_LIMITED beyond. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  REPORTS_PER_HOUR = 20;
+
   /** SMTP connections of one account's pooled transport in a worker process. */
   @Type(() => Number)
   @IsInt()

@@ -18,6 +18,8 @@ import { ApiKey } from 'src/modules/organizations/api-key.entity';
 import { OrgUsage } from 'src/modules/organizations/org-usage.entity';
 import { Membership } from 'src/modules/organizations/membership.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
+import { ReportEvent } from 'src/modules/reports/report-event.entity';
+import { Report } from 'src/modules/reports/report.entity';
 import { DataExport } from 'src/modules/settings/data-export.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
 import { User } from 'src/modules/users/user.entity';
@@ -60,4 +62,6 @@ export const ENTITIES = [
   ConversationMember,
   ChatMessage,
   ChatAttachment,
+  Report,
+  ReportEvent,
 ];

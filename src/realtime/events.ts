@@ -30,6 +30,11 @@ export interface RealtimeEvents {
   'notification.created': NotificationPayload;
   /** Notifications of the user were marked read (by one of their clients), so other tabs update their badge. */
   'notification.read': { ids: string[]; readAt: string; unreadCount: number };
+  /**
+   * One of your reports changed: an admin moved its status or wrote a comment meant for you. Fetch it with
+   * GET /reports/{reportId}.
+   */
+  'report.updated': { reportId: string; status: string; change: 'status' | 'comment' };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
 }

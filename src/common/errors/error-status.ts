@@ -5,6 +5,7 @@ import { CHAT_IMPORT_ERROR_STATUS } from 'src/modules/chat/import/chat-import.er
 import { MAIL_ERROR_STATUS } from 'src/modules/mail/mail.errors';
 import { NOTIFICATION_ERROR_STATUS } from 'src/modules/notifications/notifications.errors';
 import { ORG_ERROR_STATUS } from 'src/modules/organizations/organizations.errors';
+import { REPORT_ERROR_STATUS } from 'src/modules/reports/reports.errors';
 import { SETTINGS_ERROR_STATUS } from 'src/modules/settings/settings.errors';
 import { USER_ERROR_STATUS } from 'src/modules/users/users.errors';
 import { WEBHOOK_ERROR_STATUS } from 'src/modules/webhooks/webhooks.errors';
@@ -41,6 +42,7 @@ export const ERROR_STATUS: Readonly<Record<string, HttpStatus>> = {
   ...CHAT_ERROR_STATUS,
   ...CHAT_IMPORT_ERROR_STATUS,
   ...NOTIFICATION_ERROR_STATUS,
+  ...REPORT_ERROR_STATUS,
 };
 
 /** Status → the first platform code declared for it (BAD_REQUEST before VALIDATION_FAILED, NOT_FOUND before ROUTE_NOT_FOUND). */

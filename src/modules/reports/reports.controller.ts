@@ -1,0 +1,73 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
+import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import {
+  CreateReportDto,
+  ListReportsQueryDto,
+  ReportDetailDto,
+  ReportDto,
+  ReportPageDto,
+  UpdateReportDto,
+} from './reports.dto';
+import { ReportsService } from './reports.service';
+
+/** Your own reports of chat messages, users and bugs. */
+@ApiTags('reports')
+@Authenticated()
+@ApiErrorResponses(401)
+@Controller('reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  @Post()
+  @ApiOperation({
+    operationId: 'createReport',
+    summary: 'Report a chat message, a user or a bug (409 with the existing report id while one is still open)',
+  })
+  @ApiCreatedResponse({ type: ReportDto })
+  @ApiErrorResponses(404, 409, 410)
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateReportDto): Promise<ReportDto> {
+    return this.reports.create(user, dto);
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listMyReports', summary: 'Your reports, newest first' })
+  @ApiOkResponse({ type: ReportPageDto })
+  list(@CurrentUser() user: AuthUser, @Query() query: ListReportsQueryDto): Promise<ReportPageDto> {
+    return this.reports.listOwn(user, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'getMyReport', summary: 'One of your reports with its status history and replies' })
+  @ApiOkResponse({ type: ReportDetailDto })
+  @ApiErrorResponses(404)
+  get(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<ReportDetailDto> {
+    return this.reports.getOwn(user, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    operationId: 'updateMyReport',
+    summary: 'Edit reason, title or description while the report is open',
+  })
+  @ApiOkResponse({ type: ReportDetailDto })
+  @ApiErrorResponses(404, 409)
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateReportDto,
+  ): Promise<ReportDetailDto> {
+    return this.reports.updateOwn(user, id, dto);
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'withdrawMyReport', summary: 'Withdraw a report that is open or in review' })
+  @ApiOkResponse({ type: ReportDetailDto })
+  @ApiErrorResponses(404, 409)
+  withdraw(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<ReportDetailDto> {
+    return this.reports.withdraw(user, id);
+  }
+}

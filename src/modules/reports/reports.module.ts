@@ -1,0 +1,15 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
+import { AdminReportsController } from './admin-reports.controller';
+import { ReportEvent } from './report-event.entity';
+import { Report } from './report.entity';
+import { ReportsController } from './reports.controller';
+import { ReportsService } from './reports.service';
+
+/** Reports of chat messages, users and bugs by users, and their moderation by platform admins. */
+@Module({
+  imports: [MikroOrmModule.forFeature([Report, ReportEvent])],
+  controllers: [ReportsController, AdminReportsController],
+  providers: [ReportsService],
+})
+export class ReportsModule {}
