@@ -112,6 +112,13 @@ export class AppConfigService {
     };
   }
 
+  get chatImport(): { maxBytes: number; syncValidateBytes: number } {
+    return {
+      maxBytes: this.get('CHAT_IMPORT_MAX_BYTES'),
+      syncValidateBytes: this.get('CHAT_IMPORT_SYNC_VALIDATE_BYTES'),
+    };
+  }
+
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
     return {
       dir: this.get('STORAGE_DIR'),

@@ -1,6 +1,7 @@
 import { ChatMessage } from 'src/modules/chat/chat-message.entity';
 import { ConversationMember } from 'src/modules/chat/conversation-member.entity';
 import { Conversation } from 'src/modules/chat/conversation.entity';
+import { ChatImport } from 'src/modules/chat/import/chat-import.entity';
 import { AuthToken } from 'src/modules/auth/auth-token.entity';
 import { RecoveryCode } from 'src/modules/auth/recovery-code.entity';
 import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
@@ -56,4 +57,5 @@ export const ENTITIES = [
   Conversation,
   ConversationMember,
   ChatMessage,
+  ChatImport,
 ];

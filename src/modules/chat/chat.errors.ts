@@ -14,6 +14,8 @@ export enum ChatErrorCode {
   AlreadyMember = 'CHAT_ALREADY_MEMBER',
   NotMember = 'CHAT_NOT_MEMBER',
   InvalidCursor = 'CHAT_INVALID_CURSOR',
+  /** An imported conversation: its history cannot be added to, edited or deleted from. */
+  ReadOnly = 'CHAT_CONVERSATION_READ_ONLY',
 }
 
 export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
@@ -29,6 +31,7 @@ export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
   [ChatErrorCode.AlreadyMember]: HttpStatus.CONFLICT,
   [ChatErrorCode.NotMember]: HttpStatus.NOT_FOUND,
   [ChatErrorCode.InvalidCursor]: HttpStatus.BAD_REQUEST,
+  [ChatErrorCode.ReadOnly]: HttpStatus.CONFLICT,
 };
 
 export class ChatError extends AppError<ChatErrorCode> {

@@ -1,14 +1,31 @@
 import { Module } from '@nestjs/common';
+import { UsersModule } from 'src/modules/users/users.module';
 import { ChatController } from './chat.controller';
 import { ChatGateway } from './chat.gateway';
 import { ChatPresenceService } from './chat-presence.service';
 import { ChatRealtimeService } from './chat-realtime.service';
 import { ChatService } from './chat.service';
+import { ChatExportService } from './import/chat-export.service';
+import { ChatImportController } from './import/chat-import.controller';
+import { ChatImportProcessor } from './import/chat-import.processor';
+import { ChatImportService } from './import/chat-import.service';
 
-/** Chat: direct and group conversations, messages, read state, search, and the `/chat` Socket.IO namespace. */
+/**
+ * Chat: direct and group conversations, messages, read state, search, the `/chat` Socket.IO namespace, and
+ * imports (WhatsApp / Telegram exports, queue `chat`) and exports of conversations.
+ */
 @Module({
-  controllers: [ChatController],
-  providers: [ChatService, ChatRealtimeService, ChatPresenceService, ChatGateway],
+  imports: [UsersModule],
+  controllers: [ChatController, ChatImportController],
+  providers: [
+    ChatService,
+    ChatRealtimeService,
+    ChatPresenceService,
+    ChatGateway,
+    ChatImportService,
+    ChatExportService,
+    ChatImportProcessor,
+  ],
   exports: [ChatService],
 })
 export class ChatModule {}

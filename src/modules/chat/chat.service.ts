@@ -51,6 +51,9 @@ export function toMessageDto(m: ChatMessage): ChatMessageDto {
     editedAt: m.editedAt?.toISOString() ?? null,
     deletedAt: m.deletedAt?.toISOString() ?? null,
     deleted: Boolean(m.deletedAt),
+    kind: m.kind,
+    authorName: m.authorName ?? null,
+    media: m.media ?? null,
   };
 }
 
@@ -257,7 +260,7 @@ export class ChatService {
   /** Removes a member (group admins), or the caller themself (leave). The last admin leaving promotes the oldest member. */
   async removeMember(org: OrgContext, actor: AuthUser, conversationId: string, userId: string): Promise<void> {
     const me = await this.membership(org, actor, conversationId);
-    if (me.conversation.type !== ConversationType.Group) {
+    if (me.conversation.type === ConversationType.Direct) {
       throw new ChatError(ChatErrorCode.NotGroup, 'Members of a direct conversation cannot change; archive it instead');
     }
     if (userId !== actor.id && me.role !== ConversationRole.Admin) {
@@ -326,7 +329,7 @@ export class ChatService {
       ]);
     }
     const key = headerKey ?? dto.clientMessageId ?? null;
-    await this.membership(org, actor, conversationId);
+    assertWritable(await this.membership(org, actor, conversationId));
     const replay = async (): Promise<ChatMessage | null> =>
       key
         ? this.em.fork().findOne(ChatMessage, { conversation: conversationId, author: actor.id, clientMessageId: key })
@@ -434,7 +437,7 @@ export class ChatService {
     messageId: string,
     dto: EditMessageDto,
   ): Promise<ChatMessageDto> {
-    await this.membership(org, actor, conversationId);
+    assertWritable(await this.membership(org, actor, conversationId));
     const message = await this.message(conversationId, messageId);
     if (message.author?.id !== actor.id) {
       throw new ChatError(ChatErrorCode.NotAuthor, 'Only the author can edit a message');
@@ -453,6 +456,7 @@ export class ChatService {
   /** Soft delete by the author or a group admin; deleting again changes nothing. */
   async delete(org: OrgContext, actor: AuthUser, conversationId: string, messageId: string): Promise<void> {
     const me = await this.membership(org, actor, conversationId);
+    assertWritable(me);
     const message = await this.message(conversationId, messageId);
     const groupAdmin = me.conversation.type === ConversationType.Group && me.role === ConversationRole.Admin;
     if (message.author?.id !== actor.id && !groupAdmin) {
@@ -684,6 +688,15 @@ export class ChatService {
         userIds: missing,
       });
     }
+  }
+}
+
+/** Imported conversations are history: nothing is sent, edited or deleted in them. */
+function assertWritable(me: ConversationMember): void {
+  if (me.conversation.type === ConversationType.Imported) {
+    throw new ChatError(ChatErrorCode.ReadOnly, 'This conversation was imported and is read-only', {
+      conversationId: me.conversation.id,
+    });
   }
 }
 
