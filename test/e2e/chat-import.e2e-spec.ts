@@ -105,7 +105,7 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
           headers: { 'x-organization-id': orgId },
         });
         expect(res.status).toBe(200);
-        return ['completed', 'failed'].includes(res.body.status as string) ? res.body : undefined;
+        return ['completed', 'failed'].includes(res.body.status as string) ? (res.body as Json) : undefined;
       },
       60_000,
       `import ${id} to finish`,
@@ -146,7 +146,7 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
       .execute<{ count: number }[]>('select count(*)::int as count from chat_messages where conversation_id = ?', [
         conversationId,
       ]);
-    return count;
+    return Number(count);
   };
 
   const authorsOf = (items: Json[]) => [
@@ -210,7 +210,7 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
     );
     expect(conversation.body).toMatchObject({ type: 'imported', myRole: 'admin', title: 'Book Club 📚' });
     const list = await call(a, 'GET', '/api/v1/chat/conversations?limit=10', inOrg(owner, orgId));
-    expect((list.body.items as Json[]).map((c) => c.unreadCount)).toEqual([0, 0, 0, 0, 0]);
+    expect((list.body.items as Json[]).map((c) => c.unreadCount as number)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('keeps the order, times, multi-line text, media placeholders and the group subject of an export', async () => {
@@ -304,10 +304,12 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
     expect(items.filter((m) => m.authorName === 'Tom').every((m) => m.authorId === null)).toBe(true);
     const conversation = await call(a, 'GET', `/api/v1/chat/conversations/${conversationId}`, inOrg(owner, orgId));
     expect(conversation.body).toMatchObject({ title: 'Ski trip', type: 'imported' });
-    expect((conversation.body.members as Json[]).map((m) => [m.userId, m.role])).toEqual([[owner.id, 'admin']]);
+    expect((conversation.body.members as Json[]).map((m) => [m.userId as string, m.role as string])).toEqual([
+      [owner.id, 'admin'],
+    ]);
 
     const search = await call(a, 'GET', '/api/v1/chat/search?q=cabin', inOrg(owner, orgId));
-    expect((search.body.items as Json[]).map((m) => [m.conversationId, m.body])).toEqual([
+    expect((search.body.items as Json[]).map((m) => [m.conversationId as string, m.body as string])).toEqual([
       [conversationId, 'The cabin!'],
     ]);
     // The mapped member is not a member of the importer's conversation: nothing of it for them.
@@ -383,7 +385,7 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
       `/api/v1/chat/conversations/${conversationId}/messages?limit=2`,
       inOrg(owner, orgId),
     );
-    expect((newest.body.items as Json[]).map((m) => m.kind)).toEqual(['system', 'media']);
+    expect((newest.body.items as Json[]).map((m) => m.kind as string)).toEqual(['system', 'media']);
     expect(newest.body.items[1].authorName).toBe('Dana');
   });
 
@@ -492,7 +494,10 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
     };
     const quotas = async (token: string) =>
       Object.fromEntries(
-        ((await call(a, 'GET', '/api/v1/auth/me/quotas', { token })).body as Json[]).map((q) => [q.key, q.used]),
+        ((await call(a, 'GET', '/api/v1/auth/me/quotas', { token })).body as Json[]).map((q) => [
+          q.key as string,
+          q.used as number,
+        ]),
       );
     const file = { name: 'chat.txt', content: fixture('whatsapp-android-en-us.txt') };
 
@@ -562,8 +567,8 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
     const json = (await jsonRes.json()) as Json;
     expect(json.conversation).toMatchObject({ id: conversationId, type: 'imported', source: 'whatsapp' });
     expect(json.messages).toHaveLength(10);
-    expect((json.messages as Json[]).map((m) => [m.id, m.author, m.sentAt, m.kind])).toEqual(
-      original.map((m) => [m.id, m.authorName, m.createdAt, m.kind]),
+    expect((json.messages as Json[]).map((m) => [m.id, m.author, m.sentAt, m.kind] as unknown[])).toEqual(
+      original.map((m) => [m.id, m.authorName, m.createdAt, m.kind] as unknown[]),
     );
 
     const textRes = await fetch(`${b.baseUrl}/api/v1/chat/conversations/${conversationId}/export?format=text`, {
@@ -575,8 +580,8 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
     expect(text.split('\n')[0]).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] /);
     const again = await imported(owner, orgId, 'again.txt', text, { platform: 'whatsapp' });
     const roundTrip = await messages(owner, orgId, again.conversationId as string);
-    expect(roundTrip.map((m) => [m.authorName, m.createdAt, m.kind, m.body])).toEqual(
-      original.map((m) => [m.authorName, m.createdAt, m.kind, m.body]),
+    expect(roundTrip.map((m) => [m.authorName, m.createdAt, m.kind, m.body] as unknown[])).toEqual(
+      original.map((m) => [m.authorName, m.createdAt, m.kind, m.body] as unknown[]),
     );
 
     // A regular group exports too, and 2 500 messages stream across pages of 1 000.
@@ -599,7 +604,7 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
       await fetch(`${a.baseUrl}/api/v1/chat/conversations/${big.conversationId}/export`, { headers })
     ).json()) as Json;
     expect(bigJson.messages).toHaveLength(2502);
-    expect(new Set((bigJson.messages as Json[]).map((m) => m.id)).size).toBe(2502);
+    expect(new Set((bigJson.messages as Json[]).map((m) => m.id as string)).size).toBe(2502);
   });
 
   it('shows imports and exports to their owner only (others 404)', async () => {

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsBoolean,
   IsDate,
-  IsEnum,
   IsIn,
   IsInt,
   IsOptional,

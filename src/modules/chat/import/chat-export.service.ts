@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
-import { ChatError, ChatErrorCode } from '../chat.errors';
+import { ChatError, ChatErrorCode } from 'src/modules/chat/chat.errors';
 import { ChatExportFormat } from './chat-import.dto';
 
 /** Messages read per query while streaming an export. */

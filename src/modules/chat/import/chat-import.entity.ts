@@ -2,7 +2,7 @@ import { Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/c
 import { BaseEntity } from 'src/database/base.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { User } from 'src/modules/users/user.entity';
-import { Conversation } from '../conversation.entity';
+import { Conversation } from 'src/modules/chat/conversation.entity';
 
 export enum ChatImportPlatform {
   WhatsApp = 'whatsapp',

@@ -24,9 +24,8 @@ import { UserError, UserErrorCode } from 'src/modules/users/users.errors';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { rooms } from 'src/realtime/events';
-import { ChatRealtimeService } from '../chat-realtime.service';
-import { ChatMessageKind } from '../chat-message.entity';
-import { ConversationType } from '../conversation.entity';
+import { ChatRealtimeService } from 'src/modules/chat/chat-realtime.service';
+import { ConversationType } from 'src/modules/chat/conversation.entity';
 import { openImportSource, subjectOf, type SourceEntry } from './chat-import-source';
 import { ChatImportDto, ChatImportPageDto, CreateChatImportDto, ListChatImportsQueryDto } from './chat-import.dto';
 import { ChatImport, ChatImportFailure, ChatImportStatus } from './chat-import.entity';
@@ -364,7 +363,7 @@ export class ChatImportService {
     );
     const userId = row.user.id;
     let conversationId: string;
-    let processed = 0;
+    let processed: number;
     let subject: string | null = null;
     try {
       const source = await openImportSource(
@@ -421,9 +420,10 @@ export class ChatImportService {
   }
 
   private async finishedElsewhere(importId: string): Promise<boolean> {
-    const [row] = await this.em.execute<{ status: string }[]>('select status from chat_imports where id = ?', [
-      importId,
-    ]);
+    const [row] = await this.em.execute<{ status: ChatImportStatus }[]>(
+      'select status from chat_imports where id = ?',
+      [importId],
+    );
     return !row || row.status === ChatImportStatus.Completed || row.status === ChatImportStatus.Failed;
   }
 
@@ -437,7 +437,7 @@ export class ChatImportService {
           path: string | null;
           quota_messages: number;
           quota_import: boolean;
-          status: string;
+          status: ChatImportStatus;
         }[]
       >(
         'select user_id, conversation_id, path, quota_messages, quota_import, status from chat_imports where id = ? for update',
@@ -546,7 +546,7 @@ export class ChatImportService {
       authorId,
       entry.author,
       deleted ? '' : entry.text,
-      entry.kind as ChatMessageKind,
+      entry.kind,
       entry.media ? JSON.stringify(entry.media) : null,
       entry.sentAt,
       new Date(),

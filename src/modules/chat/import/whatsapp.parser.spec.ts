@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ChatImportError, ChatImportErrorCode } from './chat-import.errors';
 import { parseWhatsApp, splitLines, streamWhatsApp, type WhatsAppParseOptions } from './whatsapp.parser';
+// The generator is shared with the import e2e test, so it lives with the test support code.
+// eslint-disable-next-line no-restricted-imports
 import { BIG_EXPORT_STEP, bigWhatsAppExport } from '../../../../test/support/whatsapp-export';
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/chat-imports');
