@@ -334,7 +334,25 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
       inOrg(owner, orgId),
     );
     expect([remove.status, remove.body.code]).toEqual([409, 'CHAT_CONVERSATION_READ_ONLY']);
+    const rename = await call(a, 'PATCH', `/api/v1/chat/conversations/${conversationId}`, {
+      ...inOrg(owner, orgId),
+      body: { title: 'Renamed' },
+    });
+    expect([rename.status, rename.body.code]).toEqual([409, 'CHAT_NOT_GROUP']);
+    const create = await call(a, 'POST', '/api/v1/chat/conversations', {
+      ...inOrg(owner, orgId),
+      body: { type: 'imported', title: 'Fake', memberIds: [maria.id] },
+    });
+    expect([create.status, create.body.details[0].field]).toEqual([400, 'type']);
     expect(await countMessages(conversationId)).toBe(13);
+
+    // Its only member leaving deletes it, messages included.
+    const leave = await call(a, 'POST', `/api/v1/chat/conversations/${conversationId}/leave`, inOrg(owner, orgId));
+    expect(leave.status).toBe(204);
+    expect((await call(a, 'GET', `/api/v1/chat/conversations/${conversationId}`, inOrg(owner, orgId))).status).toBe(
+      404,
+    );
+    expect(await countMessages(conversationId)).toBe(0);
   });
 
   it('imports a generated 20 000-line export completely in the worker, with progress on /notifications', async () => {

@@ -481,11 +481,13 @@ export class ChatImportService {
       return row.conversation.id;
     }
     const conversationId = randomUUID();
+    // Another run linked a conversation first: roll this one back and use theirs.
+    const lost = new Error('another run created the conversation');
     const won = await this.em
       .transactional(async (em) => {
         await em.execute(
           `insert into chat_conversations (id, created_at, updated_at, organization_id, type, title, created_by_id)
-         values (?, now(), now(), ?, ?, ?, ?)`,
+           values (?, now(), now(), ?, ?, ?, ?)`,
           [conversationId, row.organization.id, ConversationType.Imported, title.slice(0, 200), row.user.id],
         );
         const updated = await em.execute<unknown[]>(
@@ -493,11 +495,16 @@ export class ChatImportService {
           [conversationId, row.id],
         );
         if (updated.length === 0) {
-          throw new Error('conflict');
+          throw lost;
         }
         return true;
       })
-      .catch(() => false);
+      .catch((error: unknown) => {
+        if (error === lost) {
+          return false;
+        }
+        throw error;
+      });
     if (won) {
       return conversationId;
     }
@@ -621,7 +628,7 @@ export class ChatImportService {
 }
 
 /** `WhatsApp Chat with Trip 2024.txt` → `Trip 2024`; otherwise the file name without its extension. */
-function titleFromFilename(filename: string, platform: string): string {
+export function titleFromFilename(filename: string, platform: string): string {
   const base = filename.replace(/\.[A-Za-z0-9]{1,5}$/, '').trim();
   const whatsapp = /^WhatsApp Chat (?:with|mit|con|avec) (.+)$/i.exec(base);
   const title = whatsapp ? whatsapp[1] : base;
