@@ -1813,6 +1813,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your imports in this organization, newest first */
+        get: operations["listChatImports"];
+        put?: never;
+        /** Import a WhatsApp .txt or Telegram result.json (multipart: "file" plus "platform"); parsed by a worker. Files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry) */
+        post: operations["importChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your imports: status, progress, error */
+        get: operations["getChatImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/conversations/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a conversation you are a member of (streamed): JSON, or WhatsApp-like text */
+        get: operations["exportConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -2995,15 +3047,21 @@ export interface components {
             /** @description Notifications that were unread and are now read */
             updated: number;
         };
-        /** @enum {string} */
-        ConversationType: "direct" | "group";
+        /**
+         * @description Imported conversations come from POST /chat/imports
+         * @enum {string}
+         */
+        NewConversationType: "direct" | "group";
         CreateConversationDto: {
-            type: components["schemas"]["ConversationType"];
+            /** @description Imported conversations come from POST /chat/imports */
+            type: components["schemas"]["NewConversationType"];
             /** @description Group title (required for groups, not allowed for direct) */
             title?: string;
             /** @description Other participants (organization members). Direct: exactly one user; group: up to 500 */
             memberIds: string[];
         };
+        /** @enum {string} */
+        ConversationType: "direct" | "group" | "imported";
         /** @enum {string} */
         ConversationRole: "admin" | "member";
         ConversationMemberDto: {
@@ -3044,6 +3102,17 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /**
+         * @description text for messages sent here; imported ones may be system notices, media placeholders or deleted
+         * @enum {string}
+         */
+        ChatMessageKind: "text" | "system" | "media" | "deleted";
+        ChatMessageMediaDto: {
+            /** @description File name the export gives */
+            filename?: string;
+            /** @description image, video, audio, voice, sticker, gif, document or contact */
+            type?: string;
+        };
         ChatMessageDto: {
             /** Format: uuid */
             id: string;
@@ -3070,6 +3139,12 @@ export interface components {
             attachments: components["schemas"]["ChatAttachmentDto"][];
             /** @description Members of the conversation mentioned with @username (empty once deleted) */
             mentions: string[];
+            /** @description text for messages sent here; imported ones may be system notices, media placeholders or deleted */
+            kind: components["schemas"]["ChatMessageKind"];
+            /** @description Imported messages: the sender as the export names them (authorId is set only when matched) */
+            authorName: string | null;
+            /** @description Imported media placeholder */
+            media: components["schemas"]["ChatMessageMediaDto"] | null;
         };
         ConversationSummaryDto: {
             /** Format: uuid */
@@ -3182,12 +3257,70 @@ export interface components {
             attachments: components["schemas"]["ChatAttachmentDto"][];
             /** @description Members of the conversation mentioned with @username (empty once deleted) */
             mentions: string[];
+            /** @description text for messages sent here; imported ones may be system notices, media placeholders or deleted */
+            kind: components["schemas"]["ChatMessageKind"];
+            /** @description Imported messages: the sender as the export names them (authorId is set only when matched) */
+            authorName: string | null;
+            /** @description Imported media placeholder */
+            media: components["schemas"]["ChatMessageMediaDto"] | null;
             rank: number;
         };
         ChatSearchResultDto: {
             /** @description Best matches first, then newest */
             items: components["schemas"]["ChatSearchHitDto"][];
         };
+        /** @enum {string} */
+        ChatImportStatus: "queued" | "running" | "completed" | "failed";
+        /** @enum {string} */
+        ChatImportPlatform: "whatsapp" | "telegram";
+        ChatImportProgressDto: {
+            /** @description Messages stored so far */
+            processed: number;
+            /** @description Messages in the file, once known */
+            total?: number | null;
+        };
+        ChatImportErrorDto: {
+            /** @example CHAT_IMPORT_MALFORMED */
+            code: string;
+            message: string;
+            /** @description WhatsApp: 1-based line of the file */
+            line?: number;
+            /** @description Telegram: 0-based index in messages */
+            entry?: number;
+            /** @description Telegram: JSON path of the bad value */
+            path?: string;
+        };
+        ChatImportDto: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["ChatImportStatus"];
+            platform: components["schemas"]["ChatImportPlatform"];
+            /** @description The title asked for (null: from the export) */
+            title: string | null;
+            filename: string;
+            /** @description Bytes uploaded */
+            size: number;
+            progress: components["schemas"]["ChatImportProgressDto"];
+            /**
+             * Format: uuid
+             * @description Set once completed
+             */
+            conversationId?: string | null;
+            /** @description Set when failed */
+            error?: components["schemas"]["ChatImportErrorDto"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        ChatImportPageDto: {
+            /** @description Newest first */
+            items: components["schemas"]["ChatImportDto"][];
+            /** @description Cursor of the next page; null on the last one */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        ChatExportFormat: "json" | "text";
         /** @enum {string} */
         ReportType: "message" | "user" | "bug";
         /**
@@ -12020,6 +12153,310 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatSearchResultDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listChatImports: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatImportPageDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    importChat: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    /** @enum {string} */
+                    platform: "whatsapp" | "telegram";
+                    title?: string;
+                    /** @description IANA zone of the exporting device; default: your profile zone */
+                    timeZone?: string;
+                    /** @description Telegram all-chats export: index, id or name of the chat */
+                    chat?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued; poll GET /chat/imports/{id} or listen on /notifications */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatImportDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getChatImport: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatImportDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportConversation: {
+        parameters: {
+            query?: {
+                /** @description json: one document; text: WhatsApp-like lines "[2024-01-31 14:05:00] Name: text" (UTC) */
+                format?: components["schemas"]["ChatExportFormat"];
+            };
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "text/plain": string;
                 };
             };
             /** @description Invalid input; details name each bad field */

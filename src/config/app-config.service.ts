@@ -120,6 +120,13 @@ export class AppConfigService {
     return { sendRatePerMinute: this.get('CHAT_SEND_RATE_PER_MINUTE') };
   }
 
+  get chatImport(): { maxBytes: number; syncValidateBytes: number } {
+    return {
+      maxBytes: this.get('CHAT_IMPORT_MAX_BYTES'),
+      syncValidateBytes: this.get('CHAT_IMPORT_SYNC_VALIDATE_BYTES'),
+    };
+  }
+
   get storage(): { dir: string; dataExportTtlMs: number; accountDeletionGraceMs: number } {
     return {
       dir: this.get('STORAGE_DIR'),

@@ -254,6 +254,19 @@ export class EnvSchema {
   @Max(100)
   CHAT_ATTACHMENT_MAX_FILES = 10;
 
+  /** Largest chat export accepted by `POST /chat/imports` (the `file` part; 413 beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
+  CHAT_IMPORT_MAX_BYTES = 64 * 1024 * 1024;
+
+  /** Chat exports up to this size are parsed whole in the request (a malformed one is a 400 naming the line). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  CHAT_IMPORT_SYNC_VALIDATE_BYTES = 1024 * 1024;
+
   /** Messages one mail account may submit per minute (send, scheduled send, sending a draft). */
   @Type(() => Number)
   @IsInt()

@@ -2,6 +2,7 @@ import { ChatAttachment } from 'src/modules/chat/chat-attachment.entity';
 import { ChatMessage } from 'src/modules/chat/chat-message.entity';
 import { ConversationMember } from 'src/modules/chat/conversation-member.entity';
 import { Conversation } from 'src/modules/chat/conversation.entity';
+import { ChatImport } from 'src/modules/chat/import/chat-import.entity';
 import { AuthToken } from 'src/modules/auth/auth-token.entity';
 import { RecoveryCode } from 'src/modules/auth/recovery-code.entity';
 import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
@@ -64,4 +65,5 @@ export const ENTITIES = [
   ChatAttachment,
   Report,
   ReportEvent,
+  ChatImport,
 ];

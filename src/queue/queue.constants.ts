@@ -8,6 +8,8 @@ export enum QueueName {
   Account = 'account',
   /** Mail: (re)connecting accounts to their IMAP server; sending and scheduled sends. */
   Mail = 'mail',
+  /** Chat: imports of WhatsApp / Telegram exports. */
+  Chat = 'chat',
 }
 
 /** Every job name, across queues. Each belongs to exactly one queue (see `JOB_QUEUE`). */
@@ -21,6 +23,7 @@ export enum JobName {
   ConnectMailAccount = 'mail.connect-account',
   SendMail = 'mail.send',
   SweepMailOutbox = 'mail.sweep-outbox',
+  ChatImport = 'chat.import',
 }
 
 export const JOB_QUEUE = {
@@ -33,6 +36,7 @@ export const JOB_QUEUE = {
   [JobName.ConnectMailAccount]: QueueName.Mail,
   [JobName.SendMail]: QueueName.Mail,
   [JobName.SweepMailOutbox]: QueueName.Mail,
+  [JobName.ChatImport]: QueueName.Chat,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -55,6 +59,8 @@ export interface JobPayloads {
   [JobName.SendMail]: { submissionId: string; requestId?: string };
   /** Re-queues outbox entries whose job never made it to Redis (a crash between the insert and the enqueue). */
   [JobName.SweepMailOutbox]: Record<string, never>;
+  /** Parses an uploaded chat export into an imported conversation (jobId `chat-import-<import id>`). */
+  [JobName.ChatImport]: { importId: string; requestId?: string };
 }
 
 /** Job names that run on queue `Q`. */

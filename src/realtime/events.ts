@@ -35,6 +35,15 @@ export interface RealtimeEvents {
    * GET /reports/{reportId}.
    */
   'report.updated': { reportId: string; status: string; change: 'status' | 'comment' };
+  /** A chat import stored another batch of messages (to the importing user; after each batch committed). */
+  'chat.import.progress': { importId: string; processed: number; total: number | null };
+  /** A chat import finished: its conversation holds `processed` messages. */
+  'chat.import.completed': { importId: string; conversationId: string; processed: number };
+  /** A chat import failed; nothing of it was kept. `line` (WhatsApp) / `entry` (Telegram) say where in the file. */
+  'chat.import.failed': {
+    importId: string;
+    error: { code: string; message: string; line?: number; entry?: number; path?: string };
+  };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
 }

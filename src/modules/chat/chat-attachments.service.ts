@@ -11,7 +11,7 @@ import { ChatAttachment } from './chat-attachment.entity';
 import { ChatAttachmentDto } from './chat.dto';
 import { ChatError, ChatErrorCode } from './chat.errors';
 import { toAttachmentDto } from './chat-attachments';
-import { ChatService } from './chat.service';
+import { assertWritable, ChatService } from './chat.service';
 
 /** Uploading files into a conversation and downloading them (members only). */
 @Injectable()
@@ -34,7 +34,7 @@ export class ChatAttachmentsService {
     conversationId: string,
     request: FastifyRequest,
   ): Promise<ChatAttachmentDto[]> {
-    await this.chat.membership(org, actor, conversationId);
+    assertWritable(await this.chat.membership(org, actor, conversationId));
     const files = await storeMultipartFiles(request, this.config.chatAttachments, (id) =>
       this.path(conversationId, id),
     ).catch((error: unknown) => {

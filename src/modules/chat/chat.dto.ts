@@ -6,7 +6,7 @@ import {
   ArrayUnique,
   IsBoolean,
   IsDate,
-  IsEnum,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -18,6 +18,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { ChatMessageKind } from './chat-message.entity';
 import { ConversationRole } from './conversation-member.entity';
 import { ConversationType } from './conversation.entity';
 
@@ -33,9 +34,13 @@ const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'stri
 // ---- requests ----
 
 export class CreateConversationDto {
-  @ApiProperty({ enum: ConversationType, enumName: 'ConversationType' })
-  @IsEnum(ConversationType)
-  type!: ConversationType;
+  @ApiProperty({
+    enum: [ConversationType.Direct, ConversationType.Group],
+    enumName: 'NewConversationType',
+    description: 'Imported conversations come from POST /chat/imports',
+  })
+  @IsIn([ConversationType.Direct, ConversationType.Group])
+  type!: ConversationType.Direct | ConversationType.Group;
 
   @ApiPropertyOptional({ description: 'Group title (required for groups, not allowed for direct)', maxLength: 200 })
   @ValidateIf((o: CreateConversationDto) => o.type === ConversationType.Group || o.title !== undefined)
@@ -232,6 +237,14 @@ export class ChatAttachmentDto {
   createdAt!: string;
 }
 
+export class ChatMessageMediaDto {
+  @ApiPropertyOptional({ description: 'File name the export gives' })
+  filename?: string;
+
+  @ApiPropertyOptional({ description: 'image, video, audio, voice, sticker, gif, document or contact' })
+  type?: string;
+}
+
 export class ChatMessageDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -272,6 +285,23 @@ export class ChatMessageDto {
     description: 'Members of the conversation mentioned with @username (empty once deleted)',
   })
   mentions!: string[];
+
+  @ApiProperty({
+    enum: ChatMessageKind,
+    enumName: 'ChatMessageKind',
+    description: 'text for messages sent here; imported ones may be system notices, media placeholders or deleted',
+  })
+  kind!: ChatMessageKind;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Imported messages: the sender as the export names them (authorId is set only when matched)',
+  })
+  authorName!: string | null;
+
+  @ApiProperty({ type: ChatMessageMediaDto, nullable: true, description: 'Imported media placeholder' })
+  media!: ChatMessageMediaDto | null;
 }
 
 export class ChatMessagePageDto {

@@ -19,6 +19,8 @@ export enum ChatErrorCode {
   AttachmentInvalid = 'CHAT_ATTACHMENT_INVALID',
   AttachmentNotFound = 'CHAT_ATTACHMENT_NOT_FOUND',
   SendRateLimited = 'CHAT_SEND_RATE_LIMITED',
+  /** An imported conversation: its history cannot be added to, edited or deleted from. */
+  ReadOnly = 'CHAT_CONVERSATION_READ_ONLY',
 }
 
 export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
@@ -39,6 +41,7 @@ export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
   [ChatErrorCode.AttachmentInvalid]: HttpStatus.BAD_REQUEST,
   [ChatErrorCode.AttachmentNotFound]: HttpStatus.NOT_FOUND,
   [ChatErrorCode.SendRateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [ChatErrorCode.ReadOnly]: HttpStatus.CONFLICT,
 };
 
 export class ChatError extends AppError<ChatErrorCode> {

@@ -2,16 +2,24 @@ import { Module } from '@nestjs/common';
 import { ChatAttachmentsService } from './chat-attachments.service';
 import { NotificationsModule } from 'src/modules/notifications/notifications.module';
 import { ChatActivityService } from './chat-activity.service';
+import { UsersModule } from 'src/modules/users/users.module';
 import { ChatController } from './chat.controller';
 import { ChatGateway } from './chat.gateway';
 import { ChatPresenceService } from './chat-presence.service';
 import { ChatRealtimeService } from './chat-realtime.service';
 import { ChatService } from './chat.service';
+import { ChatExportService } from './import/chat-export.service';
+import { ChatImportController } from './import/chat-import.controller';
+import { ChatImportProcessor } from './import/chat-import.processor';
+import { ChatImportService } from './import/chat-import.service';
 
-/** Chat: direct and group conversations, messages, attachments, read state, search, and the `/chat` Socket.IO namespace. */
+/**
+ * Chat: direct and group conversations, messages, attachments, read state, search, the `/chat` Socket.IO namespace,
+ * and imports (WhatsApp / Telegram exports, queue `chat`) and exports of conversations.
+ */
 @Module({
-  imports: [NotificationsModule],
-  controllers: [ChatController],
+  imports: [NotificationsModule, UsersModule],
+  controllers: [ChatController, ChatImportController],
   providers: [
     ChatService,
     ChatActivityService,
@@ -19,6 +27,9 @@ import { ChatService } from './chat.service';
     ChatRealtimeService,
     ChatPresenceService,
     ChatGateway,
+    ChatImportService,
+    ChatExportService,
+    ChatImportProcessor,
   ],
   exports: [ChatService],
 })

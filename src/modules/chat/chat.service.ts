@@ -58,6 +58,9 @@ export function toMessageDto(m: ChatMessage, attachments: ChatAttachmentDto[] = 
     deleted: Boolean(m.deletedAt),
     attachments: m.deletedAt ? [] : attachments,
     mentions: m.deletedAt ? [] : m.mentions,
+    kind: m.kind,
+    authorName: m.authorName ?? null,
+    media: m.media ?? null,
   };
 }
 
@@ -273,7 +276,7 @@ export class ChatService {
   /** Removes a member (group admins), or the caller themself (leave). The last admin leaving promotes the oldest member. */
   async removeMember(org: OrgContext, actor: AuthUser, conversationId: string, userId: string): Promise<void> {
     const me = await this.membership(org, actor, conversationId);
-    if (me.conversation.type !== ConversationType.Group) {
+    if (me.conversation.type === ConversationType.Direct) {
       throw new ChatError(ChatErrorCode.NotGroup, 'Members of a direct conversation cannot change; archive it instead');
     }
     if (userId !== actor.id && me.role !== ConversationRole.Admin) {
@@ -349,6 +352,7 @@ export class ChatService {
     }
     const key = headerKey ?? dto.clientMessageId ?? null;
     const me = await this.membership(org, actor, conversationId);
+    assertWritable(me);
     const replay = async (): Promise<ChatMessage | null> =>
       key
         ? this.em.fork().findOne(ChatMessage, { conversation: conversationId, author: actor.id, clientMessageId: key })
@@ -467,6 +471,7 @@ export class ChatService {
     dto: EditMessageDto,
   ): Promise<ChatMessageDto> {
     const me = await this.membership(org, actor, conversationId);
+    assertWritable(me);
     const message = await this.message(conversationId, messageId);
     if (message.author?.id !== actor.id) {
       throw new ChatError(ChatErrorCode.NotAuthor, 'Only the author can edit a message');
@@ -488,6 +493,7 @@ export class ChatService {
   /** Soft delete by the author or a group admin; deleting again changes nothing. */
   async delete(org: OrgContext, actor: AuthUser, conversationId: string, messageId: string): Promise<void> {
     const me = await this.membership(org, actor, conversationId);
+    assertWritable(me);
     const message = await this.message(conversationId, messageId);
     const groupAdmin = me.conversation.type === ConversationType.Group && me.role === ConversationRole.Admin;
     if (message.author?.id !== actor.id && !groupAdmin) {
@@ -737,6 +743,15 @@ export class ChatService {
         userIds: missing,
       });
     }
+  }
+}
+
+/** Imported conversations are history: nothing is sent, edited or deleted in them. */
+export function assertWritable(me: ConversationMember): void {
+  if (me.conversation.type === ConversationType.Imported) {
+    throw new ChatError(ChatErrorCode.ReadOnly, 'This conversation was imported and is read-only', {
+      conversationId: me.conversation.id,
+    });
   }
 }
 

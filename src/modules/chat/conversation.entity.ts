@@ -6,6 +6,8 @@ import { User } from 'src/modules/users/user.entity';
 export enum ConversationType {
   Direct = 'direct',
   Group = 'group',
+  /** Read-only history imported from a WhatsApp or Telegram export (see `import/`); only the importer is a member. */
+  Imported = 'imported',
 }
 
 /**

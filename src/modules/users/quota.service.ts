@@ -28,17 +28,19 @@ export class QuotaService {
     }
   }
 
-  /** Uses `amount` of `key`, or throws 403 QUOTA_EXCEEDED naming the quota and what is left. */
-  async consume(userId: string, key: string, amount = 1): Promise<void> {
-    const connection = this.em.getConnection();
-    const updated = await connection.execute<{ used: number }[]>(
+  /**
+   * Uses `amount` of `key`, or throws 403 QUOTA_EXCEEDED naming the quota and what is left. Given `em` inside a
+   * transaction, the use is part of it (rolled back with it).
+   */
+  async consume(userId: string, key: string, amount = 1, em: EntityManager = this.em): Promise<void> {
+    const updated = await em.execute<{ used: number }[]>(
       'update user_quotas set used = used + ? where user_id = ? and key = ? and used + ? <= "limit" returning used',
       [amount, userId, key, amount],
     );
     if (updated.length > 0) {
       return;
     }
-    const [quota] = await connection.execute<{ limit: number; used: number }[]>(
+    const [quota] = await em.execute<{ limit: number; used: number }[]>(
       'select "limit", used from user_quotas where user_id = ? and key = ?',
       [userId, key],
     );
@@ -50,6 +52,24 @@ export class QuotaService {
       `Quota "${key}" exceeded: ${quota.used} of ${quota.limit} used; upgrade to a full account to continue`,
       { quota: key, limit: quota.limit, used: quota.used, requested: amount },
     );
+  }
+
+  /** What is left of `key`, or `null` when the user is not limited on it. */
+  async remaining(userId: string, key: string, em: EntityManager = this.em): Promise<number | null> {
+    const [quota] = await em.execute<{ limit: number; used: number }[]>(
+      'select "limit", used from user_quotas where user_id = ? and key = ?',
+      [userId, key],
+    );
+    return quota ? Math.max(0, quota.limit - quota.used) : null;
+  }
+
+  /** Gives back `amount` of `key` (work that consumed it was undone), never below zero. */
+  async release(userId: string, key: string, amount = 1, em: EntityManager = this.em): Promise<void> {
+    await em.execute('update user_quotas set used = greatest(0, used - ?) where user_id = ? and key = ?', [
+      amount,
+      userId,
+      key,
+    ]);
   }
 
   async list(userId: string): Promise<QuotaUsage[]> {

@@ -14,19 +14,30 @@ export enum ChatImportErrorCode {
   ChatNotFound = 'CHAT_IMPORT_CHAT_NOT_FOUND',
   /** A parser option is invalid (unknown time zone…). */
   InvalidOption = 'CHAT_IMPORT_INVALID_OPTION',
+  /** The upload itself is wrong: not multipart, no `file` part, unknown parts, bad fields. */
+  UploadInvalid = 'CHAT_IMPORT_UPLOAD_INVALID',
+  /** No import with this id among the caller's own. */
+  NotFound = 'CHAT_IMPORT_NOT_FOUND',
+  /** The import job failed for a reason outside the file (after its retries). */
+  Failed = 'CHAT_IMPORT_FAILED',
 }
 
 export const CHAT_IMPORT_ERROR_STATUS: Record<ChatImportErrorCode, HttpStatus> = {
-  [ChatImportErrorCode.Malformed]: HttpStatus.UNPROCESSABLE_ENTITY,
-  [ChatImportErrorCode.Empty]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ChatImportErrorCode.Malformed]: HttpStatus.BAD_REQUEST,
+  [ChatImportErrorCode.Empty]: HttpStatus.BAD_REQUEST,
   [ChatImportErrorCode.TooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
-  [ChatImportErrorCode.TooManyProblems]: HttpStatus.UNPROCESSABLE_ENTITY,
-  [ChatImportErrorCode.ChatNotFound]: HttpStatus.NOT_FOUND,
+  [ChatImportErrorCode.TooManyProblems]: HttpStatus.BAD_REQUEST,
+  [ChatImportErrorCode.ChatNotFound]: HttpStatus.BAD_REQUEST,
   [ChatImportErrorCode.InvalidOption]: HttpStatus.BAD_REQUEST,
+  [ChatImportErrorCode.UploadInvalid]: HttpStatus.BAD_REQUEST,
+  [ChatImportErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [ChatImportErrorCode.Failed]: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
 /** Where in the file a problem is: a 1-based `line` (WhatsApp) or a 0-based `entry` index and JSON `path` (Telegram). */
 export interface ChatImportLocation {
+  /** The request field at fault, when the error answers an upload (`file`, `platform`, `chat`…). */
+  field?: string;
   line?: number;
   entry?: number;
   path?: string;

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ChatImportError, ChatImportErrorCode } from './chat-import.errors';
 import { parseWhatsApp, splitLines, streamWhatsApp, type WhatsAppParseOptions } from './whatsapp.parser';
+// The generator is shared with the import e2e test, so it lives with the test support code.
+// eslint-disable-next-line no-restricted-imports
+import { BIG_EXPORT_STEP, bigWhatsAppExport } from '../../../../test/support/whatsapp-export';
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/chat-imports');
 
@@ -25,27 +28,8 @@ async function parseError(promise: Promise<unknown>): Promise<ChatImportError> {
 
 const iso = (date: Date) => date.toISOString();
 
-/**
- * A 20 000-line Android export, generated: 5 000 blocks of a two-line text message, a media placeholder and a
- * system notice, three hours apart from 1 Jan 2023 00:00 (day-first, 24 h, 4-digit years; the first day above 12
- * is 13 Jan, block 96, line 385).
- */
-const STEP = 3 * 3_600_000;
-
-function* bigExport(blocks = 5000): Generator<string> {
-  const names = ['Ana 🌻', 'Ben', 'Chen Wei 陈伟', 'Dana'];
-  const start = Date.UTC(2023, 0, 1);
-  const two = (n: number) => String(n).padStart(2, '0');
-  for (let i = 0; i < blocks; i += 1) {
-    const t = new Date(start + i * STEP);
-    const stamp = `${two(t.getUTCDate())}/${two(t.getUTCMonth() + 1)}/${t.getUTCFullYear()}, ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}`;
-    const name = names[i % names.length];
-    yield `${stamp} - ${name}: message ${i} 💬\n`;
-    yield `second line of ${i}\n`;
-    yield `${stamp} - ${name}: <Media omitted>\n`;
-    yield `${stamp} - ${name} changed their phone number to a new number. Tap to message or add the new number.\n`;
-  }
-}
+const STEP = BIG_EXPORT_STEP;
+const bigExport = bigWhatsAppExport;
 
 describe(parseWhatsApp.name, () => {
   describe('formats', () => {

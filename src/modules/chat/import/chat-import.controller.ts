@@ -1,0 +1,117 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
+import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
+import { Permission } from 'src/modules/organizations/permissions';
+import { ChatExportService } from './chat-export.service';
+import {
+  ChatImportDto,
+  ChatImportPageDto,
+  ExportConversationQueryDto,
+  ListChatImportsQueryDto,
+} from './chat-import.dto';
+import { ChatImportPlatform } from './chat-import.entity';
+import { ChatImportService } from './chat-import.service';
+
+/** Imports of WhatsApp / Telegram exports into read-only conversations, and exports of any conversation. */
+@ApiTags('chat')
+@Authenticated()
+@RequirePermission(Permission.ChatUse)
+@ApiErrorResponses(401, 403, 404)
+@Controller('chat')
+export class ChatImportController {
+  constructor(
+    private readonly imports: ChatImportService,
+    private readonly exports: ChatExportService,
+  ) {}
+
+  @Post('imports')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    operationId: 'importChat',
+    summary:
+      'Import a WhatsApp .txt or Telegram result.json (multipart: "file" plus "platform"); parsed by a worker. ' +
+      'Files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry)',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file', 'platform'],
+      properties: {
+        file: { type: 'string', format: 'binary' },
+        platform: { type: 'string', enum: Object.values(ChatImportPlatform) },
+        title: { type: 'string', maxLength: 200 },
+        timeZone: { type: 'string', description: 'IANA zone of the exporting device; default: your profile zone' },
+        chat: { type: 'string', description: 'Telegram all-chats export: index, id or name of the chat' },
+      },
+    },
+  })
+  @ApiAcceptedResponse({
+    type: ChatImportDto,
+    description: 'Queued; poll GET /chat/imports/{id} or listen on /notifications',
+  })
+  @ApiErrorResponses(413)
+  create(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Req() request: FastifyRequest,
+  ): Promise<ChatImportDto> {
+    return this.imports.create(org, user, request, request.id);
+  }
+
+  @Get('imports')
+  @ApiOperation({ operationId: 'listChatImports', summary: 'Your imports in this organization, newest first' })
+  @ApiOkResponse({ type: ChatImportPageDto })
+  list(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListChatImportsQueryDto,
+  ): Promise<ChatImportPageDto> {
+    return this.imports.list(org, user, query);
+  }
+
+  @Get('imports/:id')
+  @ApiOperation({ operationId: 'getChatImport', summary: 'One of your imports: status, progress, error' })
+  @ApiOkResponse({ type: ChatImportDto })
+  get(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<ChatImportDto> {
+    return this.imports.get(org, user, id);
+  }
+
+  @Get('conversations/:id/export')
+  @ApiOperation({
+    operationId: 'exportConversation',
+    summary: 'Download a conversation you are a member of (streamed): JSON, or WhatsApp-like text',
+  })
+  @ApiProduces('application/json', 'text/plain')
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
+  async export(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ExportConversationQueryDto,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { stream, filename, contentType } = await this.exports.export(org, user, id, query.format);
+    await reply
+      .header('Content-Type', contentType)
+      .header('Content-Disposition', `attachment; filename="${filename}"`)
+      .header('Cache-Control', 'private, no-store')
+      .send(stream);
+  }
+}

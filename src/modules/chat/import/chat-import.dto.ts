@@ -1,0 +1,145 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsEnum, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { ChatImportPlatform, ChatImportStatus } from './chat-import.entity';
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+// ---- requests ----
+
+/** The form fields of `POST /chat/imports` (beside the `file` part), validated like a JSON body. */
+export class CreateChatImportDto {
+  @ApiProperty({ enum: ChatImportPlatform, enumName: 'ChatImportPlatform' })
+  @IsEnum(ChatImportPlatform)
+  platform!: ChatImportPlatform;
+
+  @ApiPropertyOptional({ description: 'Conversation title; default: from the export', maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  title?: string;
+
+  @ApiPropertyOptional({
+    description: 'IANA zone of the exporting phone (WhatsApp times are its wall clock); default: your profile zone',
+    maxLength: 64,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  timeZone?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Telegram "Export Telegram data" (all chats): the chat to import, by index in chats.list, id or exact name. ' +
+      'Needed when more than one chat has messages',
+    maxLength: 200,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  chat?: string;
+}
+
+export class ListChatImportsQueryDto {
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+}
+
+export enum ChatExportFormat {
+  Json = 'json',
+  Text = 'text',
+}
+
+export class ExportConversationQueryDto {
+  @ApiPropertyOptional({
+    enum: ChatExportFormat,
+    enumName: 'ChatExportFormat',
+    default: ChatExportFormat.Json,
+    description: 'json: one document; text: WhatsApp-like lines "[2024-01-31 14:05:00] Name: text" (UTC)',
+  })
+  @IsOptional()
+  @IsEnum(ChatExportFormat)
+  format: ChatExportFormat = ChatExportFormat.Json;
+}
+
+// ---- responses ----
+
+export class ChatImportProgressDto {
+  @ApiProperty({ description: 'Messages stored so far' })
+  processed!: number;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Messages in the file, once known' })
+  total!: number | null;
+}
+
+export class ChatImportErrorDto {
+  @ApiProperty({ example: 'CHAT_IMPORT_MALFORMED' })
+  code!: string;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiPropertyOptional({ description: 'WhatsApp: 1-based line of the file' })
+  line?: number;
+
+  @ApiPropertyOptional({ description: 'Telegram: 0-based index in messages' })
+  entry?: number;
+
+  @ApiPropertyOptional({ description: 'Telegram: JSON path of the bad value' })
+  path?: string;
+}
+
+export class ChatImportDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: ChatImportStatus, enumName: 'ChatImportStatus' })
+  status!: ChatImportStatus;
+
+  @ApiProperty({ enum: ChatImportPlatform, enumName: 'ChatImportPlatform' })
+  platform!: ChatImportPlatform;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The title asked for (null: from the export)' })
+  title!: string | null;
+
+  @ApiProperty()
+  filename!: string;
+
+  @ApiProperty({ description: 'Bytes uploaded' })
+  size!: number;
+
+  @ApiProperty({ type: ChatImportProgressDto })
+  progress!: ChatImportProgressDto;
+
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Set once completed' })
+  conversationId!: string | null;
+
+  @ApiPropertyOptional({ type: ChatImportErrorDto, nullable: true, description: 'Set when failed' })
+  error!: ChatImportErrorDto | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  finishedAt!: string | null;
+}
+
+export class ChatImportPageDto {
+  @ApiProperty({ type: [ChatImportDto], description: 'Newest first' })
+  items!: ChatImportDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Cursor of the next page; null on the last one' })
+  nextCursor!: string | null;
+}

@@ -1,0 +1,636 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import type { Knex } from '@mikro-orm/knex';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
+import { flattenValidationErrors } from 'src/common/http/validation';
+import { AppConfigService } from 'src/config/app-config.service';
+import { OrgContext } from 'src/modules/organizations/organization.decorators';
+import { QuotaService } from 'src/modules/users/quota.service';
+import { User } from 'src/modules/users/user.entity';
+import { UserError, UserErrorCode } from 'src/modules/users/users.errors';
+import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { RealtimeService } from 'src/realtime/realtime.service';
+import { rooms } from 'src/realtime/events';
+import { ChatRealtimeService } from 'src/modules/chat/chat-realtime.service';
+import { ConversationType } from 'src/modules/chat/conversation.entity';
+import { openImportSource, subjectOf, type SourceEntry } from './chat-import-source';
+import { ChatImportDto, ChatImportPageDto, CreateChatImportDto, ListChatImportsQueryDto } from './chat-import.dto';
+import { ChatImport, ChatImportFailure, ChatImportStatus } from './chat-import.entity';
+import { ChatImportError, ChatImportErrorCode, type ChatImportLocation } from './chat-import.errors';
+
+/** Messages inserted (and reported) per transaction. */
+export const IMPORT_BATCH_SIZE = 1000;
+const FIELDS = new Set(['platform', 'title', 'timeZone', 'chat']);
+const INSERT_COLUMNS = [
+  'id',
+  'conversation_id',
+  'author_id',
+  'author_name',
+  'body',
+  'kind',
+  'media',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'edited_at',
+  'reply_to_id',
+  'import_seq',
+];
+
+export function toChatImportDto(row: ChatImport): ChatImportDto {
+  return {
+    id: row.id,
+    status: row.status,
+    platform: row.platform,
+    title: row.title ?? null,
+    filename: row.filename,
+    size: Number(row.size),
+    progress: { processed: row.processed, total: row.total ?? null },
+    conversationId: row.status === ChatImportStatus.Completed ? (row.conversation?.id ?? null) : null,
+    error: row.error ?? null,
+    createdAt: row.createdAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * The id of message `seq` of an import: the import id's first 20 hex digits, then `seq` in the last 12. Ids of one
+ * import are therefore ordered like the export (messages sent in the same second keep their order under the
+ * `(created_at, id)` sort), and the same on every run of the job.
+ */
+export function importedMessageId(importId: string, seq: number): string {
+  const hex = importId.replace(/-/g, '').slice(0, 20) + seq.toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const isValidZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Imports of WhatsApp and Telegram exports. The request stores the upload under STORAGE_DIR (shared by API nodes and
+ * workers), validates small files (and every guest's file) whole, charges the guest quotas and queues `chat.import`;
+ * the job streams the file through the parser into an imported (read-only) conversation, one transaction per batch,
+ * and the importer becomes its member only when the last batch committed. A failed import leaves nothing behind.
+ */
+@Injectable()
+export class ChatImportService {
+  private readonly logger = new Logger(ChatImportService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: AppConfigService,
+    private readonly quotas: QuotaService,
+    private readonly realtime: RealtimeService,
+    private readonly chatRealtime: ChatRealtimeService,
+    @InjectQueue(QueueName.Chat) private readonly queue: Queue<JobPayloads[JobName.ChatImport]>,
+  ) {}
+
+  // ---- request side ----
+
+  async create(org: OrgContext, actor: AuthUser, request: FastifyRequest, requestId?: string): Promise<ChatImportDto> {
+    if (!request.isMultipart()) {
+      throw new ChatImportError(ChatImportErrorCode.UploadInvalid, 'Send multipart/form-data with a "file" part', {
+        field: 'file',
+      });
+    }
+    const id = randomUUID();
+    const relative = join('chat-imports', actor.id, id);
+    const file = this.absolute(relative);
+    let stored = false;
+    try {
+      const upload = await this.receive(request, file);
+      stored = upload.stored;
+      const dto = await this.validateFields(upload.fields);
+      if (!upload.stored) {
+        throw new ChatImportError(ChatImportErrorCode.UploadInvalid, 'No file: send the export as the "file" part', {
+          field: 'file',
+        });
+      }
+      const user = await this.em.findOneOrFail(User, actor.id);
+      const options = { timeZone: dto.timeZone ?? user.timeZone, ...(dto.chat ? { chat: dto.chat } : {}) };
+      const limits = this.config.chatImport;
+      const messagesLeft = await this.quotas.remaining(actor.id, 'messages');
+      const importsLimited = (await this.quotas.remaining(actor.id, 'imports')) !== null;
+      // A small file is parsed whole now (a malformed one is a 400 naming its line); so is every file of a user
+      // with a messages quota, which must know the count before anything is imported.
+      let total: number | null = null;
+      if (upload.size <= limits.syncValidateBytes || messagesLeft !== null) {
+        total = await this.count(dto, file, options, messagesLeft);
+      }
+      const row = await this.em.transactional(async (em) => {
+        await this.quotas.consume(actor.id, 'imports', 1, em);
+        if (messagesLeft !== null && total !== null) {
+          await this.quotas.consume(actor.id, 'messages', total, em);
+        }
+        const created = em.create(ChatImport, {
+          id,
+          organization: org.id,
+          user: actor.id,
+          platform: dto.platform,
+          title: dto.title ?? null,
+          filename: upload.filename,
+          size: String(upload.size),
+          sha256: upload.sha256,
+          path: relative,
+          options,
+          total,
+          quotaMessages: messagesLeft !== null && total !== null ? total : 0,
+          quotaImport: importsLimited,
+        });
+        await em.flush();
+        return created;
+      });
+      stored = false; // the row owns the file now
+      try {
+        await this.queue.add(JobName.ChatImport, { importId: id, requestId }, { jobId: `chat-import-${id}` });
+      } catch (error) {
+        await this.fail(id, { code: ChatImportErrorCode.Failed, message: 'the import could not be queued' });
+        throw error;
+      }
+      return toChatImportDto(row);
+    } finally {
+      if (stored) {
+        await rm(file, { force: true });
+      }
+    }
+  }
+
+  async get(org: OrgContext, actor: AuthUser, id: string): Promise<ChatImportDto> {
+    const row = await this.em.findOne(ChatImport, { id, organization: org.id, user: actor.id });
+    if (!row) {
+      throw new ChatImportError(ChatImportErrorCode.NotFound, `chat import ${id}`);
+    }
+    return toChatImportDto(row);
+  }
+
+  async list(org: OrgContext, actor: AuthUser, query: ListChatImportsQueryDto): Promise<ChatImportPageDto> {
+    const where: Record<string, unknown> = { organization: org.id, user: actor.id };
+    if (query.cursor) {
+      const { at, id } = decodeKeysetCursor(
+        query.cursor,
+        () =>
+          new ChatImportError(ChatImportErrorCode.InvalidOption, 'cursor is not one returned by this list', {
+            field: 'cursor',
+          }),
+      );
+      where.$or = [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }];
+    }
+    const rows = await this.em.find(ChatImport, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toChatImportDto),
+      nextCursor: rows.length > query.limit ? encodeKeysetCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  /** Streams the `file` part to `target` (SHA-256 and size on the way) and collects the form fields. */
+  private async receive(
+    request: FastifyRequest,
+    target: string,
+  ): Promise<{ fields: Record<string, string>; stored: boolean; filename: string; size: number; sha256: string }> {
+    const limit = this.config.chatImport.maxBytes;
+    const fields: Record<string, string> = {};
+    const result = { fields, stored: false, filename: 'export', size: 0, sha256: '' };
+    try {
+      const parts = request.parts({
+        limits: { fileSize: limit, files: 1, fields: FIELDS.size, fieldSize: 1000, parts: FIELDS.size + 1 },
+      });
+      for await (const part of parts) {
+        if (part.type === 'field') {
+          if (!FIELDS.has(part.fieldname)) {
+            throw new ChatImportError(
+              ChatImportErrorCode.UploadInvalid,
+              `Unexpected field "${part.fieldname}" (accepted: file, ${[...FIELDS].join(', ')})`,
+              { field: part.fieldname },
+            );
+          }
+          fields[part.fieldname] = String(part.value);
+          continue;
+        }
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          throw new ChatImportError(ChatImportErrorCode.UploadInvalid, `Unexpected file "${part.fieldname}"`, {
+            field: part.fieldname,
+          });
+        }
+        await mkdir(dirname(target), { recursive: true });
+        result.stored = true;
+        const hash = createHash('sha256');
+        const measure = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            hash.update(chunk);
+            result.size += chunk.length;
+            callback(null, chunk);
+          },
+        });
+        await pipeline(part.file, measure, createWriteStream(target));
+        if (part.file.truncated) {
+          throw this.tooLarge();
+        }
+        result.filename = (part.filename || 'export').slice(0, 255);
+        result.sha256 = hash.digest('hex');
+      }
+    } catch (error) {
+      if (result.stored) {
+        await rm(target, { force: true });
+      }
+      throw this.uploadError(error);
+    }
+    return result;
+  }
+
+  private async validateFields(fields: Record<string, string>): Promise<CreateChatImportDto> {
+    const dto = plainToInstance(CreateChatImportDto, fields);
+    const errors = await validate(dto, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      validationError: { target: false, value: false },
+    });
+    if (errors.length > 0) {
+      const details = flattenValidationErrors(errors);
+      throw new PlatformError(
+        PlatformErrorCode.ValidationFailed,
+        `Invalid input: ${details.map((d) => d.field).join(', ')}`,
+        details,
+      );
+    }
+    if (dto.timeZone !== undefined && !isValidZone(dto.timeZone)) {
+      throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: timeZone', [
+        { field: 'timeZone', errors: [`timeZone "${dto.timeZone}" is not an IANA time zone`] },
+      ]);
+    }
+    return dto;
+  }
+
+  /** Parses the whole file (strict) and counts its messages; stops as soon as more than `limit` were seen. */
+  private async count(
+    dto: CreateChatImportDto,
+    file: string,
+    options: { timeZone: string; chat?: string },
+    limit: number | null,
+  ): Promise<number> {
+    let total = 0;
+    try {
+      const source = await openImportSource(dto.platform, file, options, this.config.chatImport.maxBytes);
+      for await (const _entry of source.entries) {
+        total += 1;
+        if (limit !== null && total > limit) {
+          throw new UserError(
+            UserErrorCode.QuotaExceeded,
+            `Quota "messages" exceeded: the file holds more than the ${limit} messages you have left; nothing was imported`,
+            { quota: 'messages', remaining: limit, requested: `>${limit}` },
+          );
+        }
+      }
+    } catch (error) {
+      if (error instanceof ChatImportError) {
+        // Answered to the upload: name the field at fault (the file, unless the parser blamed an option).
+        const at = (error.details ?? {}) as ChatImportLocation;
+        throw new ChatImportError(error.code, error.message, { ...at, field: at.field ?? 'file' });
+      }
+      throw error;
+    }
+    return total;
+  }
+
+  private tooLarge(): ChatImportError {
+    const limit = this.config.chatImport.maxBytes;
+    return new ChatImportError(ChatImportErrorCode.TooLarge, `The file is larger than ${limit} bytes`, {
+      field: 'file',
+    });
+  }
+
+  private uploadError(error: unknown): unknown {
+    const code = (error as { code?: string }).code;
+    switch (code) {
+      case 'FST_REQ_FILE_TOO_LARGE':
+        return this.tooLarge();
+      case 'FST_FILES_LIMIT':
+        return new ChatImportError(ChatImportErrorCode.UploadInvalid, 'Send one file per import', { field: 'file' });
+      case 'FST_FIELDS_LIMIT':
+      case 'FST_PARTS_LIMIT':
+      case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      case 'FST_PROTO_VIOLATION':
+        return new ChatImportError(ChatImportErrorCode.UploadInvalid, `Invalid multipart upload (${code})`, {
+          field: 'file',
+        });
+      default:
+        return error;
+    }
+  }
+
+  // ---- worker side ----
+
+  /**
+   * Runs an import (the `chat.import` job). Idempotent: a finished import is left alone, and a re-run after a crash
+   * resumes after the last committed batch (messages are unique on (conversation, import_seq) and their ids are
+   * derived from the import, so nothing is stored twice). A file that does not parse ends the import `failed`
+   * (no retry); other errors are thrown for BullMQ to retry.
+   */
+  async run(importId: string): Promise<void> {
+    const em = this.em;
+    const row = await em.findOne(ChatImport, importId, { populate: ['user'] });
+    if (!row || (row.status !== ChatImportStatus.Queued && row.status !== ChatImportStatus.Running) || !row.path) {
+      return;
+    }
+    await em.nativeUpdate(
+      ChatImport,
+      { id: importId },
+      { status: ChatImportStatus.Running, startedAt: row.startedAt ?? new Date() },
+    );
+    const userId = row.user.id;
+    let conversationId: string;
+    let processed: number;
+    let subject: string | null = null;
+    try {
+      const source = await openImportSource(
+        row.platform,
+        this.absolute(row.path),
+        row.options,
+        this.config.chatImport.maxBytes,
+      );
+      const title = row.title ?? source.title ?? titleFromFilename(row.filename, row.platform);
+      conversationId = await this.conversationFor(row, title);
+      const resumeAfter = await this.lastSeq(conversationId);
+      const members = await this.memberNames(row.organization.id);
+      const telegramIds = new Map<number, number>();
+      let batch: unknown[][] = [];
+      let seq = 0;
+      for await (const entry of source.entries) {
+        subject = subjectOf(entry) ?? subject;
+        if (entry.id !== undefined) {
+          telegramIds.set(entry.id, seq);
+        }
+        if (seq > resumeAfter) {
+          const replySeq = entry.replyToId === undefined ? undefined : telegramIds.get(entry.replyToId);
+          batch.push(this.messageRow(importId, conversationId, seq, entry, members, replySeq));
+        }
+        seq += 1;
+        if (batch.length >= IMPORT_BATCH_SIZE) {
+          await this.insertBatch(importId, batch, seq);
+          batch = [];
+          this.realtime.toUser(userId, 'chat.import.progress', { importId, processed: seq, total: row.total ?? null });
+        }
+      }
+      if (batch.length > 0) {
+        await this.insertBatch(importId, batch, seq);
+        this.realtime.toUser(userId, 'chat.import.progress', { importId, processed: seq, total: row.total ?? null });
+      }
+      processed = seq;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await this.finishedElsewhere(importId))) {
+        return; // a concurrent run completed it and removed the file
+      }
+      if (error instanceof ChatImportError) {
+        await this.fail(importId, {
+          code: error.code,
+          message: error.message,
+          ...(error.line !== undefined ? { line: error.line } : {}),
+          ...(error.entry !== undefined ? { entry: error.entry } : {}),
+          ...(error.path !== undefined ? { path: error.path } : {}),
+        });
+        return;
+      }
+      throw error;
+    }
+    await this.complete(row, conversationId, processed, row.title ? null : subject);
+  }
+
+  private async finishedElsewhere(importId: string): Promise<boolean> {
+    const [row] = await this.em.execute<{ status: ChatImportStatus }[]>(
+      'select status from chat_imports where id = ?',
+      [importId],
+    );
+    return !row || row.status === ChatImportStatus.Completed || row.status === ChatImportStatus.Failed;
+  }
+
+  /** Ends an import `failed`: its conversation (and messages) deleted, quotas given back, the file removed. */
+  async fail(importId: string, failure: ChatImportFailure): Promise<void> {
+    const ended = await this.em.transactional(async (em) => {
+      const [row] = await em.execute<
+        {
+          user_id: string;
+          conversation_id: string | null;
+          path: string | null;
+          quota_messages: number;
+          quota_import: boolean;
+          status: ChatImportStatus;
+        }[]
+      >(
+        'select user_id, conversation_id, path, quota_messages, quota_import, status from chat_imports where id = ? for update',
+        [importId],
+      );
+      if (!row || row.status === ChatImportStatus.Completed || row.status === ChatImportStatus.Failed) {
+        return null;
+      }
+      await em.execute(
+        `update chat_imports set status = 'failed', error = ?, conversation_id = null, path = null,
+                finished_at = now(), updated_at = now() where id = ?`,
+        [JSON.stringify(failure), importId],
+      );
+      if (row.conversation_id) {
+        await em.execute('delete from chat_conversations where id = ?', [row.conversation_id]);
+      }
+      if (row.quota_import) {
+        await this.quotas.release(row.user_id, 'imports', 1, em);
+      }
+      if (row.quota_messages > 0) {
+        await this.quotas.release(row.user_id, 'messages', row.quota_messages, em);
+      }
+      return row;
+    });
+    if (!ended) {
+      return;
+    }
+    if (ended.path) {
+      await rm(this.absolute(ended.path), { force: true });
+    }
+    this.logger.warn({ importId, code: failure.code, line: failure.line, entry: failure.entry }, 'chat import failed');
+    this.realtime.toUser(ended.user_id, 'chat.import.failed', { importId, error: failure });
+  }
+
+  /**
+   * The import's conversation, created on the first run (no member yet: it stays invisible until complete). The
+   * conditional update makes a concurrent second run lose instead of creating another one.
+   */
+  private async conversationFor(row: ChatImport, title: string): Promise<string> {
+    if (row.conversation) {
+      return row.conversation.id;
+    }
+    const conversationId = randomUUID();
+    // Another run linked a conversation first: roll this one back and use theirs.
+    const lost = new Error('another run created the conversation');
+    const won = await this.em
+      .transactional(async (em) => {
+        await em.execute(
+          `insert into chat_conversations (id, created_at, updated_at, organization_id, type, title, created_by_id)
+           values (?, now(), now(), ?, ?, ?, ?)`,
+          [conversationId, row.organization.id, ConversationType.Imported, title.slice(0, 200), row.user.id],
+        );
+        const updated = await em.execute<unknown[]>(
+          'update chat_imports set conversation_id = ? where id = ? and conversation_id is null returning id',
+          [conversationId, row.id],
+        );
+        if (updated.length === 0) {
+          throw lost;
+        }
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (error === lost) {
+          return false;
+        }
+        throw error;
+      });
+    if (won) {
+      return conversationId;
+    }
+    const [current] = await this.em.execute<{ conversation_id: string }[]>(
+      'select conversation_id from chat_imports where id = ?',
+      [row.id],
+    );
+    return current.conversation_id;
+  }
+
+  private async lastSeq(conversationId: string): Promise<number> {
+    const [{ seq }] = await this.em.execute<{ seq: number }[]>(
+      'select coalesce(max(import_seq), -1)::int as seq from chat_messages where conversation_id = ?',
+      [conversationId],
+    );
+    return seq;
+  }
+
+  /** Lower-cased display name → member id; a name two members share maps to nobody. */
+  private async memberNames(organizationId: string): Promise<Map<string, string | null>> {
+    const rows = await this.em.execute<{ id: string; name: string }[]>(
+      `select u.id, lower(btrim(u.display_name)) as name from memberships m join users u on u.id = m.user_id
+        where m.organization_id = ? and u.display_name is not null and btrim(u.display_name) <> ''`,
+      [organizationId],
+    );
+    const names = new Map<string, string | null>();
+    for (const r of rows) {
+      names.set(r.name, names.has(r.name) ? null : r.id);
+    }
+    return names;
+  }
+
+  private messageRow(
+    importId: string,
+    conversationId: string,
+    seq: number,
+    entry: SourceEntry,
+    members: Map<string, string | null>,
+    replySeq: number | undefined,
+  ): unknown[] {
+    const authorId = entry.author === null ? null : (members.get(entry.author.trim().toLowerCase()) ?? null);
+    const deleted = entry.kind === 'deleted';
+    return [
+      importedMessageId(importId, seq),
+      conversationId,
+      authorId,
+      entry.author,
+      deleted ? '' : entry.text,
+      entry.kind,
+      entry.media ? JSON.stringify(entry.media) : null,
+      entry.sentAt,
+      new Date(),
+      deleted ? entry.sentAt : null,
+      entry.editedAt ?? null,
+      replySeq === undefined ? null : importedMessageId(importId, replySeq),
+      seq,
+    ];
+  }
+
+  /** One multi-row INSERT (bound parameters, through knex) and the import's progress, in one transaction. */
+  private async insertBatch(importId: string, rows: unknown[][], processed: number): Promise<void> {
+    const tuple = `(${INSERT_COLUMNS.map(() => '?').join(',')})`;
+    const sql =
+      `insert into chat_messages (${INSERT_COLUMNS.join(',')}) values ${rows.map(() => tuple).join(',')} ` +
+      'on conflict do nothing';
+    await this.em.transactional(async (em) => {
+      const trx = em.getTransactionContext<Knex.Transaction>()!;
+      await em
+        .getKnex()
+        .raw(sql, rows.flat() as Knex.RawBinding[])
+        .transacting(trx);
+      await em.execute('update chat_imports set processed = ?, updated_at = now() where id = ?', [processed, importId]);
+    });
+  }
+
+  /** The last step, in one transaction: the conversation's time and title, the importer's membership, `completed`. */
+  private async complete(row: ChatImport, conversationId: string, processed: number, subject: string | null) {
+    const userId = row.user.id;
+    const done = await this.em.transactional(async (em) => {
+      const updated = await em.execute<unknown[]>(
+        `update chat_imports set status = 'completed', processed = ?, total = ?, path = null, finished_at = now(),
+                updated_at = now() where id = ? and status = 'running' returning id`,
+        [processed, processed, row.id],
+      );
+      if (updated.length === 0) {
+        return false;
+      }
+      await em.execute(
+        `update chat_conversations set updated_at = now(), title = coalesce(?, title),
+                last_message_at = (select max(created_at) from chat_messages where conversation_id = ?)
+          where id = ?`,
+        [subject ? subject.slice(0, 200) : null, conversationId, conversationId],
+      );
+      // The history is the importer's own: nothing of it counts as unread.
+      await em.execute(
+        `insert into chat_conversation_members
+           (id, created_at, updated_at, conversation_id, user_id, role, last_read_message_id, last_read_at, muted,
+            archived, joined_at)
+         select ?, now(), now(), ?, ?, 'admin', m.id, m.created_at, false, false, now()
+           from chat_messages m where m.conversation_id = ? order by m.created_at desc, m.id desc limit 1
+         on conflict do nothing`,
+        [randomUUID(), conversationId, userId, conversationId],
+      );
+      return true;
+    });
+    if (!done) {
+      return;
+    }
+    if (row.path) {
+      await rm(this.absolute(row.path), { force: true });
+    }
+    this.logger.log({ importId: row.id, conversationId, processed }, 'chat import completed');
+    this.chatRealtime.join([userId], conversationId);
+    this.chatRealtime.toRooms([rooms.user(userId)], 'conversation.updated', { conversationId, reason: 'created' });
+    this.realtime.toUser(userId, 'chat.import.completed', { importId: row.id, conversationId, processed });
+  }
+
+  private absolute(relative: string): string {
+    return join(this.config.storage.dir, relative);
+  }
+}
+
+/** `WhatsApp Chat with Trip 2024.txt` → `Trip 2024`; otherwise the file name without its extension. */
+export function titleFromFilename(filename: string, platform: string): string {
+  const base = filename.replace(/\.[A-Za-z0-9]{1,5}$/, '').trim();
+  const whatsapp = /^WhatsApp Chat (?:with|mit|con|avec) (.+)$/i.exec(base);
+  const title = whatsapp ? whatsapp[1] : base;
+  return title && title !== 'export' ? title : `Imported ${platform} chat`;
+}
