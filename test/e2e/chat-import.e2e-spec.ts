@@ -4,13 +4,14 @@ import { dirname, join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { createWorkerContext } from 'src/bootstrap';
 import { validateEnv } from 'src/config/env.schema';
 import { ChatImportProcessor } from 'src/modules/chat/import/chat-import.processor';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { User } from 'src/modules/users/user.entity';
 import type { RealtimeEventName, RealtimeEvents } from 'src/realtime/events';
+import { connectSocket } from '../support/chat-fixtures';
 import { call, eventually, inOrg, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 import { BIG_EXPORT_AUTHORS, bigWhatsAppExport } from '../support/whatsapp-export';
 
@@ -156,17 +157,8 @@ describe('chat import and export: WhatsApp / Telegram exports into read-only con
     items.reduce<Record<string, number>>((acc, m) => ({ ...acc, [m.kind]: (acc[m.kind] ?? 0) + 1 }), {});
 
   async function notifications(user: TestUser): Promise<Socket> {
-    const socket = io(`${b.baseUrl}/notifications`, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      auth: { token: user.accessToken },
-    });
+    const socket = await connectSocket(b, user, '/notifications');
     sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
     return socket;
   }
 

@@ -1,7 +1,6 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { io, type Socket } from 'socket.io-client';
 import type { ChatEventName, ChatEvents } from 'src/modules/chat/chat.events';
-import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
+import { connectSocket, createTeam } from '../support/chat-fixtures';
 import { call, eventually, inOrg, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 type Json = Record<string, any>;
@@ -25,23 +24,7 @@ describe('chat: conversations, messages, read state, search and the /chat namesp
   });
 
   /** An organization owned by the first user, with the others as members. */
-  async function team(size: number): Promise<{ orgId: string; users: TestUser[] }> {
-    const users: TestUser[] = [];
-    for (let i = 0; i < size; i++) {
-      users.push(await registerUser(a));
-    }
-    const org = await call(a, 'POST', '/api/v1/organizations', {
-      token: users[0].accessToken,
-      body: { name: `Chat ${Date.now()}` },
-    });
-    const orgId = org.body.id as string;
-    const em = a.app.get(MikroORM).em.fork();
-    for (const user of users.slice(1)) {
-      em.create(Membership, { organization: orgId, user: user.id, role: OrgRole.Member });
-    }
-    await em.flush();
-    return { orgId, users };
-  }
+  const team = (size: number) => createTeam(a, size, 'Chat');
 
   const as = (user: TestUser, orgId: string, body?: unknown, headers: Record<string, string> = {}) => {
     const options = inOrg(user, orgId);
@@ -68,17 +51,8 @@ describe('chat: conversations, messages, read state, search and the /chat namesp
     );
 
   async function connect(t: TestApp, user: TestUser): Promise<Socket> {
-    const socket = io(`${t.baseUrl}/chat`, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      auth: { token: user.accessToken },
-    });
+    const socket = await connectSocket(t, user, '/chat');
     sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
     return socket;
   }
 

@@ -1,10 +1,11 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createHmac } from 'node:crypto';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { Organization, Plan } from 'src/modules/organizations/organization.entity';
 import type { RealtimeEventName, RealtimeEvents } from 'src/realtime/events';
-import { call, eventually, inOrg, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
+import { connectSocket, createTeam } from '../support/chat-fixtures';
+import { call, eventually, inOrg, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
 
 type Json = Record<string, any>;
@@ -38,23 +39,7 @@ describe('notifications: chat mentions, the notification list, /notifications ev
   });
 
   /** An organization owned by the first user, with the others as members. */
-  async function team(app: TestApp, size: number): Promise<{ orgId: string; users: TestUser[] }> {
-    const users: TestUser[] = [];
-    for (let i = 0; i < size; i++) {
-      users.push(await registerUser(app));
-    }
-    const org = await call(app, 'POST', '/api/v1/organizations', {
-      token: users[0].accessToken,
-      body: { name: `Notify ${Date.now()}` },
-    });
-    const orgId = org.body.id as string;
-    const em = app.app.get(MikroORM).em.fork();
-    for (const user of users.slice(1)) {
-      em.create(Membership, { organization: orgId, user: user.id, role: OrgRole.Member });
-    }
-    await em.flush();
-    return { orgId, users };
-  }
+  const team = (app: TestApp, size: number) => createTeam(app, size, 'Notify');
 
   const as = (user: TestUser, orgId: string, body?: unknown) => ({ ...inOrg(user, orgId), body });
 
@@ -88,17 +73,8 @@ describe('notifications: chat mentions, the notification list, /notifications ev
   };
 
   async function connect(user: TestUser): Promise<Socket> {
-    const socket = io(`${t.baseUrl}/notifications`, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      auth: { token: user.accessToken },
-    });
+    const socket = await connectSocket(t, user, '/notifications');
     sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
     return socket;
   }
 

@@ -1,9 +1,9 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { io, type Socket } from 'socket.io-client';
 import { Role } from 'src/common/auth/auth-user';
-import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { User } from 'src/modules/users/user.entity';
 import type { RealtimeEvents } from 'src/realtime/events';
+import { createTeam } from '../support/chat-fixtures';
 import { call, eventually, inOrg, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 type Json = Record<string, any>;
@@ -31,23 +31,7 @@ describe('reports: users report messages, users and bugs; admins work them throu
   afterAll(() => t.close());
 
   /** An organization owned by the first user, with the others as members. */
-  async function team(size: number): Promise<{ orgId: string; users: TestUser[] }> {
-    const users: TestUser[] = [];
-    for (let i = 0; i < size; i++) {
-      users.push(await registerUser(t));
-    }
-    const org = await call(t, 'POST', '/api/v1/organizations', {
-      token: users[0].accessToken,
-      body: { name: `Reports ${Date.now()}` },
-    });
-    const orgId = org.body.id as string;
-    const em = t.app.get(MikroORM).em.fork();
-    for (const user of users.slice(1)) {
-      em.create(Membership, { organization: orgId, user: user.id, role: OrgRole.Member });
-    }
-    await em.flush();
-    return { orgId, users };
-  }
+  const team = (size: number) => createTeam(t, size, 'Reports');
 
   /** A group conversation of all `users` (created by the first) and one message from `author`. */
   async function messageFrom(orgId: string, users: TestUser[], author: TestUser, body: string) {

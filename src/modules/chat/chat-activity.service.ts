@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { takeMinuteWindow } from 'src/common/rate-limit/fixed-window';
+import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { Notification, NotificationType } from 'src/modules/notifications/notification.entity';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
@@ -33,7 +33,7 @@ export class ChatActivityService {
   /** `CHAT_SEND_RATE_PER_MINUTE` messages per user and minute; beyond, `429 CHAT_SEND_RATE_LIMITED` + Retry-After. */
   async takeSendRate(userId: string): Promise<void> {
     const limit = this.config.chat.sendRatePerMinute;
-    const { allowed, retryAfterSeconds } = await takeMinuteWindow(this.redis, `chat:send-rate:${userId}`, limit);
+    const { allowed, retryAfterSeconds } = await takeFixedWindow(this.redis, `chat:send-rate:${userId}`, limit);
     if (!allowed) {
       throw new ChatError(ChatErrorCode.SendRateLimited, `At most ${limit} chat messages per minute`, {
         limit,

@@ -14,6 +14,7 @@ import {
   StoredFile,
   storeMultipartFiles,
 } from 'src/common/http/multipart-files';
+import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
@@ -239,13 +240,12 @@ export class MailSendService {
   /** `MAIL_SEND_RATE_PER_MINUTE` submissions per account and minute (one Redis counter per minute window). */
   private async takeRate(accountId: string): Promise<void> {
     const limit = this.config.mailSend.ratePerMinute;
-    const window = Math.floor(Date.now() / 60_000);
-    const key = `mail:send-rate:${accountId}:${window}`;
-    const [[, count]] = (await this.redis.multi().incr(key).expire(key, 120).exec()) as [[null, number], unknown];
-    if (count > limit) {
+    const { allowed, retryAfterSeconds } = await takeFixedWindow(this.redis, `mail:send-rate:${accountId}`, limit);
+    if (!allowed) {
       throw new MailError(MailErrorCode.SendRateLimited, `At most ${limit} messages per minute from this account`, {
-        retryAfterSeconds: 60 - Math.floor((Date.now() / 1000) % 60),
-      });
+        limit,
+        retryAfterSeconds,
+      }).withRetryAfter(retryAfterSeconds);
     }
   }
 

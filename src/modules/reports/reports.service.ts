@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
+import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { ChatMessage } from 'src/modules/chat/chat-message.entity';
 import { ConversationMember } from 'src/modules/chat/conversation-member.entity';
@@ -296,15 +297,17 @@ export class ReportsService {
   /** `REPORTS_PER_HOUR` new reports per user and clock hour (one Redis counter per window). */
   private async takeRate(userId: string): Promise<void> {
     const limit = this.config.reports.perHour;
-    const window = Math.floor(Date.now() / 3_600_000);
-    const key = `reports:create-rate:${userId}:${window}`;
-    const [[, count]] = (await this.redis.multi().incr(key).expire(key, 7200).exec()) as [[null, number], unknown];
-    if (count > limit) {
-      const retryAfter = 3600 - Math.floor((Date.now() / 1000) % 3600);
+    const { allowed, retryAfterSeconds } = await takeFixedWindow(
+      this.redis,
+      `reports:create-rate:${userId}`,
+      limit,
+      3600,
+    );
+    if (!allowed) {
       throw new ReportError(ReportErrorCode.RateLimited, `At most ${limit} reports per hour`, {
         limit,
-        retryAfterSeconds: retryAfter,
-      }).withRetryAfter(retryAfter);
+        retryAfterSeconds,
+      }).withRetryAfter(retryAfterSeconds);
     }
   }
 
