@@ -4,7 +4,32 @@
 # missing with apt-get; otherwise it stops and names each missing package with the command to install it.
 #
 # Add a line to REQUIRED when a later module needs another OS package (chromium, ffmpeg...).
+#
+# Then it makes sure the mediasoup SFU worker exists: scripts/mediasoup-worker.sh builds it once from
+# node_modules/mediasoup and caches it (needs g++ and make, installed here, and a Python <= 3.9). Skipped with
+# MEDIASOUP_WORKER_BIN set (a worker you provide) or PROVISION_SKIP_MEDIASOUP=1; for `npm start` a failed build
+# only warns (everything but meetings works), for tests and benchmarks it stops.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mediasoup_worker_cached() {
+  [[ -n "${MEDIASOUP_WORKER_BIN:-}" || "${PROVISION_SKIP_MEDIASOUP:-}" == "1" || ! -f node_modules/mediasoup/package.json ]] && return 0
+  local version
+  version="$(node -p "require('./node_modules/mediasoup/package.json').version")"
+  [[ -x "${MEDIASOUP_WORKER_CACHE:-$HOME/.cache/switchboard}/mediasoup-worker-$version/mediasoup-worker" ]]
+}
+
+provision_mediasoup() {
+  [[ "${PROVISION_SKIP_MEDIASOUP:-}" == "1" || ! -f node_modules/mediasoup/package.json ]] && return 0
+  if bash scripts/mediasoup-worker.sh >/dev/null; then
+    return 0
+  fi
+  if [[ "${npm_lifecycle_event:-}" == "start" ]]; then
+    echo "provision: no mediasoup worker; the API starts without meetings (see README, Meetings)" >&2
+    return 0
+  fi
+  exit 1
+}
 
 # "<command to look for>:<Debian package>"
 REQUIRED=(
@@ -26,6 +51,9 @@ esac
 if [[ "$with_dovecot" == "1" ]]; then
   REQUIRED+=("dovecot:dovecot-imapd")
 fi
+if ! mediasoup_worker_cached; then
+  REQUIRED+=("g++:g++" "make:make")
+fi
 
 missing=()
 for entry in "${REQUIRED[@]}"; do
@@ -38,6 +66,7 @@ for entry in "${REQUIRED[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
+  provision_mediasoup
   exit 0
 fi
 
@@ -47,6 +76,7 @@ if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq >/dev/null || true
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts packaged services through policy-rc.d where systemd is absent; we run our own instances.
+  provision_mediasoup
   exit 0
 fi
 

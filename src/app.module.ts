@@ -16,6 +16,7 @@ import { AuthModule } from 'src/modules/auth/auth.module';
 import { ChatModule } from 'src/modules/chat/chat.module';
 import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
+import { MeetingsModule } from 'src/modules/meetings/meetings.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { NotificationsModule } from 'src/modules/notifications/notifications.module';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
@@ -57,6 +58,7 @@ const modules = (): DynamicModule['imports'] => [
   NotificationsModule,
   ChatModule,
   ReportsModule,
+  MeetingsModule,
   RealtimeModule,
 ];
 

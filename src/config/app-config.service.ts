@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { parseDuration, parseDurationList } from './duration';
 import { AppRole, EnvSchema, LogLevel, NodeEnv } from './env.schema';
@@ -124,6 +125,26 @@ export class AppConfigService {
     return {
       maxBytes: this.get('CHAT_IMPORT_MAX_BYTES'),
       syncValidateBytes: this.get('CHAT_IMPORT_SYNC_VALIDATE_BYTES'),
+    };
+  }
+
+  get sfu(): {
+    workerBin: string | undefined;
+    workerCache: string;
+    workers: number;
+    listenIp: string;
+    announcedIp: string | undefined;
+    rtcMinPort: number;
+    rtcMaxPort: number;
+  } {
+    return {
+      workerBin: this.get('MEDIASOUP_WORKER_BIN') || undefined,
+      workerCache: this.get('MEDIASOUP_WORKER_CACHE') || join(homedir(), '.cache', 'switchboard'),
+      workers: this.get('MEDIASOUP_WORKERS') ?? availableParallelism(),
+      listenIp: this.get('MEDIASOUP_LISTEN_IP'),
+      announcedIp: this.get('MEDIASOUP_ANNOUNCED_IP') || undefined,
+      rtcMinPort: this.get('MEDIASOUP_RTC_MIN_PORT'),
+      rtcMaxPort: this.get('MEDIASOUP_RTC_MAX_PORT'),
     };
   }
 

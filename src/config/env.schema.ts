@@ -6,6 +6,7 @@ import {
   IsEnum,
   IsIn,
   IsInt,
+  IsIP,
   IsOptional,
   IsString,
   IsUrl,
@@ -336,6 +337,50 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   LOCKOUT_SECONDS = 900;
+
+  /**
+   * The mediasoup worker binary. Unset: the one `scripts/mediasoup-worker.sh` builds and caches
+   * (`~/.cache/switchboard/mediasoup-worker-<version>/mediasoup-worker`, or under MEDIASOUP_WORKER_CACHE).
+   */
+  @IsOptional()
+  @Matches(/^(\/.+)?$/, { message: 'MEDIASOUP_WORKER_BIN must be an absolute path' })
+  MEDIASOUP_WORKER_BIN?: string;
+
+  /** Where scripts/mediasoup-worker.sh keeps built workers (default ~/.cache/switchboard). */
+  @IsOptional()
+  @Matches(/^(\/.+)?$/, { message: 'MEDIASOUP_WORKER_CACHE must be an absolute path' })
+  MEDIASOUP_WORKER_CACHE?: string;
+
+  /** mediasoup workers (processes) per API node; unset = one per CPU. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  MEDIASOUP_WORKERS?: number;
+
+  /** Local address the WebRTC transports listen on (0.0.0.0 for every interface). */
+  @IsIP()
+  MEDIASOUP_LISTEN_IP = '127.0.0.1';
+
+  /** The public address given to clients when the listen address is not reachable (NAT, cloud VM). */
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== '')
+  @IsIP()
+  MEDIASOUP_ANNOUNCED_IP?: string;
+
+  /** UDP/TCP port range of the WebRTC transports (open it in the firewall). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  MEDIASOUP_RTC_MIN_PORT = 40000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  MEDIASOUP_RTC_MAX_PORT = 49999;
 
   /** Quotas of a guest account (`POST /auth/guest`), enforced by the modules through QuotaService. */
   @Type(() => Number)
