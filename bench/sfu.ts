@@ -34,6 +34,7 @@ const SSRC = 0x1234_5678;
 const PAYLOAD_TYPE = 101;
 /** mediasoup's guidance: "a mediasoup C++ subprocess can typically handle over ~500 consumers in total". */
 const GUIDANCE_PER_CORE = 500;
+const SINK_BUFFER = 4 * 1024 * 1024;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,7 +124,23 @@ async function startSink(): Promise<{ socket: Socket; port: number; bytes: Map<n
     bytes.set(ssrc, (bytes.get(ssrc) ?? 0) + packet.length);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  // 100 consumers' key frames arrive as one burst of ~1 000 packets: the default buffer (~200 KB) would drop some.
+  try {
+    socket.setRecvBufferSize(SINK_BUFFER);
+  } catch {
+    // Capped by net.core.rmem_max; the delivered rate below then shows any loss.
+  }
   return { socket, port: socket.address().port, bytes };
+}
+
+/** Sum of the consumers' outbound RTP bytes, as the worker counts them. */
+async function sentBytes(consumers: ms.Consumer[]): Promise<number> {
+  let total = 0;
+  for (const consumer of consumers) {
+    const stats = await consumer.getStats();
+    total += stats.find((s) => s.type === 'outbound-rtp')?.byteCount ?? 0;
+  }
+  return total;
 }
 
 interface Row {
@@ -132,6 +149,8 @@ interface Row {
   producerMbps: number;
   perConsumerMbps: number;
   minConsumerMbps: number;
+  /** What the worker reports it sent (its consumers' outbound-rtp byteCount), per consumer. */
+  sentPerConsumerMbps: number;
   starved: number;
   /** This process (RTP sender and sink), which shares the machine with the worker. */
   benchPercent: number;
@@ -177,6 +196,7 @@ async function main(): Promise<void> {
     for (const n of [0, ...COUNTS]) {
       const transports: ms.PlainTransport[] = [];
       const ssrcs: number[] = [];
+      const consumers: ms.Consumer[] = [];
       for (let i = 0; i < n; i++) {
         const transport = await router.createPlainTransport({
           listenIp: { ip: '127.0.0.1' },
@@ -192,9 +212,11 @@ async function main(): Promise<void> {
         await consumer.resume();
         transports.push(transport);
         ssrcs.push(consumer.rtpParameters.encodings![0].ssrc!);
+        consumers.push(consumer);
       }
       await sleep(WARMUP_MS);
       const producerBefore = (await producer.getStats())[0]?.byteCount ?? 0;
+      const sentBefore = await sentBytes(consumers);
       const before = new Map(ssrcs.map((s) => [s, sink.bytes.get(s) ?? 0]));
       const cpuBefore = cpuSeconds(pid);
       const selfBefore = process.cpuUsage();
@@ -204,6 +226,7 @@ async function main(): Promise<void> {
       const self = process.cpuUsage(selfBefore);
       const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
       const producerAfter = (await producer.getStats())[0]?.byteCount ?? 0;
+      const sentAfter = await sentBytes(consumers);
       const delivered = ssrcs.map((s) => (((sink.bytes.get(s) ?? 0) - before.get(s)!) * 8) / elapsed / 1e6);
       const row: Row = {
         consumers: n,
@@ -211,6 +234,7 @@ async function main(): Promise<void> {
         producerMbps: ((producerAfter - producerBefore) * 8) / elapsed / 1e6,
         perConsumerMbps: n ? delivered.reduce((a, b) => a + b, 0) / n : 0,
         minConsumerMbps: n ? Math.min(...delivered) : 0,
+        sentPerConsumerMbps: n ? ((sentAfter - sentBefore) * 8) / elapsed / 1e6 / n : 0,
         starved: delivered.filter((mbps) => mbps === 0).length,
         benchPercent: ((self.user + self.system) / 1e6 / elapsed) * 100,
       };
@@ -218,7 +242,7 @@ async function main(): Promise<void> {
       out(
         `  N=${n}: worker ${row.cpuPercent.toFixed(1)} % of a core, producer in ${row.producerMbps.toFixed(2)} Mbit/s` +
           (n
-            ? `, delivered ${row.perConsumerMbps.toFixed(2)} Mbit/s per consumer (min ${row.minConsumerMbps.toFixed(2)})`
+            ? `, sent ${row.sentPerConsumerMbps.toFixed(2)} / delivered ${row.perConsumerMbps.toFixed(2)} Mbit/s per consumer (min ${row.minConsumerMbps.toFixed(2)})`
             : '') +
           `; sender + sink ${row.benchPercent.toFixed(1)} %`,
       );
