@@ -131,13 +131,25 @@ export class MeetingsService {
           status: meeting.status,
         });
       }
-      if (dto.title !== undefined) meeting.title = dto.title;
-      if (dto.description !== undefined) meeting.description = dto.description;
-      if (dto.scheduledStart !== undefined) meeting.scheduledStart = dto.scheduledStart;
-      if (dto.scheduledEnd !== undefined) meeting.scheduledEnd = dto.scheduledEnd;
+      if (dto.title !== undefined) {
+        meeting.title = dto.title;
+      }
+      if (dto.description !== undefined) {
+        meeting.description = dto.description;
+      }
+      if (dto.scheduledStart !== undefined) {
+        meeting.scheduledStart = dto.scheduledStart;
+      }
+      if (dto.scheduledEnd !== undefined) {
+        meeting.scheduledEnd = dto.scheduledEnd;
+      }
       assertSchedule(meeting.scheduledStart ?? null, meeting.scheduledEnd ?? null);
-      if (dto.settings) meeting.settings = mergeSettings(meeting.settings, dto.settings);
-      if (dto.invitees) await this.replaceInvitees(em, org, meeting, dto.invitees, actor.id);
+      if (dto.settings) {
+        meeting.settings = mergeSettings(meeting.settings, dto.settings);
+      }
+      if (dto.invitees) {
+        await this.replaceInvitees(em, org, meeting, dto.invitees, actor.id);
+      }
       await em.flush();
     });
     return this.get(org, actor, id);
@@ -178,7 +190,9 @@ export class MeetingsService {
   async goLive(meetingId: string): Promise<Meeting> {
     const meeting = await this.em.transactional(async (em) => {
       const m = await em.findOne(Meeting, meetingId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!m) throw meetingNotFound();
+      if (!m) {
+        throw meetingNotFound();
+      }
       if (m.status !== MeetingStatus.Scheduled) {
         throw new MeetingError(MeetingErrorCode.InvalidState, `A ${m.status} meeting cannot be started`, {
           status: m.status,
@@ -200,7 +214,9 @@ export class MeetingsService {
   async end(meetingId: string): Promise<Meeting> {
     const meeting = await this.em.transactional(async (em) => {
       const m = await em.findOne(Meeting, meetingId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!m) throw meetingNotFound();
+      if (!m) {
+        throw meetingNotFound();
+      }
       if (m.status !== MeetingStatus.Live) {
         throw new MeetingError(MeetingErrorCode.InvalidState, `A ${m.status} meeting cannot be stopped`, {
           status: m.status,
@@ -236,7 +252,9 @@ export class MeetingsService {
 
   async recordLeave(participantId: string): Promise<void> {
     const row = await this.em.findOne(MeetingParticipant, participantId);
-    if (!row || row.leftAt) return;
+    if (!row || row.leftAt) {
+      return;
+    }
     row.leftAt = new Date();
     row.durationSeconds = Math.max(0, Math.floor((row.leftAt.getTime() - row.joinedAt.getTime()) / 1000));
     await this.em.flush();
@@ -287,7 +305,9 @@ export class MeetingsService {
   /** Without an account: only when the host allows guests and the meeting is scheduled or live. */
   async guestToken(id: string, name: string): Promise<JoinTokenDto> {
     const meeting = await this.em.findOne(Meeting, id);
-    if (!meeting) throw meetingNotFound();
+    if (!meeting) {
+      throw meetingNotFound();
+    }
     if (!meeting.settings.guestsAllowed) {
       throw new MeetingError(MeetingErrorCode.GuestsNotAllowed, 'The host does not allow guests in this meeting');
     }
@@ -305,17 +325,27 @@ export class MeetingsService {
 
   private async findVisible(org: OrgContext, actor: AuthUser, id: string): Promise<Meeting> {
     const meeting = await this.em.findOne(Meeting, { id, organization: org.id });
-    if (!meeting) throw meetingNotFound();
-    if (meeting.host.id === actor.id || isOrgAdmin(org)) return meeting;
+    if (!meeting) {
+      throw meetingNotFound();
+    }
+    if (meeting.host.id === actor.id || isOrgAdmin(org)) {
+      return meeting;
+    }
     const invited = await this.em.count(MeetingInvitee, { meeting, user: actor.id });
-    if (invited === 0) throw meetingNotFound();
+    if (invited === 0) {
+      throw meetingNotFound();
+    }
     return meeting;
   }
 
   private async findAsHost(org: OrgContext, actor: AuthUser, id: string, em = this.em): Promise<Meeting> {
     const meeting = await em.findOne(Meeting, { id, organization: org.id });
-    if (!meeting) throw meetingNotFound();
-    if (meeting.host.id === actor.id) return meeting;
+    if (!meeting) {
+      throw meetingNotFound();
+    }
+    if (meeting.host.id === actor.id) {
+      return meeting;
+    }
     if (!isOrgAdmin(org) && (await em.count(MeetingInvitee, { meeting, user: actor.id })) === 0) {
       throw meetingNotFound();
     }
@@ -350,8 +380,12 @@ export class MeetingsService {
       }
     }
     await em.nativeDelete(MeetingInvitee, { meeting: meeting.id });
-    for (const userId of userIds) em.create(MeetingInvitee, { meeting, user: userId });
-    for (const email of emails) em.create(MeetingInvitee, { meeting, email });
+    for (const userId of userIds) {
+      em.create(MeetingInvitee, { meeting, user: userId });
+    }
+    for (const email of emails) {
+      em.create(MeetingInvitee, { meeting, email });
+    }
   }
 
   private async inviteeUserIds(meetingId: string): Promise<string[]> {
@@ -371,7 +405,9 @@ export class MeetingsService {
     const recipients = [meeting.host.id, ...inviteeIds];
     const startedAt = (meeting.startedAt ?? new Date()).toISOString();
     if (what === 'started') {
-      for (const userId of recipients) this.realtime.toUser(userId, 'meeting.started', { ...base, startedAt });
+      for (const userId of recipients) {
+        this.realtime.toUser(userId, 'meeting.started', { ...base, startedAt });
+      }
       await this.webhooks.publish(meeting.organization.id, WebhookEventType.MeetingStarted, {
         meetingId: meeting.id,
         title: meeting.title,
@@ -400,7 +436,9 @@ export class MeetingsService {
   }
 
   private async toDtos(meetings: Meeting[]): Promise<MeetingDto[]> {
-    if (meetings.length === 0) return [];
+    if (meetings.length === 0) {
+      return [];
+    }
     const invitees = await this.em.find(
       MeetingInvitee,
       { meeting: { $in: meetings.map((m) => m.id) } },
