@@ -173,14 +173,12 @@ export class MeetingsService {
 
   async start(org: OrgContext, actor: AuthUser, id: string): Promise<MeetingDto> {
     await this.findAsHost(org, actor, id);
-    await this.goLive(id);
-    return this.get(org, actor, id);
+    return (await this.toDtos([await this.goLive(id)]))[0];
   }
 
   async stop(org: OrgContext, actor: AuthUser, id: string): Promise<MeetingDto> {
     await this.findAsHost(org, actor, id);
-    await this.end(id);
-    return this.get(org, actor, id);
+    return (await this.toDtos([await this.end(id)]))[0];
   }
 
   /**
@@ -188,7 +186,7 @@ export class MeetingsService {
    * to the host's and invitees' sockets and as a webhook. 409 when it is not scheduled.
    */
   async goLive(meetingId: string): Promise<Meeting> {
-    const meeting = await this.em.transactional(async (em) => {
+    const meeting = await this.em.fork().transactional(async (em) => {
       const m = await em.findOne(Meeting, meetingId, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!m) {
         throw meetingNotFound();
@@ -212,7 +210,7 @@ export class MeetingsService {
    * The signalling calls it too (host "end for all", last one left).
    */
   async end(meetingId: string): Promise<Meeting> {
-    const meeting = await this.em.transactional(async (em) => {
+    const meeting = await this.em.fork().transactional(async (em) => {
       const m = await em.findOne(Meeting, meetingId, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!m) {
         throw meetingNotFound();
@@ -241,23 +239,25 @@ export class MeetingsService {
 
   /** The signalling records someone entering a live meeting; returns the participant row's id for `recordLeave`. */
   async recordJoin(meetingId: string, who: { userId?: string; guestName?: string }): Promise<string> {
-    const row = this.em.create(MeetingParticipant, {
+    const em = this.em.fork();
+    const row = em.create(MeetingParticipant, {
       meeting: meetingId,
       user: who.userId ?? null,
       guestName: who.guestName ?? null,
     });
-    await this.em.flush();
+    await em.flush();
     return row.id;
   }
 
   async recordLeave(participantId: string): Promise<void> {
-    const row = await this.em.findOne(MeetingParticipant, participantId);
+    const em = this.em.fork();
+    const row = await em.findOne(MeetingParticipant, participantId);
     if (!row || row.leftAt) {
       return;
     }
     row.leftAt = new Date();
     row.durationSeconds = Math.max(0, Math.floor((row.leftAt.getTime() - row.joinedAt.getTime()) / 1000));
-    await this.em.flush();
+    await em.flush();
   }
 
   async participants(
@@ -389,7 +389,7 @@ export class MeetingsService {
   }
 
   private async inviteeUserIds(meetingId: string): Promise<string[]> {
-    const rows = await this.em.find(MeetingInvitee, { meeting: meetingId, user: { $ne: null } });
+    const rows = await this.em.fork().find(MeetingInvitee, { meeting: meetingId, user: { $ne: null } });
     return rows.map((r) => r.user!.id);
   }
 
