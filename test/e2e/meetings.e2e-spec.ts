@@ -366,4 +366,25 @@ describe('meetings: resources, lifecycle, join and guest tokens, events', () => 
     );
     expect(danSeen).toEqual([]);
   });
+
+  it('rate-limits guest tokens per IP under the auth limit (429 with Retry-After)', async () => {
+    const open = await create(bob, { title: 'Busy', settings: { guestsAllowed: true } });
+    const limited = await startTestApp({ AUTH_RATE_LIMIT_MAX: '2' });
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 4; i++) {
+        const res = await call(limited, 'POST', `/api/v1/video/meetings/${open.id as string}/guest-token`, {
+          body: { name: `Guest ${i}` },
+        });
+        statuses.push(res.status);
+        retryAfter = res.headers.get('retry-after') ?? retryAfter;
+      }
+      expect(statuses).toContain(429);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(2);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
 });
