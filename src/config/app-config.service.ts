@@ -121,6 +121,14 @@ export class AppConfigService {
     return { sendRatePerMinute: this.get('CHAT_SEND_RATE_PER_MINUTE') };
   }
 
+  /** Meetings: the join token lifetime in seconds (MEETING_JOIN_TOKEN_TTL, `300`, `90s`, `5m`, `1h`). */
+  get meetings(): { joinTokenTtlSeconds: number } {
+    const raw = this.get('MEETING_JOIN_TOKEN_TTL');
+    const unit = raw.slice(-1);
+    const factor = unit === 'h' ? 3600 : unit === 'm' ? 60 : 1;
+    return { joinTokenTtlSeconds: Number.parseInt(raw, 10) * factor };
+  }
+
   get chatImport(): { maxBytes: number; syncValidateBytes: number } {
     return {
       maxBytes: this.get('CHAT_IMPORT_MAX_BYTES'),

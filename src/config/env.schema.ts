@@ -382,6 +382,10 @@ export class EnvSchema {
   @Max(65535)
   MEDIASOUP_RTC_MAX_PORT = 49999;
 
+  /** Lifetime of a meeting join token (`POST /video/meetings/{id}/join-token`): seconds, or with s/m/h (`5m`). */
+  @Matches(/^[1-9][0-9]*[smh]?$/, { message: 'MEETING_JOIN_TOKEN_TTL must be a duration like 300, 90s, 5m or 1h' })
+  MEETING_JOIN_TOKEN_TTL = '5m';
+
   /** Quotas of a guest account (`POST /auth/guest`), enforced by the modules through QuotaService. */
   @Type(() => Number)
   @IsInt()

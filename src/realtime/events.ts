@@ -44,6 +44,17 @@ export interface RealtimeEvents {
     importId: string;
     error: { code: string; message: string; line?: number; entry?: number; path?: string };
   };
+  /** A meeting you host or are invited to went live (`POST /video/meetings/{id}/start`); get a join token to enter. */
+  'meeting.started': { meetingId: string; organizationId: string; title: string; hostId: string; startedAt: string };
+  /** A meeting you host or are invited to ended (`POST /video/meetings/{id}/stop`). */
+  'meeting.ended': {
+    meetingId: string;
+    organizationId: string;
+    title: string;
+    hostId: string;
+    startedAt: string | null;
+    endedAt: string;
+  };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
 }

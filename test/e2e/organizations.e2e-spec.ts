@@ -65,6 +65,7 @@ describe('organizations: tenancy, members, roles, invitations', () => {
       'members.read',
       'mail.use',
       'chat.use',
+      'meetings.use',
     ]);
   });
 

@@ -1,9 +1,30 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AppConfigService } from 'src/config/app-config.service';
+import { MeetingTokensService } from './meeting-tokens.service';
+import { MeetingGuestsController, MeetingsController } from './meetings.controller';
+import { MeetingsService } from './meetings.service';
 import { SfuWorkerPool } from './sfu/sfu-worker-pool.service';
 
-/** Video meetings on a mediasoup SFU: the worker pool (meetings, signalling and recording build on it). */
+/**
+ * Video meetings: the meeting resources (`/video/meetings`, join tokens, participant history) and the mediasoup SFU
+ * worker pool (signalling and recording build on both).
+ */
 @Module({
-  providers: [SfuWorkerPool],
-  exports: [SfuWorkerPool],
+  imports: [
+    // The access tokens' key and issuer; join tokens differ by audience and `typ` (see MeetingTokensService).
+    JwtModule.registerAsync({
+      inject: [AppConfigService],
+      useFactory: (config: AppConfigService) => ({
+        secret: createSecretKey(Buffer.from(config.auth.jwtSecret)),
+        signOptions: { algorithm: 'HS256', issuer: 'switchboard' },
+        verifyOptions: { algorithms: ['HS256'], issuer: 'switchboard' },
+      }),
+    }),
+  ],
+  controllers: [MeetingsController, MeetingGuestsController],
+  providers: [SfuWorkerPool, MeetingsService, MeetingTokensService],
+  exports: [SfuWorkerPool, MeetingsService, MeetingTokensService],
 })
 export class MeetingsModule {}

@@ -14,6 +14,8 @@ export enum Permission {
   MailUse = 'mail.use',
   /** Take part in the organization's chat: conversations with other members, messages, search. */
   ChatUse = 'chat.use',
+  /** Video meetings: schedule and host meetings, be invited, join (join tokens). */
+  MeetingsUse = 'meetings.use',
 }
 
 /** The roles matrix: what each role may do. Owners may do everything; admins manage members; members read. */
@@ -30,8 +32,15 @@ export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
     Permission.WebhooksManage,
     Permission.MailUse,
     Permission.ChatUse,
+    Permission.MeetingsUse,
   ],
-  [OrgRole.Member]: [Permission.OrgRead, Permission.MembersRead, Permission.MailUse, Permission.ChatUse],
+  [OrgRole.Member]: [
+    Permission.OrgRead,
+    Permission.MembersRead,
+    Permission.MailUse,
+    Permission.ChatUse,
+    Permission.MeetingsUse,
+  ],
 };
 
 /** Roles ordered by rank: a member may only act on members of a lower rank (owners on everyone). */

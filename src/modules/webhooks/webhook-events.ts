@@ -21,6 +21,8 @@ export enum WebhookEventType {
   ChatMessageCreated = 'chat.message.created',
   ChatMessageUpdated = 'chat.message.updated',
   ChatMessageDeleted = 'chat.message.deleted',
+  MeetingStarted = 'meeting.started',
+  MeetingEnded = 'meeting.ended',
   /** Sent only by `POST /webhooks/endpoints/{id}/test`, to that endpoint. */
   Test = 'webhook.test',
 }
@@ -44,6 +46,8 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   [WebhookEventType.ChatMessageCreated]: 'A chat message was sent (with its text)',
   [WebhookEventType.ChatMessageUpdated]: 'A chat message was edited (with its new text)',
   [WebhookEventType.ChatMessageDeleted]: 'A chat message was deleted',
+  [WebhookEventType.MeetingStarted]: 'A video meeting went live (its host started it)',
+  [WebhookEventType.MeetingEnded]: 'A live video meeting ended (its host stopped it)',
   [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
 };
 
@@ -93,6 +97,8 @@ export interface WebhookEventData {
     deletedById: string;
     deletedAt: string;
   };
+  [WebhookEventType.MeetingStarted]: MeetingEventData;
+  [WebhookEventType.MeetingEnded]: MeetingEventData & { endedAt: string };
   [WebhookEventType.Test]: { endpointId: string; message: string };
 }
 
@@ -107,4 +113,14 @@ interface ChatMessageData {
   /** Mentioned members' user ids. */
   mentions: string[];
   createdAt: string;
+}
+
+interface MeetingEventData {
+  /** The meeting's id (GET /video/meetings/{meetingId}). */
+  meetingId: string;
+  title: string;
+  hostId: string;
+  /** Invited organization members' user ids. */
+  inviteeIds: string[];
+  startedAt: string;
 }

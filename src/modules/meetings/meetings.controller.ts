@@ -1,0 +1,183 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { Authenticated, CurrentUser, Public } from 'src/common/auth/auth.decorators';
+import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { AuthRateLimit } from 'src/common/rate-limit/rate-limit.module';
+import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
+import { Permission } from 'src/modules/organizations/permissions';
+import {
+  CreateMeetingDto,
+  GuestTokenRequestDto,
+  JoinTokenDto,
+  ListMeetingsQueryDto,
+  MeetingDto,
+  MeetingPageDto,
+  MeetingParticipantPageDto,
+  ParticipantsQueryDto,
+  UpdateMeetingDto,
+} from './meetings.dto';
+import { MeetingsService } from './meetings.service';
+
+/** Video meetings of the organization: scheduling, lifecycle, invitees, join tokens, participant history. */
+@ApiTags('meetings')
+@Authenticated()
+@RequirePermission(Permission.MeetingsUse)
+@ApiErrorResponses(401, 403, 404)
+@Controller('video/meetings')
+export class MeetingsController {
+  constructor(private readonly meetings: MeetingsService) {}
+
+  @Post()
+  @ApiOperation({ operationId: 'createMeeting', summary: 'Schedule a meeting (or an instant one); you are its host' })
+  @ApiCreatedResponse({ type: MeetingDto })
+  @ApiErrorResponses(400)
+  create(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateMeetingDto,
+  ): Promise<MeetingDto> {
+    return this.meetings.create(org, user, dto);
+  }
+
+  @Get()
+  @ApiOperation({
+    operationId: 'listMeetings',
+    summary: 'Meetings you host or are invited to (admins: all of the organization), newest first',
+  })
+  @ApiOkResponse({ type: MeetingPageDto })
+  @ApiErrorResponses(400)
+  list(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListMeetingsQueryDto,
+  ): Promise<MeetingPageDto> {
+    return this.meetings.list(org, user, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'getMeeting', summary: 'One meeting with its settings and invitees' })
+  @ApiOkResponse({ type: MeetingDto })
+  get(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<MeetingDto> {
+    return this.meetings.get(org, user, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ operationId: 'updateMeeting', summary: 'Change a meeting (host; not once ended or cancelled)' })
+  @ApiOkResponse({ type: MeetingDto })
+  @ApiErrorResponses(400, 409)
+  update(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateMeetingDto,
+  ): Promise<MeetingDto> {
+    return this.meetings.update(org, user, id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'cancelMeeting', summary: 'Cancel a scheduled meeting (host; 409 while live)' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(409)
+  async cancel(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    await this.meetings.cancel(org, user, id);
+  }
+
+  @Post(':id/start')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'startMeeting', summary: 'Start a scheduled meeting (host): it becomes live' })
+  @ApiOkResponse({ type: MeetingDto })
+  @ApiErrorResponses(409)
+  start(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<MeetingDto> {
+    return this.meetings.start(org, user, id);
+  }
+
+  @Post(':id/stop')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'stopMeeting', summary: 'End a live meeting for everyone (host)' })
+  @ApiOkResponse({ type: MeetingDto })
+  @ApiErrorResponses(409)
+  stop(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<MeetingDto> {
+    return this.meetings.stop(org, user, id);
+  }
+
+  @Get(':id/participants')
+  @ApiOperation({ operationId: 'listMeetingParticipants', summary: 'Who joined and left when, in order of joining' })
+  @ApiOkResponse({ type: MeetingParticipantPageDto })
+  @ApiErrorResponses(400)
+  participants(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ParticipantsQueryDto,
+  ): Promise<MeetingParticipantPageDto> {
+    return this.meetings.participants(org, user, id, query);
+  }
+
+  @Post(':id/join-token')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'createMeetingJoinToken',
+    summary: 'A short-lived token to join this meeting over the /meetings namespace (host, invitees, admins)',
+  })
+  @ApiOkResponse({ type: JoinTokenDto })
+  @ApiErrorResponses(409)
+  joinToken(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<JoinTokenDto> {
+    return this.meetings.joinToken(org, user, id);
+  }
+}
+
+/** Joining as a guest by link: no account, only when the host allows guests. */
+@ApiTags('meetings')
+@Public()
+@Controller('video/meetings')
+export class MeetingGuestsController {
+  constructor(private readonly meetings: MeetingsService) {}
+
+  @Post(':id/guest-token')
+  @HttpCode(HttpStatus.OK)
+  @AuthRateLimit()
+  @ApiOperation({
+    operationId: 'createMeetingGuestToken',
+    summary:
+      'A join token for a guest (no auth; the meeting allows guests and is scheduled or live; rate-limited per IP)',
+  })
+  @ApiOkResponse({ type: JoinTokenDto })
+  @ApiErrorResponses(400, 403, 404, 409, 429)
+  guestToken(@Param('id', ParseUUIDPipe) id: string, @Body() dto: GuestTokenRequestDto): Promise<JoinTokenDto> {
+    return this.meetings.guestToken(id, dto.name);
+  }
+}

@@ -1,0 +1,499 @@
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { AuthUser } from 'src/common/auth/auth-user';
+import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
+import { OrgRole } from 'src/modules/organizations/membership.entity';
+import { OrgContext } from 'src/modules/organizations/organization.decorators';
+import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
+import { RealtimeService } from 'src/realtime/realtime.service';
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_MEETING_SETTINGS,
+  Meeting,
+  MeetingInvitee,
+  MeetingParticipant,
+  MeetingSettings,
+  MeetingStatus,
+} from './meeting.entity';
+import { MeetingRole, MeetingTokensService } from './meeting-tokens.service';
+import {
+  CreateMeetingDto,
+  InviteesInputDto,
+  JoinTokenDto,
+  ListMeetingsQueryDto,
+  MeetingDto,
+  MeetingPageDto,
+  MeetingParticipantPageDto,
+  MeetingSettingsInputDto,
+  ParticipantsQueryDto,
+  UpdateMeetingDto,
+} from './meetings.dto';
+import { MeetingError, MeetingErrorCode, meetingNotFound } from './meetings.errors';
+
+const invalidCursor = (): MeetingError =>
+  new MeetingError(MeetingErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
+
+const isOrgAdmin = (org: OrgContext): boolean => org.role === OrgRole.Owner || org.role === OrgRole.Admin;
+
+/**
+ * Meetings as resources: scheduling, invitees, the status lifecycle (scheduled → live → ended, or cancelled), join
+ * tokens and the participant history. The signalling (`/meetings` namespace) builds on `goLive()`, `end()`,
+ * `recordJoin()` and `recordLeave()`; HTTP routes authorize and then call the same methods.
+ */
+@Injectable()
+export class MeetingsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tokens: MeetingTokensService,
+    private readonly webhooks: WebhooksService,
+    private readonly realtime: RealtimeService,
+  ) {}
+
+  async create(org: OrgContext, actor: AuthUser, dto: CreateMeetingDto): Promise<MeetingDto> {
+    assertSchedule(dto.scheduledStart ?? null, dto.scheduledEnd ?? null);
+    const id = await this.em.transactional(async (em) => {
+      const meeting = em.create(Meeting, {
+        organization: org.id,
+        title: dto.title,
+        description: dto.description ?? null,
+        host: actor.id,
+        scheduledStart: dto.scheduledStart ?? null,
+        scheduledEnd: dto.scheduledEnd ?? null,
+        settings: mergeSettings(DEFAULT_MEETING_SETTINGS, dto.settings),
+      });
+      await this.replaceInvitees(em, org, meeting, dto.invitees ?? {}, actor.id);
+      await em.flush();
+      return meeting.id;
+    });
+    return this.get(org, actor, id);
+  }
+
+  async list(org: OrgContext, actor: AuthUser, query: ListMeetingsQueryDto): Promise<MeetingPageDto> {
+    const where: string[] = ['m.organization_id = ?'];
+    const params: unknown[] = [org.id];
+    const visibleSql = `(m.host_id = ? or exists (select 1 from meeting_invitees i
+                           where i.meeting_id = m.id and i.user_id = ?))`;
+    if (query.mine || !isOrgAdmin(org)) {
+      where.push(visibleSql);
+      params.push(actor.id, actor.id);
+    }
+    if (query.status) {
+      where.push('m.status = ?');
+      params.push(query.status);
+    }
+    if (query.from) {
+      where.push('m.scheduled_start >= ?');
+      params.push(query.from);
+    }
+    if (query.to) {
+      where.push('m.scheduled_start < ?');
+      params.push(query.to);
+    }
+    if (query.hostId) {
+      where.push('m.host_id = ?');
+      params.push(query.hostId);
+    }
+    if (query.cursor) {
+      const { at, id } = decodeKeysetCursor(query.cursor, invalidCursor);
+      where.push('(m.created_at, m.id) < (?, ?)');
+      params.push(at, id);
+    }
+    params.push(query.limit + 1);
+    const rows = await this.em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `select m.id from meetings m where ${where.join(' and ')} order by m.created_at desc, m.id desc limit ?`,
+        params,
+      );
+    const page = rows.slice(0, query.limit);
+    const meetings = page.length ? await this.em.find(Meeting, { id: { $in: page.map((r) => r.id) } }) : [];
+    const byId = new Map(meetings.map((m) => [m.id, m]));
+    const ordered = page.map((r) => byId.get(r.id)!).filter(Boolean);
+    const items = await this.toDtos(ordered);
+    const last = ordered[ordered.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > query.limit && last ? encodeKeysetCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  async get(org: OrgContext, actor: AuthUser, id: string): Promise<MeetingDto> {
+    const meeting = await this.findVisible(org, actor, id);
+    return (await this.toDtos([meeting]))[0];
+  }
+
+  async update(org: OrgContext, actor: AuthUser, id: string, dto: UpdateMeetingDto): Promise<MeetingDto> {
+    await this.em.transactional(async (em) => {
+      const meeting = await this.findAsHost(org, actor, id, em);
+      if (meeting.status === MeetingStatus.Ended || meeting.status === MeetingStatus.Cancelled) {
+        throw new MeetingError(MeetingErrorCode.InvalidState, `A ${meeting.status} meeting cannot be changed`, {
+          status: meeting.status,
+        });
+      }
+      if (dto.title !== undefined) {
+        meeting.title = dto.title;
+      }
+      if (dto.description !== undefined) {
+        meeting.description = dto.description;
+      }
+      if (dto.scheduledStart !== undefined) {
+        meeting.scheduledStart = dto.scheduledStart;
+      }
+      if (dto.scheduledEnd !== undefined) {
+        meeting.scheduledEnd = dto.scheduledEnd;
+      }
+      assertSchedule(meeting.scheduledStart ?? null, meeting.scheduledEnd ?? null);
+      if (dto.settings) {
+        meeting.settings = mergeSettings(meeting.settings, dto.settings);
+      }
+      if (dto.invitees) {
+        await this.replaceInvitees(em, org, meeting, dto.invitees, actor.id);
+      }
+      await em.flush();
+    });
+    return this.get(org, actor, id);
+  }
+
+  /** DELETE: a scheduled meeting becomes cancelled (kept for history). Live ones must be stopped first. */
+  async cancel(org: OrgContext, actor: AuthUser, id: string): Promise<void> {
+    const meeting = await this.findAsHost(org, actor, id);
+    if (meeting.status !== MeetingStatus.Scheduled) {
+      throw new MeetingError(
+        MeetingErrorCode.InvalidState,
+        meeting.status === MeetingStatus.Live
+          ? 'A live meeting cannot be cancelled; stop it first'
+          : `The meeting is already ${meeting.status}`,
+        { status: meeting.status },
+      );
+    }
+    meeting.status = MeetingStatus.Cancelled;
+    await this.em.flush();
+  }
+
+  async start(org: OrgContext, actor: AuthUser, id: string): Promise<MeetingDto> {
+    await this.findAsHost(org, actor, id);
+    return (await this.toDtos([await this.goLive(id)]))[0];
+  }
+
+  async stop(org: OrgContext, actor: AuthUser, id: string): Promise<MeetingDto> {
+    await this.findAsHost(org, actor, id);
+    return (await this.toDtos([await this.end(id)]))[0];
+  }
+
+  /**
+   * The seam for the signalling: a scheduled meeting goes live (`startedAt` now); after commit, `meeting.started`
+   * to the host's and invitees' sockets and as a webhook. 409 when it is not scheduled.
+   */
+  async goLive(meetingId: string): Promise<Meeting> {
+    const meeting = await this.em.fork().transactional(async (em) => {
+      const m = await em.findOne(Meeting, meetingId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!m) {
+        throw meetingNotFound();
+      }
+      if (m.status !== MeetingStatus.Scheduled) {
+        throw new MeetingError(MeetingErrorCode.InvalidState, `A ${m.status} meeting cannot be started`, {
+          status: m.status,
+        });
+      }
+      m.status = MeetingStatus.Live;
+      m.startedAt = new Date();
+      await em.flush();
+      return m;
+    });
+    await this.announce(meeting, 'started');
+    return meeting;
+  }
+
+  /**
+   * Ends a live meeting (`endedAt` now) and closes the participant rows still open; after commit, `meeting.ended`.
+   * The signalling calls it too (host "end for all", last one left).
+   */
+  async end(meetingId: string): Promise<Meeting> {
+    const meeting = await this.em.fork().transactional(async (em) => {
+      const m = await em.findOne(Meeting, meetingId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!m) {
+        throw meetingNotFound();
+      }
+      if (m.status !== MeetingStatus.Live) {
+        throw new MeetingError(MeetingErrorCode.InvalidState, `A ${m.status} meeting cannot be stopped`, {
+          status: m.status,
+        });
+      }
+      m.status = MeetingStatus.Ended;
+      m.endedAt = new Date();
+      await em.flush();
+      await em.getConnection().execute(
+        `update meeting_participants set left_at = ?,
+                duration_seconds = greatest(0, floor(extract(epoch from (?::timestamptz - joined_at))))::int
+          where meeting_id = ? and left_at is null`,
+        [m.endedAt, m.endedAt, m.id],
+        'run',
+        em.getTransactionContext(),
+      );
+      return m;
+    });
+    await this.announce(meeting, 'ended');
+    return meeting;
+  }
+
+  /** The signalling records someone entering a live meeting; returns the participant row's id for `recordLeave`. */
+  async recordJoin(meetingId: string, who: { userId?: string; guestName?: string }): Promise<string> {
+    const em = this.em.fork();
+    const row = em.create(MeetingParticipant, {
+      meeting: meetingId,
+      user: who.userId ?? null,
+      guestName: who.guestName ?? null,
+    });
+    await em.flush();
+    return row.id;
+  }
+
+  async recordLeave(participantId: string): Promise<void> {
+    const em = this.em.fork();
+    const row = await em.findOne(MeetingParticipant, participantId);
+    if (!row || row.leftAt) {
+      return;
+    }
+    row.leftAt = new Date();
+    row.durationSeconds = Math.max(0, Math.floor((row.leftAt.getTime() - row.joinedAt.getTime()) / 1000));
+    await em.flush();
+  }
+
+  async participants(
+    org: OrgContext,
+    actor: AuthUser,
+    id: string,
+    query: ParticipantsQueryDto,
+  ): Promise<MeetingParticipantPageDto> {
+    const meeting = await this.findVisible(org, actor, id);
+    const after = query.cursor ? decodeKeysetCursor(query.cursor, invalidCursor) : null;
+    const rows = await this.em.find(
+      MeetingParticipant,
+      after
+        ? {
+            meeting,
+            $or: [{ joinedAt: { $gt: after.at } }, { joinedAt: after.at, id: { $gt: after.id } }],
+          }
+        : { meeting },
+      { orderBy: { joinedAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((p) => ({
+        id: p.id,
+        userId: p.user?.id ?? null,
+        guestName: p.guestName ?? null,
+        joinedAt: p.joinedAt.toISOString(),
+        leftAt: p.leftAt ? p.leftAt.toISOString() : null,
+        durationSeconds: p.durationSeconds ?? null,
+      })),
+      nextCursor: rows.length > query.limit && last ? encodeKeysetCursor(last.joinedAt, last.id) : null,
+    };
+  }
+
+  /** A join token for someone who may see the meeting (host → role host), while it is scheduled or live. */
+  async joinToken(org: OrgContext, actor: AuthUser, id: string): Promise<JoinTokenDto> {
+    const meeting = await this.findVisible(org, actor, id);
+    assertJoinable(meeting);
+    const role: MeetingRole = meeting.host.id === actor.id ? 'host' : 'participant';
+    const { token, expiresAt } = await this.tokens.sign({ sub: actor.id, mid: meeting.id, role });
+    return { token, expiresAt: expiresAt.toISOString(), meetingId: meeting.id, role };
+  }
+
+  /** Without an account: only when the host allows guests and the meeting is scheduled or live. */
+  async guestToken(id: string, name: string): Promise<JoinTokenDto> {
+    const meeting = await this.em.findOne(Meeting, id);
+    if (!meeting) {
+      throw meetingNotFound();
+    }
+    if (!meeting.settings.guestsAllowed) {
+      throw new MeetingError(MeetingErrorCode.GuestsNotAllowed, 'The host does not allow guests in this meeting');
+    }
+    assertJoinable(meeting);
+    const { token, expiresAt } = await this.tokens.sign({
+      sub: `guest:${randomUUID()}`,
+      mid: meeting.id,
+      role: 'guest',
+      name,
+    });
+    return { token, expiresAt: expiresAt.toISOString(), meetingId: meeting.id, role: 'guest' };
+  }
+
+  // ---- internals ----
+
+  private async findVisible(org: OrgContext, actor: AuthUser, id: string): Promise<Meeting> {
+    const meeting = await this.em.findOne(Meeting, { id, organization: org.id });
+    if (!meeting) {
+      throw meetingNotFound();
+    }
+    if (meeting.host.id === actor.id || isOrgAdmin(org)) {
+      return meeting;
+    }
+    const invited = await this.em.count(MeetingInvitee, { meeting, user: actor.id });
+    if (invited === 0) {
+      throw meetingNotFound();
+    }
+    return meeting;
+  }
+
+  private async findAsHost(org: OrgContext, actor: AuthUser, id: string, em = this.em): Promise<Meeting> {
+    const meeting = await em.findOne(Meeting, { id, organization: org.id });
+    if (!meeting) {
+      throw meetingNotFound();
+    }
+    if (meeting.host.id === actor.id) {
+      return meeting;
+    }
+    if (!isOrgAdmin(org) && (await em.count(MeetingInvitee, { meeting, user: actor.id })) === 0) {
+      throw meetingNotFound();
+    }
+    throw new MeetingError(MeetingErrorCode.HostRequired, 'Only the host can do this');
+  }
+
+  private async replaceInvitees(
+    em: EntityManager,
+    org: OrgContext,
+    meeting: Meeting,
+    input: InviteesInputDto,
+    hostId: string,
+  ): Promise<void> {
+    const userIds = [...new Set(input.userIds ?? [])].filter((u) => u !== hostId);
+    const emails = [...new Set((input.emails ?? []).map((e) => e.toLowerCase()))];
+    if (userIds.length > 0) {
+      const rows = await em
+        .getConnection()
+        .execute<{ user_id: string }[]>(
+          'select user_id from memberships where organization_id = ? and user_id = any(?::uuid[])',
+          [org.id, `{${userIds.join(',')}}`],
+          'all',
+          em.getTransactionContext(),
+        );
+      const members = new Set(rows.map((r) => r.user_id));
+      const strangers = userIds.filter((u) => !members.has(u));
+      if (strangers.length > 0) {
+        throw new MeetingError(MeetingErrorCode.InvalidInvitee, 'Invitees must be members of the organization', {
+          field: 'invitees.userIds',
+          userIds: strangers,
+        });
+      }
+    }
+    await em.nativeDelete(MeetingInvitee, { meeting: meeting.id });
+    for (const userId of userIds) {
+      em.create(MeetingInvitee, { meeting, user: userId });
+    }
+    for (const email of emails) {
+      em.create(MeetingInvitee, { meeting, email });
+    }
+  }
+
+  private async inviteeUserIds(meetingId: string): Promise<string[]> {
+    const rows = await this.em.fork().find(MeetingInvitee, { meeting: meetingId, user: { $ne: null } });
+    return rows.map((r) => r.user!.id);
+  }
+
+  /** After commit: `meeting.started` / `meeting.ended` to the host's and invitees' sockets, and as a webhook. */
+  private async announce(meeting: Meeting, what: 'started' | 'ended'): Promise<void> {
+    const inviteeIds = await this.inviteeUserIds(meeting.id);
+    const base = {
+      meetingId: meeting.id,
+      organizationId: meeting.organization.id,
+      title: meeting.title,
+      hostId: meeting.host.id,
+    };
+    const recipients = [meeting.host.id, ...inviteeIds];
+    const startedAt = (meeting.startedAt ?? new Date()).toISOString();
+    if (what === 'started') {
+      for (const userId of recipients) {
+        this.realtime.toUser(userId, 'meeting.started', { ...base, startedAt });
+      }
+      await this.webhooks.publish(meeting.organization.id, WebhookEventType.MeetingStarted, {
+        meetingId: meeting.id,
+        title: meeting.title,
+        hostId: meeting.host.id,
+        inviteeIds,
+        startedAt,
+      });
+    } else {
+      const endedAt = (meeting.endedAt ?? new Date()).toISOString();
+      for (const userId of recipients) {
+        this.realtime.toUser(userId, 'meeting.ended', {
+          ...base,
+          startedAt: meeting.startedAt?.toISOString() ?? null,
+          endedAt,
+        });
+      }
+      await this.webhooks.publish(meeting.organization.id, WebhookEventType.MeetingEnded, {
+        meetingId: meeting.id,
+        title: meeting.title,
+        hostId: meeting.host.id,
+        inviteeIds,
+        startedAt,
+        endedAt,
+      });
+    }
+  }
+
+  private async toDtos(meetings: Meeting[]): Promise<MeetingDto[]> {
+    if (meetings.length === 0) {
+      return [];
+    }
+    const invitees = await this.em.find(
+      MeetingInvitee,
+      { meeting: { $in: meetings.map((m) => m.id) } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    const byMeeting = new Map<string, MeetingInvitee[]>();
+    for (const invitee of invitees) {
+      const list = byMeeting.get(invitee.meeting.id) ?? [];
+      list.push(invitee);
+      byMeeting.set(invitee.meeting.id, list);
+    }
+    return meetings.map((m) => ({
+      id: m.id,
+      organizationId: m.organization.id,
+      title: m.title,
+      description: m.description ?? null,
+      hostId: m.host.id,
+      status: m.status,
+      scheduledStart: m.scheduledStart ? m.scheduledStart.toISOString() : null,
+      scheduledEnd: m.scheduledEnd ? m.scheduledEnd.toISOString() : null,
+      startedAt: m.startedAt ? m.startedAt.toISOString() : null,
+      endedAt: m.endedAt ? m.endedAt.toISOString() : null,
+      settings: { ...DEFAULT_MEETING_SETTINGS, ...m.settings },
+      invitees: (byMeeting.get(m.id) ?? []).map((i) => ({ userId: i.user?.id ?? null, email: i.email ?? null })),
+      createdAt: m.createdAt.toISOString(),
+    }));
+  }
+}
+
+function mergeSettings(base: MeetingSettings, input: MeetingSettingsInputDto | undefined): MeetingSettings {
+  return {
+    waitingRoom: input?.waitingRoom ?? base.waitingRoom,
+    maxParticipants: input?.maxParticipants ?? base.maxParticipants,
+    recordingAllowed: input?.recordingAllowed ?? base.recordingAllowed,
+    guestsAllowed: input?.guestsAllowed ?? base.guestsAllowed,
+  };
+}
+
+function assertSchedule(start: Date | null, end: Date | null): void {
+  if (end && !start) {
+    throw new MeetingError(MeetingErrorCode.InvalidSchedule, 'scheduledEnd needs a scheduledStart', {
+      field: 'scheduledStart',
+    });
+  }
+  if (start && end && end.getTime() <= start.getTime()) {
+    throw new MeetingError(MeetingErrorCode.InvalidSchedule, 'scheduledEnd must be after scheduledStart', {
+      field: 'scheduledEnd',
+    });
+  }
+}
+
+function assertJoinable(meeting: Meeting): void {
+  if (meeting.status !== MeetingStatus.Scheduled && meeting.status !== MeetingStatus.Live) {
+    throw new MeetingError(MeetingErrorCode.NotJoinable, `The meeting is ${meeting.status}`, {
+      status: meeting.status,
+    });
+  }
+}
