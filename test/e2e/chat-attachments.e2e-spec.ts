@@ -100,15 +100,16 @@ describe('chat attachments: upload, share with a message, download', () => {
     expect((await download(alice, ids[1])).status).toBe(200);
     expect((await download(bob, ids[1])).status).toBe(404);
 
-    const sent = await send(alice, { attachmentIds: ids });
+    // Shown in the order the message lists them, not the upload order.
+    const sent = await send(alice, { attachmentIds: [...ids].reverse() });
     expect(sent.response.status).toBe(201);
     expect(sent.data!.body).toBe('');
-    expect(sent.data!.attachments.map((a) => a.id)).toEqual(ids);
+    expect(sent.data!.attachments.map((a) => a.id)).toEqual([...ids].reverse());
 
     const page = await api(bob).GET('/api/v1/chat/conversations/{id}/messages', {
       params: { header: org(), path: { id: conversationId }, query: {} },
     });
-    expect(page.data!.items[0].attachments.map((a) => a.filename)).toEqual(['Quarterly report ✓.pdf', 'people.csv']);
+    expect(page.data!.items[0].attachments.map((a) => a.filename)).toEqual(['people.csv', 'Quarterly report ✓.pdf']);
 
     const res = await download(bob, ids[0]);
     expect(res.status).toBe(200);

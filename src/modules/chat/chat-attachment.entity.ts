@@ -22,6 +22,10 @@ export class ChatAttachment extends BaseEntity {
   @ManyToOne(() => ChatMessage, { nullable: true, deleteRule: 'cascade' })
   message?: Rel<ChatMessage> | null;
 
+  /** 1-based place in the message's `attachmentIds`, set when sent: attachments are shown in the sender's order. */
+  @Property({ type: 'smallint', nullable: true })
+  position?: number | null;
+
   @Property({ type: 'string', length: 255 })
   filename!: string;
 

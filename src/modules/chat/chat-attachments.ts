@@ -26,7 +26,7 @@ export async function attachmentsByMessage(
   const rows = await em.find(
     ChatAttachment,
     { message: { $in: messageIds } },
-    { orderBy: { createdAt: 'asc', id: 'asc' } },
+    { orderBy: { position: 'asc', createdAt: 'asc', id: 'asc' } },
   );
   for (const row of rows) {
     const messageId = row.message!.id;
@@ -48,12 +48,17 @@ export async function claimAttachments(
   if (claim.ids.length === 0) {
     return;
   }
-  const claimed = await em.nativeUpdate(
-    ChatAttachment,
-    { id: { $in: claim.ids }, conversation: claim.conversationId, uploader: claim.uploaderId, message: null },
-    { message: claim.messageId },
+  // The ids are validated UUIDs, so the array literal is safe; knex would spread a JS array into a list.
+  const ids = `{${claim.ids.join(',')}}`;
+  const claimed = await em.getConnection().execute<{ id: string }[]>(
+    `update chat_attachments set message_id = ?, position = array_position(?::uuid[], id)
+      where id = any(?::uuid[]) and conversation_id = ? and uploader_id = ? and message_id is null
+      returning id`,
+    [claim.messageId, ids, ids, claim.conversationId, claim.uploaderId],
+    'all',
+    em.getTransactionContext(),
   );
-  if (claimed !== claim.ids.length) {
+  if (claimed.length !== claim.ids.length) {
     throw new ChatError(
       ChatErrorCode.AttachmentInvalid,
       'attachmentIds must name your own uploads to this conversation that are not attached to a message yet',
