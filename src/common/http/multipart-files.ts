@@ -22,6 +22,8 @@ export interface MultipartFileLimits {
   maxBytes: number;
   /** Files per request. */
   maxFiles: number;
+  /** Form fields accepted beside the files (each ≤ 1000 bytes); none by default. */
+  fields?: ReadonlySet<string>;
 }
 
 export type MultipartFileProblem = 'not_multipart' | 'unexpected_part' | 'no_file' | 'too_large' | 'too_many_files';
@@ -40,27 +42,38 @@ export class MultipartFileError extends Error {
 
 /**
  * Streams every `file` part of a multipart request to `pathFor(id)` (never buffering a whole file), measuring size
- * and SHA-256 on the way. Any other part, a file over `maxBytes` or more than `maxFiles` files refuses the whole
- * request and removes what was already written, so a refused upload leaves nothing behind.
+ * and SHA-256 on the way, and collects the accepted form fields. Any other part, a file over `maxBytes` or more than
+ * `maxFiles` files refuses the whole request and removes what was already written, so a refused upload leaves
+ * nothing behind. A request without files is the caller's to judge.
  */
-export async function storeMultipartFiles(
+export async function receiveMultipart(
   request: FastifyRequest,
   limits: MultipartFileLimits,
   pathFor: (id: string) => string,
-): Promise<StoredFile[]> {
+): Promise<{ files: StoredFile[]; fields: Record<string, string> }> {
   if (!request.isMultipart()) {
     throw new MultipartFileError('not_multipart', 'Send multipart/form-data with one or more "file" parts', {
       field: 'file',
     });
   }
-  const stored: StoredFile[] = [];
+  const accepted = limits.fields ?? new Set<string>();
+  const files: StoredFile[] = [];
+  const fields: Record<string, string> = {};
   const written: string[] = [];
   try {
     const parts = request.parts({
-      limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: 0, parts: 100 },
+      limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: accepted.size, fieldSize: 1000, parts: 100 },
     });
     for await (const part of parts) {
       if (part.type !== 'file') {
+        if (!accepted.has(part.fieldname)) {
+          throw new MultipartFileError(
+            'unexpected_part',
+            `Unexpected field "${part.fieldname}" (accepted: file, ${[...accepted].join(', ')})`,
+            { field: part.fieldname },
+          );
+        }
+        fields[part.fieldname] = String(part.value);
         continue;
       }
       if (part.fieldname !== 'file') {
@@ -86,7 +99,7 @@ export async function storeMultipartFiles(
       if (part.file.truncated) {
         throw tooLarge(limits, part.filename);
       }
-      stored.push({
+      files.push({
         id,
         path,
         filename: (part.filename || 'attachment').slice(0, 255),
@@ -99,10 +112,20 @@ export async function storeMultipartFiles(
     await Promise.all(written.map((path) => rm(path, { force: true })));
     throw translate(error, limits);
   }
-  if (stored.length === 0) {
+  return { files, fields };
+}
+
+/** `receiveMultipart` for uploads of files only: at least one `file` part, no fields. */
+export async function storeMultipartFiles(
+  request: FastifyRequest,
+  limits: MultipartFileLimits,
+  pathFor: (id: string) => string,
+): Promise<StoredFile[]> {
+  const { files } = await receiveMultipart(request, limits, pathFor);
+  if (files.length === 0) {
     throw new MultipartFileError('no_file', 'No file: send one or more "file" parts', { field: 'file' });
   }
-  return stored;
+  return files;
 }
 
 /** Removes stored files again (the database write that should reference them failed). */

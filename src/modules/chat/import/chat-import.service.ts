@@ -6,15 +6,18 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import type { Knex } from '@mikro-orm/knex';
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
+import {
+  discardStoredFiles,
+  MultipartFileError,
+  receiveMultipart,
+  type StoredFile,
+} from 'src/common/http/multipart-files';
 import { flattenValidationErrors } from 'src/common/http/validation';
 import { AppConfigService } from 'src/config/app-config.service';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
@@ -107,24 +110,28 @@ export class ChatImportService {
   // ---- request side ----
 
   async create(org: OrgContext, actor: AuthUser, request: FastifyRequest, requestId?: string): Promise<ChatImportDto> {
-    if (!request.isMultipart()) {
-      throw new ChatImportError(ChatImportErrorCode.UploadInvalid, 'Send multipart/form-data with a "file" part', {
-        field: 'file',
-      });
-    }
-    const id = randomUUID();
-    const relative = join('chat-imports', actor.id, id);
-    const file = this.absolute(relative);
-    let stored = false;
+    let upload: { files: StoredFile[]; fields: Record<string, string> };
     try {
-      const upload = await this.receive(request, file);
-      stored = upload.stored;
+      upload = await receiveMultipart(
+        request,
+        { maxBytes: this.config.chatImport.maxBytes, maxFiles: 1, fields: FIELDS },
+        (fileId) => this.absolute(join('chat-imports', actor.id, fileId)),
+      );
+    } catch (error) {
+      throw this.uploadError(error);
+    }
+    const [stored] = upload.files;
+    let owned = Boolean(stored);
+    try {
       const dto = await this.validateFields(upload.fields);
-      if (!upload.stored) {
+      if (!stored) {
         throw new ChatImportError(ChatImportErrorCode.UploadInvalid, 'No file: send the export as the "file" part', {
           field: 'file',
         });
       }
+      const id = stored.id;
+      const relative = join('chat-imports', actor.id, id);
+      const file = stored.path;
       const user = await this.em.findOneOrFail(User, actor.id);
       const options = { timeZone: dto.timeZone ?? user.timeZone, ...(dto.chat ? { chat: dto.chat } : {}) };
       const limits = this.config.chatImport;
@@ -133,7 +140,7 @@ export class ChatImportService {
       // A small file is parsed whole now (a malformed one is a 400 naming its line); so is every file of a user
       // with a messages quota, which must know the count before anything is imported.
       let total: number | null = null;
-      if (upload.size <= limits.syncValidateBytes || messagesLeft !== null) {
+      if (stored.size <= limits.syncValidateBytes || messagesLeft !== null) {
         total = await this.count(dto, file, options, messagesLeft);
       }
       const row = await this.em.transactional(async (em) => {
@@ -147,9 +154,9 @@ export class ChatImportService {
           user: actor.id,
           platform: dto.platform,
           title: dto.title ?? null,
-          filename: upload.filename,
-          size: String(upload.size),
-          sha256: upload.sha256,
+          filename: stored.filename,
+          size: String(stored.size),
+          sha256: stored.sha256,
           path: relative,
           options,
           total,
@@ -159,7 +166,7 @@ export class ChatImportService {
         await em.flush();
         return created;
       });
-      stored = false; // the row owns the file now
+      owned = false; // the row owns the file now
       try {
         await this.queue.add(JobName.ChatImport, { importId: id, requestId }, { jobId: `chat-import-${id}` });
       } catch (error) {
@@ -168,8 +175,8 @@ export class ChatImportService {
       }
       return toChatImportDto(row);
     } finally {
-      if (stored) {
-        await rm(file, { force: true });
+      if (owned) {
+        await discardStoredFiles(upload.files);
       }
     }
   }
@@ -204,62 +211,6 @@ export class ChatImportService {
       items: page.map(toChatImportDto),
       nextCursor: rows.length > query.limit ? encodeKeysetCursor(last.createdAt, last.id) : null,
     };
-  }
-
-  /** Streams the `file` part to `target` (SHA-256 and size on the way) and collects the form fields. */
-  private async receive(
-    request: FastifyRequest,
-    target: string,
-  ): Promise<{ fields: Record<string, string>; stored: boolean; filename: string; size: number; sha256: string }> {
-    const limit = this.config.chatImport.maxBytes;
-    const fields: Record<string, string> = {};
-    const result = { fields, stored: false, filename: 'export', size: 0, sha256: '' };
-    try {
-      const parts = request.parts({
-        limits: { fileSize: limit, files: 1, fields: FIELDS.size, fieldSize: 1000, parts: FIELDS.size + 1 },
-      });
-      for await (const part of parts) {
-        if (part.type === 'field') {
-          if (!FIELDS.has(part.fieldname)) {
-            throw new ChatImportError(
-              ChatImportErrorCode.UploadInvalid,
-              `Unexpected field "${part.fieldname}" (accepted: file, ${[...FIELDS].join(', ')})`,
-              { field: part.fieldname },
-            );
-          }
-          fields[part.fieldname] = String(part.value);
-          continue;
-        }
-        if (part.fieldname !== 'file') {
-          part.file.resume();
-          throw new ChatImportError(ChatImportErrorCode.UploadInvalid, `Unexpected file "${part.fieldname}"`, {
-            field: part.fieldname,
-          });
-        }
-        await mkdir(dirname(target), { recursive: true });
-        result.stored = true;
-        const hash = createHash('sha256');
-        const measure = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            hash.update(chunk);
-            result.size += chunk.length;
-            callback(null, chunk);
-          },
-        });
-        await pipeline(part.file, measure, createWriteStream(target));
-        if (part.file.truncated) {
-          throw this.tooLarge();
-        }
-        result.filename = (part.filename || 'export').slice(0, 255);
-        result.sha256 = hash.digest('hex');
-      }
-    } catch (error) {
-      if (result.stored) {
-        await rm(target, { force: true });
-      }
-      throw this.uploadError(error);
-    }
-    return result;
   }
 
   private async validateFields(fields: Record<string, string>): Promise<CreateChatImportDto> {
@@ -324,21 +275,16 @@ export class ChatImportService {
   }
 
   private uploadError(error: unknown): unknown {
-    const code = (error as { code?: string }).code;
-    switch (code) {
-      case 'FST_REQ_FILE_TOO_LARGE':
+    if (!(error instanceof MultipartFileError)) {
+      return error;
+    }
+    switch (error.problem) {
+      case 'too_large':
         return this.tooLarge();
-      case 'FST_FILES_LIMIT':
+      case 'too_many_files':
         return new ChatImportError(ChatImportErrorCode.UploadInvalid, 'Send one file per import', { field: 'file' });
-      case 'FST_FIELDS_LIMIT':
-      case 'FST_PARTS_LIMIT':
-      case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      case 'FST_PROTO_VIOLATION':
-        return new ChatImportError(ChatImportErrorCode.UploadInvalid, `Invalid multipart upload (${code})`, {
-          field: 'file',
-        });
       default:
-        return error;
+        return new ChatImportError(ChatImportErrorCode.UploadInvalid, error.message, { field: error.details.field });
     }
   }
 
