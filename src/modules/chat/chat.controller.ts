@@ -30,7 +30,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
-import { contentDisposition } from 'src/common/http/content-disposition';
+import { sendDownload } from 'src/common/http/file-download';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
 import { Permission } from 'src/modules/organizations/permissions';
 import {
@@ -290,13 +290,7 @@ export class ChatController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const { meta, stream } = await this.attachments.open(org, user, id, attachmentId);
-    await reply
-      .header('Content-Type', meta.contentType.replace(/[\r\n]/g, '') || 'application/octet-stream')
-      .header('Content-Length', String(meta.size))
-      .header('Content-Disposition', contentDisposition(meta.filename, 'attachment'))
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Cache-Control', 'private, no-store')
-      .send(stream);
+    await sendDownload(reply, { ...meta, fallback: 'attachment' }, stream);
   }
 
   @Put('conversations/:id/read')

@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { contentDisposition } from 'src/common/http/content-disposition';
+import { sendDownload } from 'src/common/http/file-download';
 import { MailAttachmentsService } from './mail-attachments.service';
 import { MailActionsService } from './mail-actions.service';
 import { BulkActionDto, BulkResultDto, MailAction, MoveMessageDto, UpdateMessageDto } from './mail-actions.dto';
@@ -128,12 +128,11 @@ export class MailMessagesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const { meta, stream } = await this.attachments.open(org, user, id, index);
-    await reply
-      .header('Content-Type', meta.contentType.replace(/[\r\n]/g, '') || 'application/octet-stream')
-      .header('Content-Disposition', contentDisposition(meta.filename, `attachment-${index}`))
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Cache-Control', 'private, no-store')
-      .send(stream);
+    await sendDownload(
+      reply,
+      { contentType: meta.contentType, filename: meta.filename, fallback: `attachment-${index}` },
+      stream,
+    );
   }
 
   @Patch('messages/:id')
