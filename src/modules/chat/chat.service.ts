@@ -10,6 +10,7 @@ import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
 import { AppConfigService } from 'src/config/app-config.service';
+import { nonMembers } from 'src/modules/organizations/non-members';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { rooms } from 'src/realtime/events';
 import { attachmentsByMessage, claimAttachments } from './chat-attachments';
@@ -726,17 +727,7 @@ export class ChatService {
   }
 
   private async assertOrgMembers(org: OrgContext, userIds: string[]): Promise<void> {
-    if (userIds.length === 0) {
-      return;
-    }
-    const rows = await this.em
-      .getConnection()
-      .execute<{ user_id: string }[]>(
-        'select user_id from memberships where organization_id = ? and user_id = any(?::uuid[])',
-        [org.id, `{${userIds.join(',')}}`],
-      );
-    const found = new Set(rows.map((r) => r.user_id));
-    const missing = userIds.filter((id) => !found.has(id));
+    const missing = await nonMembers(this.em, org.id, userIds);
     if (missing.length > 0) {
       throw new ChatError(ChatErrorCode.NotOrgMember, 'Participants must be members of the organization', {
         field: 'memberIds',

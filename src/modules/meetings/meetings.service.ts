@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import { OrgRole } from 'src/modules/organizations/membership.entity';
+import { nonMembers } from 'src/modules/organizations/non-members';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
@@ -361,23 +362,12 @@ export class MeetingsService {
   ): Promise<void> {
     const userIds = [...new Set(input.userIds ?? [])].filter((u) => u !== hostId);
     const emails = [...new Set((input.emails ?? []).map((e) => e.toLowerCase()))];
-    if (userIds.length > 0) {
-      const rows = await em
-        .getConnection()
-        .execute<{ user_id: string }[]>(
-          'select user_id from memberships where organization_id = ? and user_id = any(?::uuid[])',
-          [org.id, `{${userIds.join(',')}}`],
-          'all',
-          em.getTransactionContext(),
-        );
-      const members = new Set(rows.map((r) => r.user_id));
-      const strangers = userIds.filter((u) => !members.has(u));
-      if (strangers.length > 0) {
-        throw new MeetingError(MeetingErrorCode.InvalidInvitee, 'Invitees must be members of the organization', {
-          field: 'invitees.userIds',
-          userIds: strangers,
-        });
-      }
+    const strangers = await nonMembers(em, org.id, userIds);
+    if (strangers.length > 0) {
+      throw new MeetingError(MeetingErrorCode.InvalidInvitee, 'Invitees must be members of the organization', {
+        field: 'invitees.userIds',
+        userIds: strangers,
+      });
     }
     await em.nativeDelete(MeetingInvitee, { meeting: meeting.id });
     for (const userId of userIds) {
