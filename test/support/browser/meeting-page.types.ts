@@ -28,6 +28,8 @@ export interface JoinSummary {
   peerId: string;
   meetingId: string;
   role: string;
+  /** In the meeting's waiting room (no media set up yet). */
+  waiting: boolean;
   /** The peers the `join` answer listed, with their producers. */
   peers: { peerId: string; displayName: string; producers: { producerId: string; kind: string }[] }[];
   /** The mediasoup-client handler the device picked (e.g. `Chrome111`). */

@@ -103,26 +103,36 @@ class MeetingClient implements MeetingPageApi {
       });
     });
 
-    const joined = await this.send('join', displayName ? { displayName } : {});
+    return this.sendJoin(displayName ? { displayName } : {});
+  }
+
+  /** `join` (again after `admitted` when the meeting has a waiting room), then the media set-up. */
+  private async sendJoin(payload: Record<string, unknown>): Promise<JoinSummary> {
+    const joined = await this.send('join', payload);
     this.peerId = joined.peerId as string;
     this.iceServers = (joined.iceServers as RTCIceServer[] | undefined) ?? [];
-    const peers = joined.peers as { peerId: string; producers: { producerId: string; kind: string }[] }[];
+    const peers = joined.peers as JoinSummary['peers'];
     for (const peer of peers) {
       for (const p of peer.producers) {
         this.pending.push({ producerId: p.producerId, peerId: peer.peerId, kind: p.kind });
       }
     }
-    await this.setUpMedia(joined.routerRtpCapabilities as types.RtpCapabilities);
+    // A peer in the waiting room gets no router capabilities until the host admits it.
+    const waiting = Boolean(joined.waiting);
+    if (!waiting) {
+      await this.setUpMedia(joined.routerRtpCapabilities as types.RtpCapabilities);
+    }
     return {
+      waiting,
       peerId: this.peerId,
       meetingId: joined.meetingId as string,
       role: joined.role as string,
-      peers: (joined.peers as JoinSummary['peers']).map((p) => ({
+      peers: peers.map((p) => ({
         peerId: p.peerId,
         displayName: p.displayName,
         producers: p.producers.map(({ producerId, kind }) => ({ producerId, kind })),
       })),
-      handlerName: this.device!.handlerName,
+      handlerName: this.device?.handlerName ?? '',
     };
   }
 
@@ -397,6 +407,11 @@ class MeetingClient implements MeetingPageApi {
         for (const id of payload.producerIds as string[]) {
           this.localProducers.get(id)?.producer.pause();
         }
+        break;
+      case 'admitted':
+        this.sendJoin({}).catch((error: unknown) => {
+          this.errors.push(`join after admitted: ${error instanceof Error ? error.message : String(error)}`);
+        });
         break;
       case 'mediaReconnect':
         this.reconnectMedia(payload.routerRtpCapabilities as types.RtpCapabilities).catch((error: unknown) => {
