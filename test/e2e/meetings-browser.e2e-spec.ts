@@ -175,6 +175,43 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     expect(refused).toMatchObject({ ok: false, code: 'MEETING_HOST_REQUIRED' });
   });
 
+  it('when the SFU worker dies, every page reconnects its media to the new router and receives again', async () => {
+    const pool = t.app.get(SfuWorkerPool);
+    const [victim] = pool.stats().filter((s) => s.routers === 1);
+    process.kill(victim.pid, 'SIGKILL');
+    const everyone = [host, guest, late];
+    for (const p of everyone) {
+      const event = await p.tab.waitForEvent('mediaReconnect');
+      expect(event.payload).toMatchObject({ reason: 'sfu-restart', routerRtpCapabilities: expect.any(Object) });
+    }
+    // Each page produced again on new transports: new producer ids, which the others consume as newProducer.
+    for (const p of everyone) {
+      const before = new Set(ids(p));
+      p.producers = await eventually(
+        async () => {
+          const now = await p.tab.call('producers');
+          return now.length === 2 && now.every((x) => !before.has(x.producerId)) ? now : undefined;
+        },
+        20_000,
+        `${p.tab.name}: producing again`,
+      );
+    }
+    // Bob's microphone stays muted: his page pauses it again on the new router, and the others see that.
+    const mic = producerOf(guest, 'audio');
+    for (const other of [host, late]) {
+      await other.tab.waitForEvent('producerPaused', (e) => e.producerId === mic);
+    }
+    expect((await guest.tab.call('producers')).find((p) => p.producerId === mic)).toMatchObject({ paused: true });
+    const flowing = (...from: Joined[]): string[] => ids(...from).filter((id) => id !== mic);
+    await host.tab.waitForFlowingMedia(flowing(guest, late));
+    await guest.tab.waitForFlowingMedia(flowing(host, late));
+    await late.tab.waitForFlowingMedia(flowing(host, guest));
+    expect(routers()).toBe(1);
+    for (const p of everyone) {
+      expect((await p.tab.call('state')).errors).toEqual([]);
+    }
+  });
+
   it('when everyone has left, the meeting’s router is closed', async () => {
     await late.tab.call('leave');
     for (const other of [host, guest]) {
@@ -182,7 +219,7 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
       // Its consumers of Carol's media are gone (producerClosed or consumerClosed closed them in the page).
       await eventually(
         async () => {
-          const stats = (await other.tab.call('consumerStats')).filter((s) => s.peerId === late.join.peerId);
+          const stats = (await other.tab.call('consumerStats')).filter((s) => ids(late).includes(s.producerId));
           return stats.length === 2 && stats.every((s) => s.closed) ? true : undefined;
         },
         15_000,

@@ -425,6 +425,10 @@ class MeetingClient implements MeetingPageApi {
 
   /** `mediaReconnect`: new transports on the meeting's new router, produce again; consumers return as newProducer. */
   private async reconnectMedia(routerRtpCapabilities: types.RtpCapabilities): Promise<void> {
+    // The new router knows nothing of this peer: what was paused (muted) must be paused again.
+    const pausedSources = new Set(
+      [...this.localProducers.values()].filter((p) => p.producer.paused).map((p) => p.source),
+    );
     this.sendTransport?.close();
     this.recvTransport?.close();
     this.sendTransport = undefined;
@@ -436,6 +440,12 @@ class MeetingClient implements MeetingPageApi {
     this.consumedProducers.clear();
     await this.setUpMedia(routerRtpCapabilities);
     await this.produceTracks(true);
+    for (const { producer, source } of this.localProducers.values()) {
+      if (pausedSources.has(source)) {
+        producer.pause();
+        await this.send('pauseProducer', { producerId: producer.id });
+      }
+    }
   }
 
   private closeConsumer(consumerId: string): void {
