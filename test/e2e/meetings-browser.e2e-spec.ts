@@ -26,7 +26,7 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     producers: LocalProducer[];
   }
   let host: Joined;
-  let guest: Joined;
+  let member: Joined;
   let late: Joined;
 
   const routers = (): number =>
@@ -102,10 +102,10 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     );
     expect(routers()).toBe(1);
 
-    guest = await enter(bob, 'Bob');
-    expect(guest.join.role).toBe('participant');
+    member = await enter(bob, 'Bob');
+    expect(member.join.role).toBe('participant');
     // Bob learns Alice's producers from the join answer; Alice learns Bob's from newProducer.
-    expect(guest.join.peers).toEqual([
+    expect(member.join.peers).toEqual([
       expect.objectContaining({
         peerId: host.join.peerId,
         displayName: 'Alice',
@@ -114,13 +114,13 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     ]);
     await host.tab.waitForEvent(
       'peerJoined',
-      (peer) => peer.peerId === guest.join.peerId && peer.displayName === 'Bob',
+      (peer) => peer.peerId === member.join.peerId && peer.displayName === 'Bob',
     );
 
-    const atHost = await host.tab.waitForFlowingMedia(ids(guest));
-    const atGuest = await guest.tab.waitForFlowingMedia(ids(host));
+    const atHost = await host.tab.waitForFlowingMedia(ids(member));
+    const atGuest = await member.tab.waitForFlowingMedia(ids(host));
     for (const [stats, from] of [
-      [atHost, guest],
+      [atHost, member],
       [atGuest, host],
     ] as const) {
       expect(statsOf(stats, producerOf(from, 'audio'))).toMatchObject({ kind: 'audio', peerId: from.join.peerId });
@@ -132,33 +132,36 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     const sent = await host.tab.call('producerStats');
     expect(sent.every((p) => p.bytesSent > 0)).toBe(true);
     expect((await host.tab.call('state')).errors).toEqual([]);
-    expect((await guest.tab.call('state')).errors).toEqual([]);
+    expect((await member.tab.call('state')).errors).toEqual([]);
   });
 
   it('a participant joining late receives everyone, and everyone receives it', async () => {
     late = await enter(carol, 'Carol');
-    expect(late.join.peers.map((p) => p.peerId).sort()).toEqual([host.join.peerId, guest.join.peerId].sort());
+    expect(late.join.peers.map((p) => p.peerId).sort()).toEqual([host.join.peerId, member.join.peerId].sort());
 
-    await late.tab.waitForFlowingMedia(ids(host, guest));
+    await late.tab.waitForFlowingMedia(ids(host, member));
     await host.tab.waitForFlowingMedia(ids(late));
-    await guest.tab.waitForFlowingMedia(ids(late));
+    await member.tab.waitForFlowingMedia(ids(late));
     expect(routers()).toBe(1);
-    for (const p of [host, guest, late]) {
+    for (const p of [host, member, late]) {
       expect((await p.tab.call('state')).errors).toEqual([]);
     }
   });
 
   it('the host mutes a participant: the others see its microphone paused by the host, and its audio stops', async () => {
-    const mic = producerOf(guest, 'audio');
-    const muted = await host.tab.call('request', 'mutePeer', { peerId: guest.join.peerId, kind: 'audio' });
+    const mic = producerOf(member, 'audio');
+    const muted = await host.tab.call('request', 'mutePeer', { peerId: member.join.peerId, kind: 'audio' });
     expect(muted).toEqual({ ok: true, answer: { producerIds: [mic] } });
 
-    await guest.tab.waitForEvent('mutedByHost', (e) => e.kind === 'audio' && (e.producerIds as string[]).includes(mic));
+    await member.tab.waitForEvent(
+      'mutedByHost',
+      (e) => e.kind === 'audio' && (e.producerIds as string[]).includes(mic),
+    );
     // The muted page paused its own producer too.
-    expect((await guest.tab.call('producers')).find((p) => p.producerId === mic)).toMatchObject({ paused: true });
+    expect((await member.tab.call('producers')).find((p) => p.producerId === mic)).toMatchObject({ paused: true });
     for (const other of [host, late]) {
       const event = await other.tab.waitForEvent('producerPaused', (e) => e.producerId === mic);
-      expect(event.payload).toEqual({ peerId: guest.join.peerId, producerId: mic, byHost: true });
+      expect(event.payload).toEqual({ peerId: member.join.peerId, producerId: mic, byHost: true });
     }
 
     // No more audio from Bob reaches Carol, while his video goes on.
@@ -168,10 +171,10 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     const after = statsOf(await late.tab.call('consumerStats'), mic);
     expect(after.producerPaused).toBe(true);
     expect(after.bytesReceived).toBe(before.bytesReceived);
-    await late.tab.waitForFlowingMedia([producerOf(guest, 'video')]);
+    await late.tab.waitForFlowingMedia([producerOf(member, 'video')]);
 
     // Only the host may mute.
-    const refused = await guest.tab.call('request', 'mutePeer', { peerId: host.join.peerId });
+    const refused = await member.tab.call('request', 'mutePeer', { peerId: host.join.peerId });
     expect(refused).toMatchObject({ ok: false, code: 'MEETING_HOST_REQUIRED' });
   });
 
@@ -179,7 +182,7 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     const pool = t.app.get(SfuWorkerPool);
     const [victim] = pool.stats().filter((s) => s.routers === 1);
     process.kill(victim.pid, 'SIGKILL');
-    const everyone = [host, guest, late];
+    const everyone = [host, member, late];
     for (const p of everyone) {
       const event = await p.tab.waitForEvent('mediaReconnect');
       expect(event.payload).toMatchObject({ reason: 'sfu-restart', routerRtpCapabilities: expect.any(Object) });
@@ -197,15 +200,15 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
       );
     }
     // Bob's microphone stays muted: his page pauses it again on the new router, and the others see that.
-    const mic = producerOf(guest, 'audio');
+    const mic = producerOf(member, 'audio');
     for (const other of [host, late]) {
       await other.tab.waitForEvent('producerPaused', (e) => e.producerId === mic);
     }
-    expect((await guest.tab.call('producers')).find((p) => p.producerId === mic)).toMatchObject({ paused: true });
+    expect((await member.tab.call('producers')).find((p) => p.producerId === mic)).toMatchObject({ paused: true });
     const flowing = (...from: Joined[]): string[] => ids(...from).filter((id) => id !== mic);
-    await host.tab.waitForFlowingMedia(flowing(guest, late));
-    await guest.tab.waitForFlowingMedia(flowing(host, late));
-    await late.tab.waitForFlowingMedia(flowing(host, guest));
+    await host.tab.waitForFlowingMedia(flowing(member, late));
+    await member.tab.waitForFlowingMedia(flowing(host, late));
+    await late.tab.waitForFlowingMedia(flowing(host, member));
     expect(routers()).toBe(1);
     for (const p of everyone) {
       expect((await p.tab.call('state')).errors).toEqual([]);
@@ -214,7 +217,7 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
 
   it('when everyone has left, the meeting’s router is closed', async () => {
     await late.tab.call('leave');
-    for (const other of [host, guest]) {
+    for (const other of [host, member]) {
       await other.tab.waitForEvent('peerLeft', (e) => e.peerId === late.join.peerId);
       // Its consumers of Carol's media are gone (producerClosed or consumerClosed closed them in the page).
       await eventually(
@@ -227,11 +230,11 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
       );
     }
     expect(routers()).toBe(1);
-    await guest.tab.call('leave');
-    await host.tab.waitForEvent('peerLeft', (e) => e.peerId === guest.join.peerId);
+    await member.tab.call('leave');
+    await host.tab.waitForEvent('peerLeft', (e) => e.peerId === member.join.peerId);
     expect(routers()).toBe(1);
     await host.tab.call('leave');
-    for (const p of [host, guest, late]) {
+    for (const p of [host, member, late]) {
       expect((await p.tab.call('state')).connected).toBe(false);
     }
     await eventually(() => (routers() === 0 ? true : undefined), 15_000, 'the router to close');
