@@ -50,6 +50,8 @@ case "${npm_lifecycle_event:-}" in
 esac
 if [[ "$with_dovecot" == "1" ]]; then
   REQUIRED+=("dovecot:dovecot-imapd")
+  # ffmpeg records meetings (and feeds the recording test); the app answers 503 without it, so start skips it.
+  REQUIRED+=("ffmpeg:ffmpeg")
 fi
 if ! mediasoup_worker_cached; then
   REQUIRED+=("g++:g++" "make:make")
