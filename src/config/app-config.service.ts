@@ -122,11 +122,32 @@ export class AppConfigService {
   }
 
   /** Meetings: the join token lifetime in seconds (MEETING_JOIN_TOKEN_TTL, `300`, `90s`, `5m`, `1h`). */
-  get meetings(): { joinTokenTtlSeconds: number } {
+  get meetings(): { joinTokenTtlSeconds: number; emptyTimeoutMs: number; ffmpegPath: string } {
     const raw = this.get('MEETING_JOIN_TOKEN_TTL');
     const unit = raw.slice(-1);
     const factor = unit === 'h' ? 3600 : unit === 'm' ? 60 : 1;
-    return { joinTokenTtlSeconds: Number.parseInt(raw, 10) * factor };
+    return {
+      joinTokenTtlSeconds: Number.parseInt(raw, 10) * factor,
+      emptyTimeoutMs: parseDuration(this.get('MEETING_EMPTY_TIMEOUT')),
+      ffmpegPath: this.get('FFMPEG_PATH'),
+    };
+  }
+
+  /** STUN/TURN for meeting clients: URLs plus either a shared secret (time-limited credentials) or fixed ones. */
+  get turn(): {
+    urls: string[];
+    secret: string | undefined;
+    credentialTtlSeconds: number;
+    username: string | undefined;
+    password: string | undefined;
+  } {
+    return {
+      urls: (this.get('TURN_URLS') ?? '').split(',').filter(Boolean),
+      secret: this.get('TURN_SECRET') || undefined,
+      credentialTtlSeconds: Math.floor(parseDuration(this.get('TURN_CREDENTIAL_TTL')) / 1000),
+      username: this.get('TURN_USERNAME') || undefined,
+      password: this.get('TURN_PASSWORD') || undefined,
+    };
   }
 
   get chatImport(): { maxBytes: number; syncValidateBytes: number } {

@@ -386,6 +386,38 @@ export class EnvSchema {
   @Matches(/^[1-9][0-9]*[smh]?$/, { message: 'MEETING_JOIN_TOKEN_TTL must be a duration like 300, 90s, 5m or 1h' })
   MEETING_JOIN_TOKEN_TTL = '5m';
 
+  /** A live meeting nobody is in ends after this long (a duration like 2m); `0` keeps it live until stopped. */
+  @Matches(DURATION, { message: 'MEETING_EMPTY_TIMEOUT must be a duration like 2m, or 0' })
+  MEETING_EMPTY_TIMEOUT = '2m';
+
+  /** The ffmpeg binary meeting recordings run (Debian package `ffmpeg`); a name is looked up on the PATH. */
+  @IsString()
+  FFMPEG_PATH = 'ffmpeg';
+
+  /** STUN/TURN servers handed to meeting clients: comma-separated `stun:`, `turn:` or `turns:` URLs. */
+  @IsOptional()
+  @Matches(/^$|^(stuns?|turns?):[^,\s]+(,(stuns?|turns?):[^,\s]+)*$/, {
+    message: 'TURN_URLS must be comma-separated stun:, turn: or turns: URLs',
+  })
+  TURN_URLS?: string;
+
+  /** The TURN server's shared secret (coturn `static-auth-secret`): clients get credentials valid TURN_CREDENTIAL_TTL. */
+  @IsOptional()
+  @IsString()
+  TURN_SECRET?: string;
+
+  @Matches(DURATION, { message: 'TURN_CREDENTIAL_TTL must be a duration like 12h' })
+  TURN_CREDENTIAL_TTL = '12h';
+
+  /** Fixed TURN credentials, used when TURN_SECRET is not set. */
+  @IsOptional()
+  @IsString()
+  TURN_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  TURN_PASSWORD?: string;
+
   /** Quotas of a guest account (`POST /auth/guest`), enforced by the modules through QuotaService. */
   @Type(() => Number)
   @IsInt()

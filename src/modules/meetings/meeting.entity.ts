@@ -105,3 +105,58 @@ export class MeetingParticipant extends BaseEntity<'joinedAt'> {
   @Property({ type: 'integer', nullable: true })
   durationSeconds?: number | null;
 }
+
+export enum MeetingRecordingStatus {
+  Recording = 'recording',
+  Completed = 'completed',
+  Failed = 'failed',
+}
+
+/** One recorded producer: a file under STORAGE_DIR written by ffmpeg without re-encoding. */
+export interface MeetingRecordingTrack {
+  id: string;
+  producerId: string;
+  peerId: string;
+  userId: string | null;
+  displayName: string;
+  kind: 'audio' | 'video';
+  /** Relative to STORAGE_DIR. */
+  file: string;
+  contentType: string;
+  startedAt: string;
+  endedAt: string | null;
+  bytes: number | null;
+}
+
+/**
+ * A recording of a live meeting, started and stopped by the host when `settings.recordingAllowed`: one track per
+ * producer that was live while recording (people who join later are recorded from when they produce).
+ */
+@Entity({ tableName: 'meeting_recordings' })
+@Index({ properties: ['meeting', 'startedAt'] })
+export class MeetingRecording extends BaseEntity<'status' | 'tracks' | 'startedAt'> {
+  @ManyToOne(() => Meeting, { deleteRule: 'cascade' })
+  meeting!: Rel<Meeting>;
+
+  @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })
+  startedBy?: Rel<User> | null;
+
+  @Enum({
+    items: () => MeetingRecordingStatus,
+    nativeEnumName: 'meeting_recording_status',
+    default: MeetingRecordingStatus.Recording,
+  })
+  status: MeetingRecordingStatus = MeetingRecordingStatus.Recording;
+
+  @Property({ type: 'timestamptz' })
+  startedAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  endedAt?: Date | null;
+
+  @Property({ type: 'jsonb' })
+  tracks: MeetingRecordingTrack[] = [];
+
+  @Property({ type: 'text', nullable: true })
+  error?: string | null;
+}

@@ -10,11 +10,21 @@ import {
   Patch,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser, Public } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { sendDownload } from 'src/common/http/file-download';
 import { AuthRateLimit } from 'src/common/rate-limit/rate-limit.module';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
 import { Permission } from 'src/modules/organizations/permissions';
@@ -27,9 +37,12 @@ import {
   MeetingPageDto,
   MeetingParticipantPageDto,
   ParticipantsQueryDto,
+  RecordingDto,
+  RecordingListDto,
   UpdateMeetingDto,
 } from './meetings.dto';
 import { MeetingsService } from './meetings.service';
+import { MeetingRecordingsService } from './recording/meeting-recordings.service';
 
 /** Video meetings of the organization: scheduling, lifecycle, invitees, join tokens, participant history. */
 @ApiTags('meetings')
@@ -179,5 +192,89 @@ export class MeetingGuestsController {
   @ApiErrorResponses(400, 403, 404, 409, 429)
   guestToken(@Param('id', ParseUUIDPipe) id: string, @Body() dto: GuestTokenRequestDto): Promise<JoinTokenDto> {
     return this.meetings.guestToken(id, dto.name);
+  }
+}
+
+/** Recordings of a live meeting: started and stopped by the host; one file per recorded producer. */
+@ApiTags('meetings')
+@Authenticated()
+@RequirePermission(Permission.MeetingsUse)
+@ApiErrorResponses(401, 403, 404)
+@Controller('video/meetings/:id/recordings')
+export class MeetingRecordingsController {
+  constructor(private readonly recordings: MeetingRecordingsService) {}
+
+  @Post()
+  @ApiOperation({
+    operationId: 'startMeetingRecording',
+    summary: 'Record the live meeting (host; settings.recordingAllowed): every camera, microphone and screen',
+  })
+  @ApiCreatedResponse({ type: RecordingDto })
+  @ApiErrorResponses(409, 503)
+  start(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<RecordingDto> {
+    return this.recordings.start(org, user, id);
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listMeetingRecordings', summary: 'The meeting’s recordings, newest first' })
+  @ApiOkResponse({ type: RecordingListDto })
+  async list(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<RecordingListDto> {
+    return { items: await this.recordings.list(org, user, id) };
+  }
+
+  @Get(':recordingId')
+  @ApiOperation({ operationId: 'getMeetingRecording', summary: 'One recording with its tracks' })
+  @ApiOkResponse({ type: RecordingDto })
+  get(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('recordingId', ParseUUIDPipe) recordingId: string,
+  ): Promise<RecordingDto> {
+    return this.recordings.get(org, user, id, recordingId);
+  }
+
+  @Post(':recordingId/stop')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ operationId: 'stopMeetingRecording', summary: 'Stop recording (host): the files are finished' })
+  @ApiOkResponse({ type: RecordingDto })
+  stop(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('recordingId', ParseUUIDPipe) recordingId: string,
+  ): Promise<RecordingDto> {
+    return this.recordings.stop(org, user, id, recordingId);
+  }
+
+  @Get(':recordingId/tracks/:trackId/file')
+  @ApiOperation({
+    operationId: 'downloadMeetingRecordingTrack',
+    summary: 'Download one recorded track (host): WebM (VP8/VP9/Opus) or Matroska (H.264), as recorded',
+  })
+  @ApiProduces('video/webm', 'audio/webm', 'video/x-matroska')
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
+  async download(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('recordingId', ParseUUIDPipe) recordingId: string,
+    @Param('trackId', ParseUUIDPipe) trackId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const file = await this.recordings.open(org, user, id, recordingId, trackId);
+    await sendDownload(
+      reply,
+      { contentType: file.contentType, filename: file.filename, fallback: 'recording', size: file.size },
+      file.stream,
+    );
   }
 }

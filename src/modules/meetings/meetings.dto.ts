@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MeetingStatus } from './meeting.entity';
+import { MeetingRecordingStatus, MeetingStatus } from './meeting.entity';
 
 export const MAX_INVITEES = 500;
 
@@ -322,4 +322,70 @@ export class JoinTokenDto {
 
   @ApiProperty({ enum: ['host', 'participant', 'guest'] })
   role!: string;
+}
+
+export class RecordingTrackDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ description: 'The mediasoup producer recorded' })
+  producerId!: string;
+
+  @ApiProperty({ description: 'The peer (signalling) that produced it' })
+  peerId!: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null for a guest' })
+  userId!: string | null;
+
+  @ApiProperty()
+  displayName!: string;
+
+  @ApiProperty({ enum: ['audio', 'video'] })
+  kind!: 'audio' | 'video';
+
+  @ApiProperty({ example: 'video/webm' })
+  contentType!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  startedAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  endedAt!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'File size once the recording stopped' })
+  bytes!: number | null;
+}
+
+export class RecordingDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  meetingId!: string;
+
+  @ApiProperty({ enum: MeetingRecordingStatus, enumName: 'MeetingRecordingStatus' })
+  status!: MeetingRecordingStatus;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  startedById!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  startedAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  endedAt!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  error!: string | null;
+
+  @ApiProperty({
+    type: [RecordingTrackDto],
+    description: 'One file per recorded producer (camera, microphone, screen)',
+  })
+  tracks!: RecordingTrackDto[];
+}
+
+export class RecordingListDto {
+  @ApiProperty({ type: [RecordingDto], description: 'Newest first' })
+  items!: RecordingDto[];
 }

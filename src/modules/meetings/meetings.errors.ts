@@ -12,6 +12,23 @@ export enum MeetingErrorCode {
   GuestsNotAllowed = 'MEETING_GUESTS_NOT_ALLOWED',
   NotJoinable = 'MEETING_NOT_JOINABLE',
   JoinTokenInvalid = 'MEETING_JOIN_TOKEN_INVALID',
+  /** Signalling: the meeting has `settings.maxParticipants` peers already. */
+  Full = 'MEETING_FULL',
+  /** Signalling: a request other than `join` before joining (or while waiting to be admitted). */
+  NotJoined = 'MEETING_NOT_JOINED',
+  /** Signalling: a peer, transport, producer or consumer id that is not (or no longer) there or not yours. */
+  ObjectNotFound = 'MEETING_OBJECT_NOT_FOUND',
+  /** Signalling: the receiving device cannot decode that producer's codec. */
+  CannotConsume = 'MEETING_CANNOT_CONSUME',
+  /** Signalling: too many chat messages in a short time. */
+  RateLimited = 'MEETING_RATE_LIMITED',
+  /** No mediasoup worker can run on this node (binary missing). */
+  SfuUnavailable = 'MEETING_SFU_UNAVAILABLE',
+  RecordingNotAllowed = 'MEETING_RECORDING_NOT_ALLOWED',
+  /** ffmpeg is not installed (or FFMPEG_PATH does not run). */
+  RecorderUnavailable = 'MEETING_RECORDER_UNAVAILABLE',
+  AlreadyRecording = 'MEETING_ALREADY_RECORDING',
+  RecordingNotFound = 'MEETING_RECORDING_NOT_FOUND',
 }
 
 export const MEETING_ERROR_STATUS: Record<MeetingErrorCode, HttpStatus> = {
@@ -24,6 +41,16 @@ export const MEETING_ERROR_STATUS: Record<MeetingErrorCode, HttpStatus> = {
   [MeetingErrorCode.GuestsNotAllowed]: HttpStatus.FORBIDDEN,
   [MeetingErrorCode.NotJoinable]: HttpStatus.CONFLICT,
   [MeetingErrorCode.JoinTokenInvalid]: HttpStatus.UNAUTHORIZED,
+  [MeetingErrorCode.Full]: HttpStatus.CONFLICT,
+  [MeetingErrorCode.NotJoined]: HttpStatus.CONFLICT,
+  [MeetingErrorCode.ObjectNotFound]: HttpStatus.NOT_FOUND,
+  [MeetingErrorCode.CannotConsume]: HttpStatus.BAD_REQUEST,
+  [MeetingErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [MeetingErrorCode.SfuUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [MeetingErrorCode.RecordingNotAllowed]: HttpStatus.FORBIDDEN,
+  [MeetingErrorCode.RecorderUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [MeetingErrorCode.AlreadyRecording]: HttpStatus.CONFLICT,
+  [MeetingErrorCode.RecordingNotFound]: HttpStatus.NOT_FOUND,
 };
 
 export class MeetingError extends AppError<MeetingErrorCode> {

@@ -3,9 +3,12 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MeetingTokensService } from './meeting-tokens.service';
-import { MeetingGuestsController, MeetingsController } from './meetings.controller';
+import { MeetingGuestsController, MeetingRecordingsController, MeetingsController } from './meetings.controller';
+import { MeetingRecordingsService } from './recording/meeting-recordings.service';
 import { MeetingsService } from './meetings.service';
 import { SfuWorkerPool } from './sfu/sfu-worker-pool.service';
+import { MeetingRoomsService } from './signalling/meeting-rooms.service';
+import { MeetingsGateway } from './signalling/meetings.gateway';
 
 /**
  * Video meetings: the meeting resources (`/video/meetings`, join tokens, participant history) and the mediasoup SFU
@@ -23,8 +26,15 @@ import { SfuWorkerPool } from './sfu/sfu-worker-pool.service';
       }),
     }),
   ],
-  controllers: [MeetingsController, MeetingGuestsController],
-  providers: [SfuWorkerPool, MeetingsService, MeetingTokensService],
-  exports: [SfuWorkerPool, MeetingsService, MeetingTokensService],
+  controllers: [MeetingsController, MeetingGuestsController, MeetingRecordingsController],
+  providers: [
+    SfuWorkerPool,
+    MeetingsService,
+    MeetingTokensService,
+    MeetingRoomsService,
+    MeetingsGateway,
+    MeetingRecordingsService,
+  ],
+  exports: [SfuWorkerPool, MeetingsService, MeetingTokensService, MeetingRoomsService],
 })
 export class MeetingsModule {}

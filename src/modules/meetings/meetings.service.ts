@@ -44,6 +44,8 @@ const isOrgAdmin = (org: OrgContext): boolean => org.role === OrgRole.Owner || o
  */
 @Injectable()
 export class MeetingsService {
+  private readonly endedListeners: ((meetingId: string) => void)[] = [];
+
   constructor(
     private readonly em: EntityManager,
     private readonly tokens: MeetingTokensService,
@@ -235,7 +237,15 @@ export class MeetingsService {
       return m;
     });
     await this.announce(meeting, 'ended');
+    for (const listener of this.endedListeners) {
+      listener(meeting.id);
+    }
     return meeting;
+  }
+
+  /** The signalling closes the meeting's room and disconnects its peers when it ends, whoever ended it. */
+  onEnded(listener: (meetingId: string) => void): void {
+    this.endedListeners.push(listener);
   }
 
   /** The signalling records someone entering a live meeting; returns the participant row's id for `recordLeave`. */
@@ -324,7 +334,7 @@ export class MeetingsService {
 
   // ---- internals ----
 
-  private async findVisible(org: OrgContext, actor: AuthUser, id: string): Promise<Meeting> {
+  async findVisible(org: OrgContext, actor: AuthUser, id: string): Promise<Meeting> {
     const meeting = await this.em.findOne(Meeting, { id, organization: org.id });
     if (!meeting) {
       throw meetingNotFound();
@@ -339,7 +349,7 @@ export class MeetingsService {
     return meeting;
   }
 
-  private async findAsHost(org: OrgContext, actor: AuthUser, id: string, em = this.em): Promise<Meeting> {
+  async findAsHost(org: OrgContext, actor: AuthUser, id: string, em = this.em): Promise<Meeting> {
     const meeting = await em.findOne(Meeting, { id, organization: org.id });
     if (!meeting) {
       throw meetingNotFound();
@@ -480,7 +490,8 @@ function assertSchedule(start: Date | null, end: Date | null): void {
   }
 }
 
-function assertJoinable(meeting: Meeting): void {
+/** 409 `MEETING_NOT_JOINABLE` unless the meeting is scheduled or live. */
+export function assertJoinable(meeting: Meeting): void {
   if (meeting.status !== MeetingStatus.Scheduled && meeting.status !== MeetingStatus.Live) {
     throw new MeetingError(MeetingErrorCode.NotJoinable, `The meeting is ${meeting.status}`, {
       status: meeting.status,
