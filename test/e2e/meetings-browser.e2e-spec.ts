@@ -148,6 +148,27 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     }
   });
 
+  it('a simulcast consumer switches to the spatial layer it prefers', async () => {
+    const webcam = producerOf(member, 'video');
+    const consumer = statsOf(await host.tab.call('consumerStats'), webcam);
+    const answer = await host.tab.call('request', 'setPreferredLayers', {
+      consumerId: consumer.consumerId,
+      spatialLayer: 0,
+    });
+    expect(answer).toEqual({ ok: true, answer: {} });
+    await host.tab.waitForEvent(
+      'consumerLayersChanged',
+      (e) => e.consumerId === consumer.consumerId && e.spatialLayer === 0,
+    );
+    // The smallest of the three encodings (scaleResolutionDownBy 4 of 640×360) is what the page now decodes.
+    await eventually(
+      async () => (statsOf(await host.tab.call('consumerStats'), webcam).frameWidth === 160 ? true : undefined),
+      20_000,
+      'the host decoding the 160-pixel layer',
+    );
+    await host.tab.waitForFlowingMedia([webcam]);
+  });
+
   it('the host mutes a participant: the others see its microphone paused by the host, and its audio stops', async () => {
     const mic = producerOf(member, 'audio');
     const muted = await host.tab.call('request', 'mutePeer', { peerId: member.join.peerId, kind: 'audio' });
