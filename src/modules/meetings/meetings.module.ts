@@ -2,6 +2,9 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfigService } from 'src/config/app-config.service';
+import { CallsController } from './calls/calls.controller';
+import { CallsProcessor } from './calls/calls.processor';
+import { CallsService } from './calls/calls.service';
 import { MeetingTokensService } from './meeting-tokens.service';
 import { MeetingGuestsController, MeetingsController } from './meetings.controller';
 import { MeetingsService } from './meetings.service';
@@ -23,8 +26,8 @@ import { SfuWorkerPool } from './sfu/sfu-worker-pool.service';
       }),
     }),
   ],
-  controllers: [MeetingsController, MeetingGuestsController],
-  providers: [SfuWorkerPool, MeetingsService, MeetingTokensService],
+  controllers: [MeetingsController, MeetingGuestsController, CallsController],
+  providers: [SfuWorkerPool, MeetingsService, MeetingTokensService, CallsService, CallsProcessor],
   exports: [SfuWorkerPool, MeetingsService, MeetingTokensService],
 })
 export class MeetingsModule {}
