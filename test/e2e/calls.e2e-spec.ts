@@ -13,6 +13,10 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 
 type Json = Record<string, any>;
 
+const DAY = 86_400_000;
+/** Midnight UTC `days` from now: a time within the one-year scheduling horizon. */
+const daysAhead = (days: number): string => new Date(Math.floor(Date.now() / DAY + days) * DAY).toISOString();
+
 const fields = (body: Json): string[] => ((body.details ?? []) as Json[]).map((d) => d.field as string);
 
 describe('calls: records, end, feedback, stats, scheduled and bulk calls', () => {
@@ -164,7 +168,7 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
     const c = await create(owner, { direction: 'internal', participantIds: [member.id] }, listOrg);
     const scheduled = await call(t, 'POST', '/api/v1/video/calls/schedule', {
       ...inOrg(owner, listOrg),
-      body: { direction: 'outbound', phoneNumber: '+12025550103', scheduledAt: '2031-03-01T10:00:00.000Z' },
+      body: { direction: 'outbound', phoneNumber: '+12025550103', scheduledAt: daysAhead(200) },
     });
     expect(scheduled.status).toBe(201);
     const d = scheduled.body as Json;
@@ -187,8 +191,8 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
     expect((await list({ phoneNumber: '+12025550102' })).data!.items.map((x) => x.id)).toEqual([b.id]);
     expect((await list({ participantId: member.id })).data!.items.map((x) => x.id)).toEqual([c.id]);
     expect((await list({ status: 'scheduled' })).data!.items.map((x) => x.id)).toEqual([d.id]);
-    expect((await list({ from: '2031-01-01T00:00:00Z' })).data!.items.map((x) => x.id)).toEqual([d.id]);
-    expect((await list({ to: '2031-01-01T00:00:00Z' })).data!.items.map((x) => x.id)).toEqual([c.id, b.id, a.id]);
+    expect((await list({ from: daysAhead(100) })).data!.items.map((x) => x.id)).toEqual([d.id]);
+    expect((await list({ to: daysAhead(100) })).data!.items.map((x) => x.id)).toEqual([c.id, b.id, a.id]);
     // The member sees only the call they take part in.
     const mine = await api(member).GET('/api/v1/video/calls', { params: { ...org(listOrg) } });
     expect(mine.data!.items.map((x) => x.id)).toEqual([c.id]);
@@ -290,7 +294,7 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
     }
     await call(t, 'POST', '/api/v1/video/calls/schedule', {
       ...inOrg(owner, statsOrg),
-      body: { direction: 'outbound', phoneNumber: '+12025550113', scheduledAt: '2031-05-01T10:00:00.000Z' },
+      body: { direction: 'outbound', phoneNumber: '+12025550113', scheduledAt: daysAhead(250) },
     });
 
     const stats = await api(owner).GET('/api/v1/video/calls/stats/summary', { params: { ...org(statsOrg) } });
@@ -306,7 +310,7 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
       to: null,
     });
     const windowed = await api(owner).GET('/api/v1/video/calls/stats/summary', {
-      params: { ...org(statsOrg), query: { from: '2031-01-01T00:00:00.000Z', to: '2032-01-01T00:00:00.000Z' } },
+      params: { ...org(statsOrg), query: { from: daysAhead(100), to: daysAhead(300) } },
     });
     expect(windowed.data).toMatchObject({
       total: 1,
@@ -314,8 +318,8 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
       totalDurationSeconds: 0,
       averageDurationSeconds: null,
       averageRating: null,
-      from: '2031-01-01T00:00:00.000Z',
-      to: '2032-01-01T00:00:00.000Z',
+      from: daysAhead(100),
+      to: daysAhead(300),
     });
     // A member counts only the calls they created or take part in.
     const memberStats = await api(member).GET('/api/v1/video/calls/stats/summary', { params: { ...org(statsOrg) } });
