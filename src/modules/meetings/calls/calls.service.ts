@@ -15,6 +15,7 @@ import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
 import { RealtimeService } from 'src/realtime/realtime.service';
+import { callRuleProblems } from './call-rules';
 import { ACTIVE_CALL_STATUSES, Call, CallDirection, CallParticipant, CallStatus } from './call.entity';
 import {
   BulkCallsResultDto,
@@ -37,7 +38,6 @@ import { CallError, CallErrorCode, callNotFound, invalidCallInput } from './call
 /** The delayed job that starts a scheduled call: one per call, so a retried request or a sweep never adds a second. */
 export const startCallJobId = (callId: string): string => `call-start-${callId}`;
 
-const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
 /** Scheduled calls this long past their time without having started get their job again (`requeueStale`). */
 const STALE_MS = 60_000;
 const ENDED_STATUSES: readonly CallStatus[] = [CallStatus.Completed, CallStatus.Missed, CallStatus.Failed];
@@ -385,30 +385,9 @@ export class CallsService {
     };
     const now = Date.now();
     const items = inputs.map((input, index): NewCall => {
-      const others = [...new Set(input.participantIds ?? [])].filter((id) => id !== actor.id);
-      if (input.direction === CallDirection.Internal) {
-        if (input.phoneNumber) {
-          problem(index, 'phoneNumber', 'an internal call has no phone number');
-        }
-        if (others.length === 0) {
-          problem(index, 'participantIds', 'an internal call needs at least one other participant');
-        }
-      } else if (!input.phoneNumber) {
-        problem(index, 'phoneNumber', `phoneNumber is required for ${input.direction} calls`);
-      }
-      if (input.video && input.direction !== CallDirection.Internal) {
-        problem(index, 'video', 'only internal calls can run as a meeting');
-      }
-      if (input.video && input.meetingId) {
-        problem(index, 'video', 'give either video or meetingId');
-      }
-      if (input.scheduledAt) {
-        const at = input.scheduledAt.getTime();
-        if (at <= now) {
-          problem(index, 'scheduledAt', 'scheduledAt must be in the future');
-        } else if (at - now > MAX_SCHEDULE_MS) {
-          problem(index, 'scheduledAt', 'scheduledAt must be within a year');
-        }
+      const { others, problems: broken } = callRuleProblems(input, actor.id, now);
+      for (const { field, message } of broken) {
+        problem(index, field, message);
       }
       return {
         direction: input.direction,
