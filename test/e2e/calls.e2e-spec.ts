@@ -220,6 +220,9 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
     expect(ended.data).toMatchObject({ status: 'completed' });
     expect(ended.data!.durationSeconds).toBeGreaterThanOrEqual(0);
     expect(Date.parse(ended.data!.endedAt!)).toBeGreaterThanOrEqual(Date.parse(ended.data!.startedAt!));
+    // Without any body (no content type) the outcome defaults too; the call is no longer active by then.
+    const noBody = await call(t, 'POST', `/api/v1/video/calls/${id}/end`, inOrg(carol, orgId));
+    expect(noBody.status).toBe(409);
     const again = await api(carol).POST('/api/v1/video/calls/{id}/end', { params: path, body: {} });
     expect([again.response.status, (again.error as Json).code, (again.error as Json).details]).toEqual([
       409,
@@ -482,6 +485,10 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
     ]);
     expect(await countCalls()).toBe(before);
 
+    for (const items of [[null], ['x'], 'x', [{ ...good(1), extra: true }]]) {
+      const malformed = await call(t, 'POST', '/api/v1/video/calls/bulk', { ...inOrg(bob, orgId), body: { items } });
+      expect([malformed.status, malformed.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
     const empty = await call(t, 'POST', '/api/v1/video/calls/bulk', { ...inOrg(bob, orgId), body: { items: [] } });
     expect([empty.status, fields(empty.body)]).toEqual([400, ['items']]);
     const tooMany = await call(t, 'POST', '/api/v1/video/calls/bulk', {
