@@ -512,6 +512,32 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
     }
   });
 
+  it('takes the largest bulk request (500 calls, scheduled and starting now) at once', async () => {
+    const { orgId: bulkOrg, users } = await createTeam(t, 2, 'Bulk');
+    const [owner, member] = users;
+    const items = Array.from({ length: 500 }, (_, i) =>
+      i % 2 === 0
+        ? { direction: 'internal' as const, participantIds: [member.id] }
+        : {
+            direction: 'outbound' as const,
+            phoneNumber: `+1202556${String(1000 + i)}`,
+            scheduledAt: new Date(Date.now() + 3600_000 + i * 1000).toISOString(),
+          },
+    );
+    const started = Date.now();
+    const { data, response } = await api(owner).POST('/api/v1/video/calls/bulk', {
+      params: org(bulkOrg),
+      body: { items },
+    });
+    expect(response.status).toBe(201);
+    expect(data!.count).toBe(500);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await countCalls(bulkOrg)).toBe(500);
+    expect(await callsQueue().getJob(`call-start-${data!.items[499].id}`)).toBeDefined();
+    const stats = await api(member).GET('/api/v1/video/calls/stats/summary', { params: { ...org(bulkOrg) } });
+    expect(stats.data).toMatchObject({ total: 250, byStatus: { in_progress: 250 } });
+  });
+
   it('runs an internal call as a live meeting when asked (video), and ending the call ends the meeting', async () => {
     const created = await create(bob, { direction: 'internal', participantIds: [carol.id], video: true });
     expect(created.meetingId).toEqual(expect.any(String));

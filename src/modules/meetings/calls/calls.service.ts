@@ -93,7 +93,7 @@ export class CallsService {
     }
     const [call] = await this.em.transactional((em) => this.insert(em, org, actor, [item], !!dto.video));
     this.logger.log({ callId: call.id, direction: call.direction }, 'call started');
-    await this.announceStarted(call.id);
+    await this.announceStarted([call.id]);
     return this.get(org, actor, call.id);
   }
 
@@ -123,9 +123,7 @@ export class CallsService {
       calls.filter((c) => c.status === CallStatus.Scheduled),
       requestId,
     );
-    for (const call of calls.filter((c) => c.status === CallStatus.InProgress)) {
-      await this.announceStarted(call.id);
-    }
+    await this.announceStarted(calls.filter((c) => c.status === CallStatus.InProgress).map((c) => c.id));
     this.logger.log({ count: calls.length }, 'calls created in bulk');
     return { count: calls.length, items: await this.toDtos(calls) };
   }
@@ -353,7 +351,7 @@ export class CallsService {
       return;
     }
     this.logger.log({ callId }, 'scheduled call started');
-    await this.announceStarted(callId);
+    await this.announceStarted([callId]);
   }
 
   /** Scheduled calls a minute past their time get their job again (a no-op for every call whose job exists). */
@@ -526,36 +524,42 @@ export class CallsService {
     return byCall;
   }
 
-  /** After commit: `call.started` to every participant's sockets, and as a webhook. */
-  private async announceStarted(callId: string): Promise<void> {
+  /** After commit: `call.started` to every participant's sockets, and as a webhook (one query for all the calls). */
+  private async announceStarted(callIds: string[]): Promise<void> {
+    if (callIds.length === 0) {
+      return;
+    }
     const em = this.em.fork();
-    const call = await em.findOneOrFail(Call, callId);
-    const participantIds = (await this.participantIds([call], em)).get(call.id) ?? [];
-    const startedAt = (call.startedAt ?? new Date()).toISOString();
-    for (const userId of participantIds) {
-      this.realtime.toUser(userId, 'call.started', {
+    const calls = await em.find(Call, { id: { $in: callIds } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    const participants = await this.participantIds(calls, em);
+    for (const call of calls) {
+      const participantIds = participants.get(call.id) ?? [];
+      const startedAt = (call.startedAt ?? new Date()).toISOString();
+      for (const userId of participantIds) {
+        this.realtime.toUser(userId, 'call.started', {
+          callId: call.id,
+          organizationId: call.organization.id,
+          direction: call.direction,
+          status: call.status,
+          createdById: call.createdBy.id,
+          participantIds,
+          phoneNumber: call.phoneNumber ?? null,
+          meetingId: call.meeting?.id ?? null,
+          startedAt,
+        });
+      }
+      await this.webhooks.publish(call.organization.id, WebhookEventType.CallStarted, {
         callId: call.id,
-        organizationId: call.organization.id,
         direction: call.direction,
         status: call.status,
         createdById: call.createdBy.id,
         participantIds,
         phoneNumber: call.phoneNumber ?? null,
         meetingId: call.meeting?.id ?? null,
+        scheduledAt: call.scheduledAt ? call.scheduledAt.toISOString() : null,
         startedAt,
       });
     }
-    await this.webhooks.publish(call.organization.id, WebhookEventType.CallStarted, {
-      callId: call.id,
-      direction: call.direction,
-      status: call.status,
-      createdById: call.createdBy.id,
-      participantIds,
-      phoneNumber: call.phoneNumber ?? null,
-      meetingId: call.meeting?.id ?? null,
-      scheduledAt: call.scheduledAt ? call.scheduledAt.toISOString() : null,
-      startedAt,
-    });
   }
 
   /** After the update: `call.ended` to every participant's sockets, and as a webhook. */
