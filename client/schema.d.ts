@@ -2178,6 +2178,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/video/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls you created or take part in (admins: all of the organization), newest first */
+        get: operations["listCalls"];
+        put?: never;
+        /** Record a call starting now (in_progress); you are a participant. Sends call.started */
+        post: operations["createCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/calls/stats/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts by status and direction, durations and mean rating of the calls you may see, in a window */
+        get: operations["getCallStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/calls/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Schedule a call: at scheduledAt it starts ringing and its participants get call.started */
+        post: operations["scheduleCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/calls/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Up to 500 calls (scheduled or starting now) in one transaction: all are created or none */
+        post: operations["createCallsBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/calls/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One call with its participants, transcript and recording link */
+        get: operations["getCall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set or clear the transcript, recording link, notes or subject */
+        patch: operations["updateCall"];
+        trace?: never;
+    };
+    "/api/v1/video/calls/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a ringing or in-progress call (completed by default); 409 when it is not active. Sends call.ended */
+        post: operations["endCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/calls/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a scheduled call and remove its job (creator or admin); 409 once it started */
+        post: operations["cancelCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/calls/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate an ended call (1–5, comment); one per member: a second submission replaces the first */
+        post: operations["submitCallFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2571,7 +2709,7 @@ export interface components {
             serverTime: string;
         };
         /** @enum {string} */
-        WebhookEventType: "organization.updated" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "api_key.created" | "api_key.revoked" | "mail.received" | "mail.account_state" | "mail.sent" | "mail.send_failed" | "chat.conversation.created" | "chat.message.created" | "chat.message.updated" | "chat.message.deleted" | "meeting.started" | "meeting.ended" | "webhook.test";
+        WebhookEventType: "organization.updated" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "api_key.created" | "api_key.revoked" | "mail.received" | "mail.account_state" | "mail.sent" | "mail.send_failed" | "chat.conversation.created" | "chat.message.created" | "chat.message.updated" | "chat.message.deleted" | "meeting.started" | "meeting.ended" | "call.started" | "call.ended" | "webhook.test";
         WebhookEventTypeDto: {
             type: components["schemas"]["WebhookEventType"];
             description: string;
@@ -3910,6 +4048,182 @@ export interface components {
         RecordingListDto: {
             /** @description Newest first */
             items: components["schemas"]["RecordingDto"][];
+        };
+        /** @enum {string} */
+        CallDirection: "inbound" | "outbound" | "internal";
+        CreateCallDto: {
+            direction: components["schemas"]["CallDirection"];
+            /** @description Organization members taking part besides you (you always are a participant). Internal: at least one */
+            participantIds?: string[];
+            /**
+             * @description The external party in E.164 form; required for inbound and outbound calls, refused for internal ones
+             * @example +4930123456
+             */
+            phoneNumber?: string;
+            subject?: string;
+            /**
+             * Format: uuid
+             * @description A meeting of this organization the call takes place in
+             */
+            meetingId?: string;
+            /** @description Internal calls only: run the call as a new live meeting on the SFU (you host, the participants are invited); ending the call stops it */
+            video?: boolean;
+            notes?: string;
+        };
+        /** @enum {string} */
+        CallStatus: "scheduled" | "ringing" | "in_progress" | "completed" | "missed" | "failed" | "cancelled";
+        CallDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organizationId: string;
+            /** Format: uuid */
+            createdById: string;
+            direction: components["schemas"]["CallDirection"];
+            status: components["schemas"]["CallStatus"];
+            /** @description Members taking part, the creator first */
+            participantIds: string[];
+            phoneNumber: string | null;
+            subject: string | null;
+            /** Format: uuid */
+            meetingId: string | null;
+            /** Format: date-time */
+            scheduledAt: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            durationSeconds: number | null;
+            transcript: string | null;
+            recordingUrl: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CallPageDto: {
+            /** @description Newest first */
+            items: components["schemas"]["CallDto"][];
+            nextCursor: string | null;
+        };
+        CallStatusCountsDto: {
+            scheduled: number;
+            ringing: number;
+            in_progress: number;
+            completed: number;
+            missed: number;
+            failed: number;
+            cancelled: number;
+        };
+        CallDirectionCountsDto: {
+            inbound: number;
+            outbound: number;
+            internal: number;
+        };
+        CallStatsDto: {
+            /** @description Calls in the window */
+            total: number;
+            byStatus: components["schemas"]["CallStatusCountsDto"];
+            byDirection: components["schemas"]["CallDirectionCountsDto"];
+            /** @description Sum of the durations of ended calls */
+            totalDurationSeconds: number;
+            /** @description Mean duration of ended calls */
+            averageDurationSeconds: number | null;
+            /** @description Mean feedback rating (1–5) */
+            averageRating: number | null;
+            feedbackCount: number;
+            /** Format: date-time */
+            from: string | null;
+            /** Format: date-time */
+            to: string | null;
+        };
+        ScheduleCallDto: {
+            direction: components["schemas"]["CallDirection"];
+            /** @description Organization members taking part besides you (you always are a participant). Internal: at least one */
+            participantIds?: string[];
+            /**
+             * @description The external party in E.164 form; required for inbound and outbound calls, refused for internal ones
+             * @example +4930123456
+             */
+            phoneNumber?: string;
+            subject?: string;
+            /**
+             * Format: uuid
+             * @description A meeting of this organization the call takes place in
+             */
+            meetingId?: string;
+            notes?: string;
+            /**
+             * Format: date-time
+             * @description In the future (within a year)
+             */
+            scheduledAt: string;
+        };
+        BulkCallItemDto: {
+            direction: components["schemas"]["CallDirection"];
+            /** @description Organization members taking part besides you (you always are a participant). Internal: at least one */
+            participantIds?: string[];
+            /**
+             * @description The external party in E.164 form; required for inbound and outbound calls, refused for internal ones
+             * @example +4930123456
+             */
+            phoneNumber?: string;
+            subject?: string;
+            /**
+             * Format: uuid
+             * @description A meeting of this organization the call takes place in
+             */
+            meetingId?: string;
+            notes?: string;
+            /**
+             * Format: date-time
+             * @description Schedules this call (in the future); without it the call is recorded as in progress now
+             */
+            scheduledAt?: string;
+        };
+        BulkCreateCallsDto: {
+            items: components["schemas"]["BulkCallItemDto"][];
+        };
+        BulkCallsResultDto: {
+            count: number;
+            /** @description In the order of the request items */
+            items: components["schemas"]["CallDto"][];
+        };
+        UpdateCallDto: {
+            transcript?: string | null;
+            /**
+             * Format: uri
+             * @description http(s) link to the recording
+             */
+            recordingUrl?: string | null;
+            notes?: string | null;
+            subject?: string | null;
+        };
+        /**
+         * @description completed when absent
+         * @enum {string}
+         */
+        CallOutcome: "completed" | "missed" | "failed";
+        EndCallDto: {
+            /** @description completed when absent */
+            outcome?: components["schemas"]["CallOutcome"];
+        };
+        CallFeedbackInputDto: {
+            rating: number;
+            comment?: string;
+        };
+        CallFeedbackDto: {
+            /** Format: uuid */
+            callId: string;
+            /** Format: uuid */
+            userId: string;
+            rating: number;
+            comment: string | null;
+            /** @description true when this replaced your earlier feedback on the call */
+            replaced: boolean;
+            /** Format: date-time */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -14627,6 +14941,760 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listCalls: {
+        parameters: {
+            query?: {
+                /** @description Calls that started (or are scheduled) at or after */
+                from?: string;
+                /** @description Calls that started (or are scheduled) before */
+                to?: string;
+                /** @description true: only calls you created or take part in (admins otherwise see all) */
+                mine?: boolean;
+                /** @description Opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+                status?: components["schemas"]["CallStatus"];
+                direction?: components["schemas"]["CallDirection"];
+                /** @description Calls this member takes part in */
+                participantId?: string;
+                /** @description Calls with this external number (E.164) */
+                phoneNumber?: string;
+            };
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallPageDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    createCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCallDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getCallStats: {
+        parameters: {
+            query?: {
+                /** @description Calls that started (or are scheduled) at or after */
+                from?: string;
+                /** @description Calls that started (or are scheduled) before */
+                to?: string;
+                /** @description true: only calls you created or take part in (admins otherwise see all) */
+                mine?: boolean;
+            };
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallStatsDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    scheduleCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCallDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    createCallsBulk: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkCreateCallsDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkCallsResultDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    updateCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCallDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    endCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndCallDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    cancelCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    submitCallFeedback: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The organization to act in (uuid) */
+                "X-Organization-Id": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallFeedbackInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallFeedbackDto"];
+                };
+            };
+            /** @description Invalid input; details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ import { AuthToken } from 'src/modules/auth/auth-token.entity';
 import { RecoveryCode } from 'src/modules/auth/recovery-code.entity';
 import { RefreshToken } from 'src/modules/auth/refresh-token.entity';
 import { Session } from 'src/modules/auth/session.entity';
+import { Call, CallFeedback, CallParticipant } from 'src/modules/meetings/calls/call.entity';
 import { Meeting, MeetingInvitee, MeetingParticipant, MeetingRecording } from 'src/modules/meetings/meeting.entity';
 import { Notification } from 'src/modules/notifications/notification.entity';
 import { SystemMail } from 'src/modules/mailer/system-mail.entity';
@@ -71,4 +72,7 @@ export const ENTITIES = [
   MeetingInvitee,
   MeetingParticipant,
   MeetingRecording,
+  Call,
+  CallParticipant,
+  CallFeedback,
 ];

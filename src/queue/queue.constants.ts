@@ -10,6 +10,8 @@ export enum QueueName {
   Mail = 'mail',
   /** Chat: imports of WhatsApp / Telegram exports. */
   Chat = 'chat',
+  /** Calls: scheduled calls starting at their time, and the sweep that re-queues any whose job went missing. */
+  Calls = 'calls',
 }
 
 /** Every job name, across queues. Each belongs to exactly one queue (see `JOB_QUEUE`). */
@@ -24,6 +26,8 @@ export enum JobName {
   SendMail = 'mail.send',
   SweepMailOutbox = 'mail.sweep-outbox',
   ChatImport = 'chat.import',
+  StartScheduledCall = 'calls.start-scheduled',
+  SweepScheduledCalls = 'calls.sweep-scheduled',
 }
 
 export const JOB_QUEUE = {
@@ -37,6 +41,8 @@ export const JOB_QUEUE = {
   [JobName.SendMail]: QueueName.Mail,
   [JobName.SweepMailOutbox]: QueueName.Mail,
   [JobName.ChatImport]: QueueName.Chat,
+  [JobName.StartScheduledCall]: QueueName.Calls,
+  [JobName.SweepScheduledCalls]: QueueName.Calls,
 } as const satisfies Record<JobName, QueueName>;
 
 /** Payload of each job. Carries the originating request id so the worker's log lines can be correlated. */
@@ -61,6 +67,10 @@ export interface JobPayloads {
   [JobName.SweepMailOutbox]: Record<string, never>;
   /** Parses an uploaded chat export into an imported conversation (jobId `chat-import-<import id>`). */
   [JobName.ChatImport]: { importId: string; requestId?: string };
+  /** A scheduled call's time came (jobId `call-start-<call id>`, delayed until `scheduledAt`; removed on cancel). */
+  [JobName.StartScheduledCall]: { callId: string; requestId?: string };
+  /** Re-queues scheduled calls whose job never made it to Redis (a crash between the commit and the enqueue). */
+  [JobName.SweepScheduledCalls]: Record<string, never>;
 }
 
 /** Job names that run on queue `Q`. */

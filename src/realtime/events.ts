@@ -55,6 +55,29 @@ export interface RealtimeEvents {
     startedAt: string | null;
     endedAt: string;
   };
+  /**
+   * A call you take part in started: created now (`POST /video/calls`, status in_progress) or a scheduled one whose
+   * time came (status ringing). Fetch it with GET /video/calls/{callId}.
+   */
+  'call.started': {
+    callId: string;
+    organizationId: string;
+    direction: string;
+    status: string;
+    createdById: string;
+    participantIds: string[];
+    phoneNumber: string | null;
+    meetingId: string | null;
+    startedAt: string;
+  };
+  /** A call you take part in ended (`POST /video/calls/{id}/end`): completed, missed or failed. */
+  'call.ended': {
+    callId: string;
+    organizationId: string;
+    status: string;
+    endedAt: string;
+    durationSeconds: number;
+  };
   /** Sent to the sockets of a session just before the server disconnects them because the session ended. */
   'session.revoked': { sessionId: string; reason: string };
 }

@@ -172,6 +172,10 @@ describe('meetings: signalling on /meetings', () => {
     });
     expect(live!.status).toBe('live');
     expect(rooms.stats()).toEqual(expect.arrayContaining([expect.objectContaining({ meetingId, peers: 1 })]));
+    const metrics = await fetch(`${t.baseUrl}/metrics`).then((res) => res.text());
+    expect(metrics).toMatch(/^sfu_meetings 1$/m);
+    expect(metrics).toMatch(/^sfu_peers 1$/m);
+    expect(metrics).toMatch(/^sfu_workers 2$/m);
 
     // The host produces a microphone and a simulcast webcam.
     const sendA = await request(a, 'createTransport', { direction: 'send' });

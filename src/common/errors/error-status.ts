@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { AUTH_ERROR_STATUS } from 'src/modules/auth/auth.errors';
 import { CHAT_ERROR_STATUS } from 'src/modules/chat/chat.errors';
 import { CHAT_IMPORT_ERROR_STATUS } from 'src/modules/chat/import/chat-import.errors';
+import { CALL_ERROR_STATUS } from 'src/modules/meetings/calls/calls.errors';
 import { MEETING_ERROR_STATUS } from 'src/modules/meetings/meetings.errors';
 import { MAIL_ERROR_STATUS } from 'src/modules/mail/mail.errors';
 import { NOTIFICATION_ERROR_STATUS } from 'src/modules/notifications/notifications.errors';
@@ -45,6 +46,7 @@ export const ERROR_STATUS: Readonly<Record<string, HttpStatus>> = {
   ...NOTIFICATION_ERROR_STATUS,
   ...REPORT_ERROR_STATUS,
   ...MEETING_ERROR_STATUS,
+  ...CALL_ERROR_STATUS,
 };
 
 /** Status → the first platform code declared for it (BAD_REQUEST before VALIDATION_FAILED, NOT_FOUND before ROUTE_NOT_FOUND). */

@@ -2,6 +2,9 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfigService } from 'src/config/app-config.service';
+import { CallsController } from './calls/calls.controller';
+import { CallsProcessor } from './calls/calls.processor';
+import { CallsService } from './calls/calls.service';
 import { MeetingTokensService } from './meeting-tokens.service';
 import { MeetingGuestsController, MeetingRecordingsController, MeetingsController } from './meetings.controller';
 import { MeetingRecordingsService } from './recording/meeting-recordings.service';
@@ -26,7 +29,7 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
       }),
     }),
   ],
-  controllers: [MeetingsController, MeetingGuestsController, MeetingRecordingsController],
+  controllers: [MeetingsController, MeetingGuestsController, MeetingRecordingsController, CallsController],
   providers: [
     SfuWorkerPool,
     MeetingsService,
@@ -34,6 +37,8 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
     MeetingRoomsService,
     MeetingsGateway,
     MeetingRecordingsService,
+    CallsService,
+    CallsProcessor,
   ],
   exports: [SfuWorkerPool, MeetingsService, MeetingTokensService, MeetingRoomsService],
 })

@@ -65,6 +65,21 @@ export class MetricsService {
     this.realtimeNamespaces.set(namespace, count);
   }
 
+  /** Live meetings, their peers and the running mediasoup workers of this node, as `sfu_*` gauges. */
+  trackSfu(read: () => { meetings: number; peers: number; workers: number }): void {
+    const help = { meetings: 'Live meetings (routers)', peers: 'Peers in live meetings', workers: 'mediasoup workers' };
+    for (const key of ['meetings', 'peers', 'workers'] as const) {
+      new Gauge({
+        name: `sfu_${key}`,
+        help: `${help[key]} on this node`,
+        registers: [this.registry],
+        collect() {
+          this.set(read()[key]);
+        },
+      });
+    }
+  }
+
   /** `route` is the matched route pattern (`/api/v1/things/:id`), never the raw URL, to bound cardinality. */
   observeRequest(method: string, route: string | undefined, status: number, seconds: number): void {
     const labels = { method, route: route ?? 'unmatched', status: String(status) };

@@ -23,6 +23,8 @@ export enum WebhookEventType {
   ChatMessageDeleted = 'chat.message.deleted',
   MeetingStarted = 'meeting.started',
   MeetingEnded = 'meeting.ended',
+  CallStarted = 'call.started',
+  CallEnded = 'call.ended',
   /** Sent only by `POST /webhooks/endpoints/{id}/test`, to that endpoint. */
   Test = 'webhook.test',
 }
@@ -48,6 +50,8 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   [WebhookEventType.ChatMessageDeleted]: 'A chat message was deleted',
   [WebhookEventType.MeetingStarted]: 'A video meeting went live (its host started it)',
   [WebhookEventType.MeetingEnded]: 'A live video meeting ended (its host stopped it)',
+  [WebhookEventType.CallStarted]: 'A call started: created now, or a scheduled call whose time came (then ringing)',
+  [WebhookEventType.CallEnded]: 'An active call ended (completed, missed or failed)',
   [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
 };
 
@@ -99,6 +103,8 @@ export interface WebhookEventData {
   };
   [WebhookEventType.MeetingStarted]: MeetingEventData;
   [WebhookEventType.MeetingEnded]: MeetingEventData & { endedAt: string };
+  [WebhookEventType.CallStarted]: CallEventData;
+  [WebhookEventType.CallEnded]: CallEventData & { endedAt: string; durationSeconds: number };
   [WebhookEventType.Test]: { endpointId: string; message: string };
 }
 
@@ -113,6 +119,20 @@ interface ChatMessageData {
   /** Mentioned members' user ids. */
   mentions: string[];
   createdAt: string;
+}
+
+interface CallEventData {
+  /** The call's id (GET /video/calls/{callId}). */
+  callId: string;
+  direction: string;
+  status: string;
+  createdById: string;
+  /** Members taking part (the creator included). */
+  participantIds: string[];
+  phoneNumber: string | null;
+  meetingId: string | null;
+  scheduledAt: string | null;
+  startedAt: string;
 }
 
 interface MeetingEventData {

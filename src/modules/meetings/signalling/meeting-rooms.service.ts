@@ -68,6 +68,16 @@ export class MeetingRoomsService implements OnModuleInit, OnApplicationShutdown 
     return [...this.rooms.values()].map((r) => ({ meetingId: r.meetingId, routerId: r.routerId, peers: r.peers.size }));
   }
 
+  /** Totals for the `sfu_*` metrics. */
+  summary(): { meetings: number; peers: number; workers: number } {
+    const rooms = [...this.rooms.values()];
+    return {
+      meetings: rooms.length,
+      peers: rooms.reduce((sum, r) => sum + r.peers.size, 0),
+      workers: this.pool.stats().length,
+    };
+  }
+
   /**
    * The meeting's room, opened if needed: a scheduled meeting goes live, a router is created on the least loaded
    * worker. Concurrent joins of one meeting share one opening.

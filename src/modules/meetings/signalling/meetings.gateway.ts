@@ -97,6 +97,7 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     });
     this.meetings.onEnded((meetingId) => this.endedEverywhere(meetingId));
     this.metrics.trackRealtimeNamespace(namespace.name, () => namespace.sockets.size);
+    this.metrics.trackSfu(() => this.rooms.summary());
   }
 
   handleConnection(): void {
@@ -122,6 +123,11 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
       }
       assertJoinable(meeting);
       const room = await this.rooms.open(meeting);
+      if (socket.disconnected) {
+        // Gone while the room opened: leave nothing behind.
+        this.rooms.closeIfEmpty(room);
+        throw new MeetingError(MeetingErrorCode.NotJoined, 'Disconnected while joining');
+      }
       const peer = current?.peer ?? new Peer(randomUUID(), socket.id, { ...socket.data.identity });
       if (displayName) {
         peer.identity.displayName = displayName;
@@ -151,6 +157,11 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
         userId: peer.identity.userId ?? undefined,
         guestName: peer.identity.userId ? undefined : peer.identity.displayName,
       });
+      if (socket.disconnected) {
+        // The disconnect handler ran before the row existed: close it here.
+        await this.meetings.recordLeave(peer.participantRowId);
+        throw new MeetingError(MeetingErrorCode.NotJoined, 'Disconnected while joining');
+      }
       this.namespace.to(meetingRoom(meeting.id)).except(socket.id).emit('peerJoined', peer.info());
       return this.joinResult(room, peer, false);
     });
