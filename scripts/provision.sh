@@ -3,7 +3,7 @@
 # Called first by `npm start`, `npm test` and the `bench:*` scripts. As root on Debian/Ubuntu it installs what is
 # missing with apt-get; otherwise it stops and names each missing package with the command to install it.
 #
-# Add a line to REQUIRED when a later module needs another OS package (chromium, ffmpeg...).
+# Add a line to REQUIRED when a later module needs another OS package.
 #
 # Then it makes sure the mediasoup SFU worker exists: scripts/mediasoup-worker.sh builds it once from
 # node_modules/mediasoup and caches it (needs g++ and make, installed here, and a Python <= 3.9). Skipped with
@@ -41,17 +41,17 @@ if [[ "${PROVISION_SKIP_REDIS:-}" == "1" || ( "${npm_lifecycle_event:-}" == "sta
   REQUIRED=("${REQUIRED[@]/redis-server:redis-server/}")
 fi
 
-# Dovecot is a real IMAP server for the mail tests and benchmarks (scripts/local/dovecot.ts runs a private
-# instance). The app itself never needs it: only `npm test`, `npm run bench:*` and `npm run provision` install it,
-# or any caller with PROVISION_WITH_DOVECOT=1.
+# Dovecot (a real IMAP server: scripts/local/dovecot.ts runs a private instance for the mail tests), Chromium (the
+# browser the meetings e2e test drives with playwright-core, test/support/browser) and ffmpeg (meeting recordings) are
+# for the tests and benchmarks only; the app itself never needs them (without ffmpeg, recording answers 503). Only
+# `npm test`, `npm run test:*`, `npm run bench:*` and `npm run provision` install them, or any caller with
+# PROVISION_FOR_TESTS=1 (PROVISION_WITH_DOVECOT=1, its older name, still works).
 case "${npm_lifecycle_event:-}" in
-  provision | test | test:* | bench:*) with_dovecot=1 ;;
-  *) with_dovecot="${PROVISION_WITH_DOVECOT:-0}" ;;
+  provision | test | test:* | bench:*) for_tests=1 ;;
+  *) for_tests="${PROVISION_FOR_TESTS:-${PROVISION_WITH_DOVECOT:-0}}" ;;
 esac
-if [[ "$with_dovecot" == "1" ]]; then
-  REQUIRED+=("dovecot:dovecot-imapd")
-  # ffmpeg records meetings (and feeds the recording test); the app answers 503 without it, so start skips it.
-  REQUIRED+=("ffmpeg:ffmpeg")
+if [[ "$for_tests" == "1" ]]; then
+  REQUIRED+=("dovecot:dovecot-imapd" "chromium:chromium" "ffmpeg:ffmpeg")
 fi
 if ! mediasoup_worker_cached; then
   REQUIRED+=("g++:g++" "make:make")
@@ -85,7 +85,7 @@ fi
 echo "provision: missing operating-system packages: ${missing[*]}" >&2
 echo "provision: install them with:  sudo apt-get install -y ${missing[*]}" >&2
 echo "provision: (or set REDIS_URL to an existing Redis to skip the local one for npm start)" >&2
-if [[ " ${missing[*]} " == *" dovecot-imapd "* ]]; then
-  echo "provision: (dovecot-imapd is only for the tests and benchmarks: they run a private IMAP server)" >&2
+if [[ " ${missing[*]} " =~ " "(dovecot-imapd|chromium|ffmpeg)" " ]]; then
+  echo "provision: (dovecot-imapd, chromium and ffmpeg are for the tests and benchmarks: a private IMAP server, a headless browser, recordings)" >&2
 fi
 exit 1
