@@ -250,6 +250,14 @@ describe('meetings: signalling on /meetings', () => {
     });
     await waitFor(b, 'mutedByHost', (m) => m.kind === 'audio' && m.producerIds[0] === micB.producerId);
     await waitFor(a, 'producerPaused', (p) => p.producerId === micB.producerId && p.byHost === true);
+    // Muted stays muted: another microphone of the member starts paused (as after an SFU restart).
+    const micB2 = await request(b, 'produce', {
+      transportId: sendB.transportId,
+      kind: 'audio',
+      rtpParameters: opus(3341),
+    });
+    await waitFor(a, 'newProducer', (p) => p.producerId === micB2.producerId && p.paused === true);
+    expect(await request(b, 'closeProducer', { producerId: micB2.producerId })).toEqual({ ok: true });
     // The member unmutes itself.
     expect(await request(b, 'resumeProducer', { producerId: micB.producerId })).toEqual({ ok: true });
     await waitFor(a, 'producerResumed', (p) => p.producerId === micB.producerId && p.byHost === false);

@@ -43,6 +43,8 @@ export class Peer {
   readonly producers = new Map<string, ms.Producer>();
   readonly consumers = new Map<string, ms.Consumer>();
   handRaised = false;
+  /** Kinds the host muted: new producers of them start paused, until the peer resumes one itself. */
+  readonly hostMuted = new Set<ms.MediaKind>();
   /** The meeting_participants row of this presence (closed when the peer leaves). */
   participantRowId?: string;
 
@@ -238,7 +240,12 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
     source: MediaSource,
   ): Promise<string> {
     const transport = peer.transport(transportId);
-    const producer = await transport.produce({ kind, rtpParameters, appData: { peerId: peer.id, source } });
+    const producer = await transport.produce({
+      kind,
+      rtpParameters,
+      paused: peer.hostMuted.has(kind),
+      appData: { peerId: peer.id, source },
+    });
     peer.producers.set(producer.id, producer);
     producer.observer.once('close', () => peer.producers.delete(producer.id));
     producer.on('transportclose', () => {
@@ -261,6 +268,7 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
       await producer.pause();
     } else {
       await producer.resume();
+      peer.hostMuted.delete(producer.kind);
     }
     this.channel.toAll(paused ? 'producerPaused' : 'producerResumed', { peerId: peer.id, producerId, byHost });
   }
@@ -320,6 +328,7 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
     for (const producer of producers) {
       await this.setProducerPaused(target, producer.id, true, true);
     }
+    target.hostMuted.add(kind);
     const producerIds = producers.map((p) => p.id);
     this.channel.toPeer(target, 'mutedByHost', { kind, producerIds });
     return producerIds;
