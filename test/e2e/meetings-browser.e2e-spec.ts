@@ -148,6 +148,25 @@ describe('meetings in Chromium: mediasoup-client over /meetings', () => {
     }
   });
 
+  it('audio levels and the active speaker reach every page', async () => {
+    // Chromium's fake microphone beeps: the SFU's observers report it from the RTP audio-level extension.
+    const mics = [host, member, late].map((p) => producerOf(p, 'audio'));
+    for (const p of [host, member, late]) {
+      const levels = await p.tab.waitForEvent(
+        'audioLevels',
+        (e: { levels: { producerId: string; volume: number }[] }) => e.levels.some((l) => mics.includes(l.producerId)),
+      );
+      const entry = (levels.payload as { levels: { producerId: string; peerId: string; volume: number }[] }).levels[0];
+      expect(entry.volume).toBeGreaterThanOrEqual(-127);
+      expect(entry.volume).toBeLessThanOrEqual(0);
+      expect([host, member, late].map((x) => x.join.peerId)).toContain(entry.peerId);
+      // The dominant speaker: in the join answer when someone already spoke, then as it changes.
+      if (!p.join.activeSpeaker || !mics.includes(p.join.activeSpeaker.producerId)) {
+        await p.tab.waitForEvent('activeSpeaker', (e: { producerId: string }) => mics.includes(e.producerId));
+      }
+    }
+  });
+
   it('a simulcast consumer switches to the spatial layer it prefers', async () => {
     const webcam = producerOf(member, 'video');
     const consumer = statsOf(await host.tab.call('consumerStats'), webcam);

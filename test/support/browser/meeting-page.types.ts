@@ -34,6 +34,8 @@ export interface JoinSummary {
   peers: { peerId: string; displayName: string; producers: { producerId: string; kind: string }[] }[];
   /** The mediasoup-client handler the device picked (e.g. `Chrome111`). */
   handlerName: string;
+  /** The dominant speaker when joining, if any. */
+  activeSpeaker: { peerId: string; producerId: string } | null;
 }
 
 export interface ProduceOptions {

@@ -127,11 +127,13 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
   readonly peers = new Map<string, Peer>();
   readonly waiting = new Map<string, Peer>();
   readonly chat: MeetingChatMessage[] = [];
+  /** The dominant speaker now (told to peers as they join). */
+  activeSpeaker: { peerId: string; producerId: string } | null = null;
   /** The recording in progress (set by MeetingRecordingsService). */
   recordingId: string | null = null;
   private router!: ms.Router;
   private audioLevels!: ms.AudioLevelObserver;
-  private activeSpeaker!: ms.ActiveSpeakerObserver;
+  private speakerObserver!: ms.ActiveSpeakerObserver;
   private closed = false;
 
   constructor(
@@ -171,15 +173,16 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
   async attach(router: ms.Router): Promise<void> {
     this.router = router;
     this.audioLevels = await router.createAudioLevelObserver({ maxEntries: 10, threshold: -70, interval: 800 });
-    this.activeSpeaker = await router.createActiveSpeakerObserver({ interval: 300 });
+    this.speakerObserver = await router.createActiveSpeakerObserver({ interval: 300 });
     this.audioLevels.on('volumes', (volumes: ms.AudioLevelObserverVolume[]) => {
       this.channel.toAll('audioLevels', {
         levels: volumes.map((v) => ({ peerId: peerIdOf(v.producer), producerId: v.producer.id, volume: v.volume })),
       });
     });
     this.audioLevels.on('silence', () => this.channel.toAll('audioLevels', { levels: [] }));
-    this.activeSpeaker.on('dominantspeaker', ({ producer }: ms.ActiveSpeakerObserverActivity) => {
-      this.channel.toAll('activeSpeaker', { peerId: peerIdOf(producer), producerId: producer.id });
+    this.speakerObserver.on('dominantspeaker', ({ producer }: ms.ActiveSpeakerObserverActivity) => {
+      this.activeSpeaker = { peerId: peerIdOf(producer), producerId: producer.id };
+      this.channel.toAll('activeSpeaker', this.activeSpeaker);
     });
   }
 
@@ -188,6 +191,7 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
    * tell everyone to reconnect their media; their producers come back as `newProducer`.
    */
   async recover(router: ms.Router): Promise<void> {
+    this.activeSpeaker = null;
     for (const peer of this.peers.values()) {
       peer.forgetMedia();
     }
@@ -247,7 +251,12 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
       appData: { peerId: peer.id, source },
     });
     peer.producers.set(producer.id, producer);
-    producer.observer.once('close', () => peer.producers.delete(producer.id));
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      if (this.activeSpeaker?.producerId === producer.id) {
+        this.activeSpeaker = null;
+      }
+    });
     producer.on('transportclose', () => {
       if (!this.isClosed) {
         this.channel.toAll('producerClosed', { peerId: peer.id, producerId: producer.id }, peer.id);
@@ -255,7 +264,7 @@ export class MeetingRoom extends EventEmitter<{ producer: [Peer, ms.Producer]; c
     });
     if (kind === 'audio') {
       await this.audioLevels.addProducer({ producerId: producer.id });
-      await this.activeSpeaker.addProducer({ producerId: producer.id });
+      await this.speakerObserver.addProducer({ producerId: producer.id });
     }
     this.channel.toAll('newProducer', { peerId: peer.id, ...producerInfo(producer) }, peer.id);
     this.emit('producer', peer, producer);

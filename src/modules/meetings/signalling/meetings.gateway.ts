@@ -442,6 +442,7 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
       iceServers: waiting ? [] : iceServersFor(this.config.turn, peer.id),
       peers: waiting ? [] : [...room.peers.values()].filter((p) => p !== peer).map((p) => p.info()),
       chat: waiting ? [] : [...room.chat],
+      activeSpeaker: waiting ? null : room.activeSpeaker,
       recordingId: room.recordingId,
     };
   }

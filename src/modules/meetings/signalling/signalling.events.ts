@@ -53,6 +53,8 @@ export interface JoinResult {
   iceServers: IceServer[];
   peers: PeerInfo[];
   chat: MeetingChatMessage[];
+  /** The dominant speaker now, if anyone spoke yet (later changes come as `activeSpeaker`). */
+  activeSpeaker: { peerId: string; producerId: string } | null;
   /** The recording in progress, if the host is recording (everyone is told; see `recordingStarted`). */
   recordingId: string | null;
 }

@@ -133,6 +133,7 @@ class MeetingClient implements MeetingPageApi {
         producers: p.producers.map(({ producerId, kind }) => ({ producerId, kind })),
       })),
       handlerName: this.device?.handlerName ?? '',
+      activeSpeaker: (joined.activeSpeaker as JoinSummary['activeSpeaker'] | undefined) ?? null,
     };
   }
 
