@@ -13176,10 +13176,10 @@ export interface operations {
     listMyReports: {
         parameters: {
             query?: {
-                status?: components["schemas"]["ReportStatus"];
                 /** @description Opaque cursor from the previous page */
                 cursor?: string;
                 limit?: number;
+                status?: components["schemas"]["ReportStatus"];
             };
             header?: never;
             path?: never;
@@ -13497,10 +13497,10 @@ export interface operations {
     adminListReports: {
         parameters: {
             query?: {
-                status?: components["schemas"]["ReportStatus"];
                 /** @description Opaque cursor from the previous page */
                 cursor?: string;
                 limit?: number;
+                status?: components["schemas"]["ReportStatus"];
                 type?: components["schemas"]["ReportType"];
                 organizationId?: string;
                 reporterId?: string;

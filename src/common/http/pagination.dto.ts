@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 /** limit/offset paging for admin-style lists; responses carry `total`. */
 export class PageQueryDto {
@@ -29,4 +29,21 @@ export class PageMetaDto {
 
   @ApiProperty()
   offset!: number;
+}
+
+/** Keyset paging (see keyset-cursor.ts): `cursor` from the previous page's `nextCursor`, up to `limit` items. */
+export class CursorPageQueryDto {
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
 }

@@ -16,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { MeetingRecordingStatus, MeetingStatus } from './meeting.entity';
 
 export const MAX_INVITEES = 500;
@@ -141,21 +142,7 @@ export class UpdateMeetingDto {
   invitees?: InviteesInputDto;
 }
 
-export class ListMeetingsQueryDto {
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
+export class ListMeetingsQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ enum: MeetingStatus, enumName: 'MeetingStatus' })
   @IsOptional()
   @IsEnum(MeetingStatus)

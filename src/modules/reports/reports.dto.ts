@@ -1,19 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsDate,
-  IsEnum,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsBoolean, IsDate, IsEnum, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { ReportEventKind } from './report-event.entity';
 import { ReportReason, ReportStatus, ReportType } from './report.entity';
 
@@ -107,25 +95,11 @@ export class UpdateReportDto {
   description?: string;
 }
 
-export class ListReportsQueryDto {
+export class ListReportsQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ enum: ReportStatus, enumName: 'ReportStatus' })
   @IsOptional()
   @IsEnum(ReportStatus)
   status?: ReportStatus;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
 }
 
 export class AdminListReportsQueryDto extends ListReportsQueryDto {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsEnum, IsOptional, IsString, Length } from 'class-validator';
+import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { ChatImportPlatform, ChatImportStatus } from './chat-import.entity';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -41,21 +42,7 @@ export class CreateChatImportDto {
   chat?: string;
 }
 
-export class ListChatImportsQueryDto {
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-}
+export class ListChatImportsQueryDto extends CursorPageQueryDto {}
 
 export enum ChatExportFormat {
   Json = 'json',

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -19,6 +19,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { CallDirection, CallStatus } from './call.entity';
 
 export const MAX_CALL_PARTICIPANTS = 50;
@@ -199,21 +200,7 @@ export class CallStatsQueryDto {
   mine?: boolean;
 }
 
-export class ListCallsQueryDto extends CallStatsQueryDto {
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
+export class ListCallsQueryDto extends IntersectionType(CallStatsQueryDto, CursorPageQueryDto) {
   @ApiPropertyOptional({ enum: CallStatus, enumName: 'CallStatus' })
   @IsOptional()
   @IsEnum(CallStatus)
