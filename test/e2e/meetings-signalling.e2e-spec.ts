@@ -338,6 +338,21 @@ describe('meetings: signalling on /meetings', () => {
     await eventually(() => (undefined === people!.items.find((p) => p.leftAt === null) ? true : undefined));
   });
 
+  it('replaces a peer when the same person joins again (reconnect, another tab)', async () => {
+    const meetingId = await createMeeting();
+    const first = await connect(await joinToken(member, meetingId));
+    const before = await request(first, 'join');
+    const second = await connect(await joinToken(member, meetingId));
+    const after = await request(second, 'join');
+    expect(after).toMatchObject({ ok: true, peers: [] });
+    expect(after.peerId).not.toBe(before.peerId);
+    await waitFor(first, 'removed', (r) => r.reason === 'joined-elsewhere');
+    await eventually(() => (first.disconnected ? true : undefined));
+    expect(rooms.stats().find((r) => r.meetingId === meetingId)).toMatchObject({ peers: 1 });
+    second.disconnect();
+    await eventually(() => (rooms.stats().some((r) => r.meetingId === meetingId) ? undefined : true));
+  });
+
   it('keeps waiting-room peers out until the host admits them', async () => {
     const meetingId = await createMeeting({ waitingRoom: true });
     const a = await connect(await joinToken(host, meetingId));

@@ -24,6 +24,8 @@ export interface RoomChannel {
 }
 
 export interface PeerIdentity {
+  /** The join token's `sub` (user id, or `guest:<uuid>`): one peer per subject and meeting. */
+  subject: string;
   userId: string | null;
   displayName: string;
   role: MeetingRole;

@@ -122,6 +122,17 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
         throw meetingNotFound();
       }
       assertJoinable(meeting);
+      const open = this.rooms.get(meeting.id);
+      // The same person joining again (a reconnect after a network change, another tab) replaces the old peer,
+      // rather than waiting for its socket to time out.
+      const twin = [...(open?.peers.values() ?? []), ...(open?.waiting.values() ?? [])].find(
+        (p) => p.identity.subject === socket.data.identity.subject && p.socketId !== socket.id,
+      );
+      if (twin) {
+        this.namespace.to(twin.socketId).emit('removed', { reason: 'joined-elsewhere' });
+        await this.leaveRoom(twin.socketId, false);
+        this.namespace.sockets.get(twin.socketId)?.disconnect(true);
+      }
       const room = await this.rooms.open(meeting);
       if (socket.disconnected) {
         // Gone while the room opened: leave nothing behind.
@@ -402,13 +413,18 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     assertJoinable(meeting);
     let identity: PeerIdentity;
     if (claims.role === 'guest') {
-      identity = { userId: null, displayName: claims.name ?? 'Guest', role: 'guest' };
+      identity = { subject: claims.sub, userId: null, displayName: claims.name ?? 'Guest', role: 'guest' };
     } else {
       const user = await em.findOne(User, claims.sub);
       if (!user || !user.isActive) {
         throw new MeetingError(MeetingErrorCode.JoinTokenInvalid, 'The meeting join token is invalid or expired');
       }
-      identity = { userId: user.id, displayName: user.displayName || user.username, role: claims.role };
+      identity = {
+        subject: claims.sub,
+        userId: user.id,
+        displayName: user.displayName || user.username,
+        role: claims.role,
+      };
     }
     socket.data.claims = claims;
     socket.data.identity = identity;
@@ -457,7 +473,7 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   }
 
   /** Takes the peer out of its room (media closed, `peerLeft`, participant row closed); the last one closes it. */
-  private async leaveRoom(socketId: string): Promise<void> {
+  private async leaveRoom(socketId: string, closeIfEmpty = true): Promise<void> {
     const entry = this.peers.get(socketId);
     if (!entry) {
       return;
@@ -472,7 +488,9 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     if (wasJoined) {
       this.namespace.to(meetingRoom(room.meetingId)).emit('peerLeft', { peerId: peer.id });
     }
-    this.rooms.closeIfEmpty(room);
+    if (closeIfEmpty) {
+      this.rooms.closeIfEmpty(room);
+    }
     if (peer.participantRowId) {
       await this.meetings.recordLeave(peer.participantRowId).catch((error: unknown) => {
         this.logger.warn({ err: error }, 'participant leave not recorded');

@@ -100,5 +100,5 @@ export interface MeetingServerEvents {
   mediaReconnect: (body: { reason: 'sfu-restart'; routerRtpCapabilities: ms.RtpCapabilities }) => void;
   recordingStarted: (body: { recordingId: string }) => void;
   recordingStopped: (body: { recordingId: string }) => void;
-  removed: (body: { reason: 'removed-by-host' | 'meeting-ended' }) => void;
+  removed: (body: { reason: 'removed-by-host' | 'meeting-ended' | 'joined-elsewhere' }) => void;
 }
