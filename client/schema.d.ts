@@ -15048,6 +15048,8 @@ export interface operations {
             header: {
                 /** @description The organization to act in (uuid) */
                 "X-Organization-Id": string;
+                /** @description A retry with the same key (same user and organization) answers what the first request created (200) */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -15058,6 +15060,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replay of an earlier request with this Idempotency-Key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -15193,6 +15204,8 @@ export interface operations {
             header: {
                 /** @description The organization to act in (uuid) */
                 "X-Organization-Id": string;
+                /** @description A retry with the same key (same user and organization) answers what the first request created (200) */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -15203,6 +15216,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replay of an earlier request with this Idempotency-Key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDto"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -15264,6 +15286,8 @@ export interface operations {
             header: {
                 /** @description The organization to act in (uuid) */
                 "X-Organization-Id": string;
+                /** @description A retry with the same key (same user and organization) answers what the first request created (200) */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -15274,6 +15298,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replay of an earlier request with this Idempotency-Key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkCallsResultDto"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;

@@ -538,6 +538,56 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
     expect(stats.data).toMatchObject({ total: 250, byStatus: { in_progress: 250 } });
   });
 
+  it('answers a retried create, schedule or bulk with the same Idempotency-Key with what the first one made', async () => {
+    const { orgId: keyOrg, users } = await createTeam(t, 2, 'Keys');
+    const [owner, member] = users;
+    const send = (path: string, body: unknown, key: string, user = owner) =>
+      call(t, 'POST', `/api/v1/video/calls${path}`, {
+        ...inOrg(user, keyOrg),
+        headers: { 'X-Organization-Id': keyOrg, 'Idempotency-Key': key },
+        body,
+      });
+
+    const first = await send('', { direction: 'internal', participantIds: [member.id] }, 'create-1');
+    expect(first.status).toBe(201);
+    const retry = await send('', { direction: 'internal', participantIds: [member.id] }, 'create-1');
+    expect(retry.status).toBe(200);
+    expect(retry.body.id).toBe(first.body.id);
+    // Another user's same key is their own.
+    expect((await send('', { direction: 'internal', participantIds: [owner.id] }, 'create-1', member)).status).toBe(
+      201,
+    );
+
+    const at = new Date(Date.now() + 3600_000).toISOString();
+    const scheduled = await send(
+      '/schedule',
+      { direction: 'outbound', phoneNumber: '+12025550123', scheduledAt: at },
+      's-1',
+    );
+    const again = await send(
+      '/schedule',
+      { direction: 'outbound', phoneNumber: '+12025550123', scheduledAt: at },
+      's-1',
+    );
+    expect([scheduled.status, again.status]).toEqual([201, 200]);
+    expect(again.body.id).toBe(scheduled.body.id);
+
+    // Concurrent retries of one bulk request create its calls once.
+    const items = Array.from({ length: 20 }, (_, i) => ({
+      direction: 'outbound' as const,
+      phoneNumber: `+1202557${String(1000 + i)}`,
+    }));
+    const racing = await Promise.all([1, 2, 3].map(() => send('/bulk', { items }, 'bulk-1')));
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 200, 201]);
+    const ids = racing.map((r) => (r.body.items as { id: string }[]).map((c) => c.id).join());
+    expect(new Set(ids).size).toBe(1);
+    expect(await countCalls(keyOrg)).toBe(1 + 1 + 1 + 20);
+
+    const bad = await send('', { direction: 'internal', participantIds: [member.id] }, 'bad key with spaces');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.details)).toContain('Idempotency-Key');
+  });
+
   it('runs an internal call as a live meeting when asked (video), and ending the call ends the meeting', async () => {
     const created = await create(bob, { direction: 'internal', participantIds: [carol.id], video: true });
     expect(created.meetingId).toEqual(expect.any(String));

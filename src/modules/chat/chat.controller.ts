@@ -19,7 +19,6 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
-  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -31,6 +30,7 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { sendDownload } from 'src/common/http/file-download';
+import { ApiIdempotencyKey } from 'src/common/http/idempotency-key';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
 import { Permission } from 'src/modules/organizations/permissions';
 import {
@@ -185,11 +185,7 @@ export class ChatController {
   }
 
   @Post('conversations/:id/messages')
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Same key from the same user in the same conversation: the first message is answered (200)',
-  })
+  @ApiIdempotencyKey('Same key from the same user in the same conversation: the first message is answered (200)')
   @ApiOperation({ operationId: 'sendChatMessage', summary: 'Send a message (optionally replying to another)' })
   @ApiCreatedResponse({ type: ChatMessageDto })
   @ApiOkResponse({ type: ChatMessageDto, description: 'Replay of an earlier send with this idempotency key' })

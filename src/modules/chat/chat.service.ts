@@ -9,6 +9,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { idempotencyKeyOf } from 'src/common/http/idempotency-key';
 import { AppConfigService } from 'src/config/app-config.service';
 import { nonMembers } from 'src/modules/organizations/non-members';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
@@ -42,8 +43,6 @@ import {
 import { ChatError, ChatErrorCode, invalidCursor } from './chat.errors';
 import { ConversationMember, ConversationRole } from './conversation-member.entity';
 import { Conversation, ConversationType } from './conversation.entity';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function toMessageDto(m: ChatMessage, attachments: ChatAttachmentDto[] = []): ChatMessageDto {
   return {
@@ -335,11 +334,7 @@ export class ChatService {
     dto: SendMessageDto,
     headerKey: string | undefined,
   ): Promise<{ message: ChatMessageDto; replayed: boolean }> {
-    if (headerKey !== undefined && !IDEMPOTENCY_KEY.test(headerKey)) {
-      throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: Idempotency-Key', [
-        { field: 'Idempotency-Key', errors: ['Idempotency-Key must be 1-255 visible ASCII characters'] },
-      ]);
-    }
+    idempotencyKeyOf(headerKey);
     if (headerKey !== undefined && dto.clientMessageId !== undefined && headerKey !== dto.clientMessageId) {
       throw new PlatformError(PlatformErrorCode.ValidationFailed, 'Invalid input: clientMessageId', [
         { field: 'clientMessageId', errors: ['clientMessageId differs from the Idempotency-Key header'] },

@@ -36,6 +36,7 @@ export const ACTIVE_CALL_STATUSES: readonly CallStatus[] = [CallStatus.Ringing, 
 @Index({ properties: ['organization', 'createdAt'] })
 @Index({ properties: ['organization', 'startedAt'] })
 @Index({ properties: ['organization', 'scheduledAt'] })
+@Unique({ properties: ['organization', 'createdBy', 'requestKey'] })
 export class Call extends BaseEntity<'status' | 'ownsMeeting'> {
   @ManyToOne(() => Organization, { deleteRule: 'cascade' })
   organization!: Rel<Organization>;
@@ -58,6 +59,13 @@ export class Call extends BaseEntity<'status' | 'ownsMeeting'> {
 
   @Property({ type: 'timestamptz', nullable: true })
   scheduledAt?: Date | null;
+
+  /**
+   * From the creating request's `Idempotency-Key` (`<key>#<index>` for bulk items): a retry of the request finds
+   * these calls instead of creating more. Unique per organization and creator.
+   */
+  @Property({ type: 'text', nullable: true })
+  requestKey?: string | null;
 
   @Property({ type: 'timestamptz', nullable: true })
   startedAt?: Date | null;

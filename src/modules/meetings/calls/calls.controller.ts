@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  Headers,
   HttpCode,
   HttpStatus,
   Param,
@@ -10,12 +11,14 @@ import {
   Post,
   Query,
   Req,
+  Res,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { ApiIdempotencyKey, idempotencyKeyOf } from 'src/common/http/idempotency-key';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
 import { Permission } from 'src/modules/organizations/permissions';
 import {
@@ -33,7 +36,7 @@ import {
   ScheduleCallDto,
   UpdateCallDto,
 } from './calls.dto';
-import { CallsService } from './calls.service';
+import { Created, CallsService } from './calls.service';
 
 /**
  * Call records of the organization: calls logged as they start, scheduled and bulk calls, end, transcript and
@@ -52,10 +55,20 @@ export class CallsController {
     operationId: 'createCall',
     summary: 'Record a call starting now (in_progress); you are a participant. Sends call.started',
   })
+  @ApiIdempotencyKey(
+    'A retry with the same key (same user and organization) answers what the first request created (200)',
+  )
   @ApiCreatedResponse({ type: CallDto })
+  @ApiOkResponse({ type: CallDto, description: 'Replay of an earlier request with this Idempotency-Key' })
   @ApiErrorResponses(400)
-  create(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser, @Body() dto: CreateCallDto): Promise<CallDto> {
-    return this.calls.create(org, user, dto);
+  async create(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateCallDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CallDto> {
+    return answer(reply, await this.calls.create(org, user, dto, idempotencyKeyOf(key)));
   }
 
   @Get()
@@ -93,15 +106,21 @@ export class CallsController {
     operationId: 'scheduleCall',
     summary: 'Schedule a call: at scheduledAt it starts ringing and its participants get call.started',
   })
+  @ApiIdempotencyKey(
+    'A retry with the same key (same user and organization) answers what the first request created (200)',
+  )
   @ApiCreatedResponse({ type: CallDto })
+  @ApiOkResponse({ type: CallDto, description: 'Replay of an earlier request with this Idempotency-Key' })
   @ApiErrorResponses(400)
-  schedule(
+  async schedule(
     @CurrentOrg() org: OrgContext,
     @CurrentUser() user: AuthUser,
     @Body() dto: ScheduleCallDto,
     @Req() request: FastifyRequest,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CallDto> {
-    return this.calls.schedule(org, user, dto, request.id);
+    return answer(reply, await this.calls.schedule(org, user, dto, request.id, idempotencyKeyOf(key)));
   }
 
   @Post('bulk')
@@ -109,15 +128,21 @@ export class CallsController {
     operationId: 'createCallsBulk',
     summary: 'Up to 500 calls (scheduled or starting now) in one transaction: all are created or none',
   })
+  @ApiIdempotencyKey(
+    'A retry with the same key (same user and organization) answers what the first request created (200)',
+  )
   @ApiCreatedResponse({ type: BulkCallsResultDto })
+  @ApiOkResponse({ type: BulkCallsResultDto, description: 'Replay of an earlier request with this Idempotency-Key' })
   @ApiErrorResponses(400)
-  bulk(
+  async bulk(
     @CurrentOrg() org: OrgContext,
     @CurrentUser() user: AuthUser,
     @Body() dto: BulkCreateCallsDto,
     @Req() request: FastifyRequest,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BulkCallsResultDto> {
-    return this.calls.bulk(org, user, dto, request.id);
+    return answer(reply, await this.calls.bulk(org, user, dto, request.id, idempotencyKeyOf(key)));
   }
 
   @Get(':id')
@@ -193,4 +218,10 @@ export class CallsController {
   ): Promise<CallFeedbackDto> {
     return this.calls.feedback(org, user, id, dto);
   }
+}
+
+/** 201 for what this request created, 200 for a replay. */
+function answer<T>(reply: FastifyReply, created: Created<T>): T {
+  reply.status(created.replayed ? HttpStatus.OK : HttpStatus.CREATED);
+  return created.result;
 }

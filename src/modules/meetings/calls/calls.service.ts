@@ -1,4 +1,4 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -57,6 +57,14 @@ interface NewCall {
   notes: string | null;
   meetingId: string | null;
   scheduledAt: Date | null;
+  /** See `Call.requestKey`. */
+  requestKey?: string;
+}
+
+/** What a create answers: the call(s), and whether they came from an earlier request with the same key. */
+export interface Created<T> {
+  result: T;
+  replayed: boolean;
 }
 
 type CallInput = Omit<CreateCallDto, 'video'> & { video?: boolean; scheduledAt?: Date };
@@ -81,8 +89,13 @@ export class CallsService {
   ) {}
 
   /** A call starting now (in_progress). `video` (internal calls) runs it as a new live meeting you host. */
-  async create(org: OrgContext, actor: AuthUser, dto: CreateCallDto): Promise<CallDto> {
+  async create(org: OrgContext, actor: AuthUser, dto: CreateCallDto, key?: string): Promise<Created<CallDto>> {
+    const prior = await this.replay(org, actor, key ? [key] : []);
+    if (prior) {
+      return { result: await this.get(org, actor, prior[0].id), replayed: true };
+    }
     const [item] = await this.check(org, actor, [dto], () => '');
+    item.requestKey = key;
     if (dto.video) {
       const meeting = await this.meetings.create(org, actor, {
         title: item.subject ?? 'Call',
@@ -91,19 +104,37 @@ export class CallsService {
       await this.meetings.goLive(meeting.id);
       item.meetingId = meeting.id;
     }
-    const [call] = await this.em.transactional((em) => this.insert(em, org, actor, [item], !!dto.video));
+    const inserted = await this.insertOnce(org, actor, [item], !!dto.video);
+    if (inserted.replayed) {
+      return { result: await this.get(org, actor, inserted.calls[0].id), replayed: true };
+    }
+    const [call] = inserted.calls;
     this.logger.log({ callId: call.id, direction: call.direction }, 'call started');
     await this.announceStarted([call.id]);
-    return this.get(org, actor, call.id);
+    return { result: await this.get(org, actor, call.id), replayed: false };
   }
 
   /** A call at `scheduledAt` (in the future): status scheduled, and a delayed job that starts it then. */
-  async schedule(org: OrgContext, actor: AuthUser, dto: ScheduleCallDto, requestId?: string): Promise<CallDto> {
+  async schedule(
+    org: OrgContext,
+    actor: AuthUser,
+    dto: ScheduleCallDto,
+    requestId?: string,
+    key?: string,
+  ): Promise<Created<CallDto>> {
+    const prior = await this.replay(org, actor, key ? [key] : []);
+    if (prior) {
+      return { result: await this.get(org, actor, prior[0].id), replayed: true };
+    }
     const items = await this.check(org, actor, [dto], () => '');
-    const [call] = await this.em.transactional((em) => this.insert(em, org, actor, items, false));
-    await this.enqueue([call], requestId);
-    this.logger.log({ callId: call.id, scheduledAt: call.scheduledAt }, 'call scheduled');
-    return this.get(org, actor, call.id);
+    items[0].requestKey = key;
+    const inserted = await this.insertOnce(org, actor, items, false);
+    const [call] = inserted.calls;
+    if (!inserted.replayed) {
+      await this.enqueue([call], requestId);
+      this.logger.log({ callId: call.id, scheduledAt: call.scheduledAt }, 'call scheduled');
+    }
+    return { result: await this.get(org, actor, call.id), replayed: inserted.replayed };
   }
 
   /**
@@ -116,16 +147,26 @@ export class CallsService {
     actor: AuthUser,
     dto: BulkCreateCallsDto,
     requestId?: string,
-  ): Promise<BulkCallsResultDto> {
+    key?: string,
+  ): Promise<Created<BulkCallsResultDto>> {
+    const keys = key ? dto.items.map((_item, index) => `${key}#${index}`) : [];
+    const prior = await this.replay(org, actor, keys);
+    if (prior) {
+      return { result: { count: prior.length, items: await this.toDtos(prior) }, replayed: true };
+    }
     const items = await this.check(org, actor, dto.items, (index) => `items.${index}.`);
-    const calls = await this.em.transactional((em) => this.insert(em, org, actor, items, false));
-    await this.enqueue(
-      calls.filter((c) => c.status === CallStatus.Scheduled),
-      requestId,
-    );
-    await this.announceStarted(calls.filter((c) => c.status === CallStatus.InProgress).map((c) => c.id));
-    this.logger.log({ count: calls.length }, 'calls created in bulk');
-    return { count: calls.length, items: await this.toDtos(calls) };
+    items.forEach((item, index) => (item.requestKey = keys[index]));
+    const inserted = await this.insertOnce(org, actor, items, false);
+    const calls = inserted.calls;
+    if (!inserted.replayed) {
+      await this.enqueue(
+        calls.filter((c) => c.status === CallStatus.Scheduled),
+        requestId,
+      );
+      await this.announceStarted(calls.filter((c) => c.status === CallStatus.InProgress).map((c) => c.id));
+      this.logger.log({ count: calls.length }, 'calls created in bulk');
+    }
+    return { result: { count: calls.length, items: await this.toDtos(calls) }, replayed: inserted.replayed };
   }
 
   async list(org: OrgContext, actor: AuthUser, query: ListCallsQueryDto): Promise<CallPageDto> {
@@ -422,6 +463,46 @@ export class CallsService {
     return items;
   }
 
+  /**
+   * The calls an earlier request with these idempotency keys created (in key order), or null when there is none.
+   * Bulk items are written in one transaction, so a key set is found whole or not at all.
+   */
+  private async replay(org: OrgContext, actor: AuthUser, keys: string[]): Promise<Call[] | null> {
+    if (keys.length === 0) {
+      return null;
+    }
+    const found = await this.em
+      .fork()
+      .find(Call, { organization: org.id, createdBy: actor.id, requestKey: { $in: keys } });
+    if (found.length === 0) {
+      return null;
+    }
+    const byKey = new Map(found.map((c) => [c.requestKey, c]));
+    return keys.flatMap((k) => byKey.get(k) ?? []);
+  }
+
+  /** Inserts in one transaction; when a concurrent retry with the same key won the race, answers its calls. */
+  private async insertOnce(
+    org: OrgContext,
+    actor: AuthUser,
+    items: NewCall[],
+    ownsMeeting: boolean,
+  ): Promise<{ calls: Call[]; replayed: boolean }> {
+    try {
+      return {
+        calls: await this.em.transactional((em) => this.insert(em, org, actor, items, ownsMeeting)),
+        replayed: false,
+      };
+    } catch (error) {
+      const keys = items.flatMap((item) => (item.requestKey ? [item.requestKey] : []));
+      const prior = error instanceof UniqueConstraintViolationException ? await this.replay(org, actor, keys) : null;
+      if (!prior) {
+        throw error;
+      }
+      return { calls: prior, replayed: true };
+    }
+  }
+
   private async insert(
     em: EntityManager,
     org: OrgContext,
@@ -443,6 +524,7 @@ export class CallsService {
         ownsMeeting,
         scheduledAt: item.scheduledAt,
         startedAt: item.scheduledAt ? null : now,
+        requestKey: item.requestKey ?? null,
       });
       for (const userId of [actor.id, ...item.others]) {
         em.create(CallParticipant, { call, user: userId });
