@@ -10573,10 +10573,10 @@ export interface operations {
     listMailOutbox: {
         parameters: {
             query?: {
-                status?: components["schemas"]["MailSubmissionStatus"];
-                /** @description nextCursor of the previous page */
+                /** @description Opaque cursor from the previous page */
                 cursor?: string;
                 limit?: number;
+                status?: components["schemas"]["MailSubmissionStatus"];
             };
             header: {
                 /** @description The organization to act in (uuid) */

@@ -7,17 +7,15 @@ import {
   IsEmail,
   IsEnum,
   IsISO8601,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Length,
-  Max,
   MaxLength,
-  Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { ReferenceMode, SentCopyState, SubmissionStatus } from './mail-submission.entity';
 
 const MAX_RECIPIENTS = 100;
@@ -156,25 +154,11 @@ export class SendDraftDto {
   copy?: boolean;
 }
 
-export class OutboxQueryDto {
+export class OutboxQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ enum: SubmissionStatus, enumName: 'MailSubmissionStatus' })
   @IsOptional()
   @IsEnum(SubmissionStatus)
   status?: SubmissionStatus;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
 }
 
 export class OutgoingAddressDto {
