@@ -338,6 +338,37 @@ describe('meetings: signalling on /meetings', () => {
     await eventually(() => (undefined === people!.items.find((p) => p.leftAt === null) ? true : undefined));
   });
 
+  it('lets a guest with a link token in, by name, without host powers; the guest is recorded as a participant', async () => {
+    const meetingId = await createMeeting({ guestsAllowed: true });
+    const a = await connect(await joinToken(host, meetingId));
+    await request(a, 'join');
+    const { data } = await createSwitchboardClient(t.baseUrl).POST('/api/v1/video/meetings/{id}/guest-token', {
+      params: { path: { id: meetingId } },
+      body: { name: 'Visitor' },
+    });
+    const g = await connect(data!.token);
+    const joined = await request(g, 'join');
+    expect(joined).toMatchObject({ ok: true, role: 'guest' });
+    await waitFor(
+      a,
+      'peerJoined',
+      (p) => p.peerId === joined.peerId && p.userId === null && p.displayName === 'Visitor',
+    );
+    expect(await request(g, 'endMeeting')).toMatchObject({ ok: false, code: 'MEETING_HOST_REQUIRED' });
+    g.disconnect();
+    await waitFor(a, 'peerLeft', (p) => p.peerId === joined.peerId);
+    // The participant row has the guest's name, no user, and is closed once the guest left.
+    const row = await eventually(async () => {
+      const { data: rows } = await api(host).GET('/api/v1/video/meetings/{id}/participants', {
+        params: { ...org(), path: { id: meetingId }, query: {} },
+      });
+      const guest = rows!.items.find((p) => p.guestName === 'Visitor');
+      return guest?.leftAt ? guest : undefined;
+    });
+    expect(row).toMatchObject({ userId: null, durationSeconds: expect.any(Number) });
+    a.disconnect();
+  });
+
   it('replaces a peer when the same person joins again (reconnect, another tab)', async () => {
     const meetingId = await createMeeting();
     const first = await connect(await joinToken(member, meetingId));
