@@ -63,14 +63,22 @@ export class SocketAuthService {
   }
 
   private refusal(error: unknown): HandshakeError {
-    if (error instanceof AppError) {
-      const { code, message } = error as AppError;
-      return Object.assign(new Error(code), { data: { code, message } });
-    }
-    this.logger.error({ err: error }, 'socket authentication failed');
-    const code = PlatformErrorCode.Internal;
-    return Object.assign(new Error(code), { data: { code, message: 'Internal error' } });
+    return handshakeRefusal(error, this.logger, 'socket authentication failed');
   }
+}
+
+/**
+ * What a namespace middleware passes to `next()` to refuse a handshake: the client's `connect_error` carries the
+ * error's code and message; anything but an AppError is logged and refused as `INTERNAL`.
+ */
+export function handshakeRefusal(error: unknown, logger: Logger, what: string): HandshakeError {
+  if (error instanceof AppError) {
+    const { code, message } = error as AppError;
+    return Object.assign(new Error(code), { data: { code, message } });
+  }
+  logger.error({ err: error }, what);
+  const code = PlatformErrorCode.Internal;
+  return Object.assign(new Error(code), { data: { code, message: 'Internal error' } });
 }
 
 function tokenOf(handshake: Socket['handshake']): string | undefined {

@@ -2,9 +2,8 @@ import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
-import { OrgRole } from 'src/modules/organizations/membership.entity';
 import { nonMembers } from 'src/modules/organizations/non-members';
-import { OrgContext } from 'src/modules/organizations/organization.decorators';
+import { isOrgAdmin, OrgContext } from 'src/modules/organizations/organization.decorators';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { RealtimeService } from 'src/realtime/realtime.service';
@@ -34,8 +33,6 @@ import { MeetingError, MeetingErrorCode, meetingNotFound } from './meetings.erro
 
 const invalidCursor = (): MeetingError =>
   new MeetingError(MeetingErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
-
-const isOrgAdmin = (org: OrgContext): boolean => org.role === OrgRole.Owner || org.role === OrgRole.Admin;
 
 /**
  * Meetings as resources: scheduling, invitees, the status lifecycle (scheduled → live → ended, or cancelled), join

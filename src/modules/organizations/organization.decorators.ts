@@ -15,6 +15,9 @@ export interface OrgContext {
   role: OrgRole;
 }
 
+/** Owners and admins of the organization (who see and manage every member's objects). */
+export const isOrgAdmin = (org: OrgContext): boolean => org.role === OrgRole.Owner || org.role === OrgRole.Admin;
+
 /**
  * The route acts inside the organization named by the `X-Organization-Id` header and needs `permission` there.
  * Not a member → 404 (the organization's existence is not revealed); member without the permission → 403.

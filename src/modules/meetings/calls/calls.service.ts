@@ -8,9 +8,8 @@ import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-c
 import { Meeting } from 'src/modules/meetings/meeting.entity';
 import { MeetingError, MeetingErrorCode } from 'src/modules/meetings/meetings.errors';
 import { MeetingsService } from 'src/modules/meetings/meetings.service';
-import { OrgRole } from 'src/modules/organizations/membership.entity';
 import { nonMembers } from 'src/modules/organizations/non-members';
-import { OrgContext } from 'src/modules/organizations/organization.decorators';
+import { isOrgAdmin, OrgContext } from 'src/modules/organizations/organization.decorators';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
@@ -41,8 +40,6 @@ export const startCallJobId = (callId: string): string => `call-start-${callId}`
 /** Scheduled calls this long past their time without having started get their job again (`requeueStale`). */
 const STALE_MS = 60_000;
 const ENDED_STATUSES: readonly CallStatus[] = [CallStatus.Completed, CallStatus.Missed, CallStatus.Failed];
-
-const isOrgAdmin = (org: OrgContext): boolean => org.role === OrgRole.Owner || org.role === OrgRole.Admin;
 
 const invalidCursor = (): CallError =>
   new CallError(CallErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });

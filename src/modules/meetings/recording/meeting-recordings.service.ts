@@ -117,7 +117,7 @@ export class MeetingRecordingsService implements OnApplicationShutdown {
     }
     await Promise.all([...active.pending]);
     room.notify('recordingStarted', { recordingId: recording.id });
-    return this.toDto(recording, active.tracks);
+    return this.toDto(recording);
   }
 
   async stop(org: OrgContext, actor: AuthUser, meetingId: string, recordingId: string): Promise<RecordingDto> {
@@ -173,9 +173,7 @@ export class MeetingRecordingsService implements OnApplicationShutdown {
   async list(org: OrgContext, actor: AuthUser, meetingId: string): Promise<RecordingDto[]> {
     const meeting = await this.meetings.findVisible(org, actor, meetingId);
     const rows = await this.em.find(MeetingRecording, { meeting }, { orderBy: { startedAt: 'desc', id: 'desc' } });
-    return rows.map((r) =>
-      this.toDto(r, this.active.get(meeting.id)?.id === r.id ? this.active.get(meeting.id)!.tracks : r.tracks),
-    );
+    return rows.map((r) => this.toDto(r));
   }
 
   async get(org: OrgContext, actor: AuthUser, meetingId: string, recordingId: string): Promise<RecordingDto> {
@@ -184,8 +182,7 @@ export class MeetingRecordingsService implements OnApplicationShutdown {
     if (!recording) {
       throw notFound();
     }
-    const active = this.active.get(meeting.id);
-    return this.toDto(recording, active?.id === recording.id ? active.tracks : recording.tracks);
+    return this.toDto(recording);
   }
 
   /** A finished track's file, for the host. */
@@ -272,7 +269,10 @@ export class MeetingRecordingsService implements OnApplicationShutdown {
     return this.ffmpegChecked;
   }
 
-  private toDto(recording: MeetingRecording, tracks: MeetingRecordingTrack[]): RecordingDto {
+  /** A recording in progress shows its live track list (stored only when it stops). */
+  private toDto(recording: MeetingRecording): RecordingDto {
+    const active = this.active.get(recording.meeting.id);
+    const tracks = active?.id === recording.id ? active.tracks : recording.tracks;
     return {
       id: recording.id,
       meetingId: recording.meeting.id,

@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
-  OnGatewayConnection,
   OnGatewayDisconnect,
   OnGatewayInit,
   SubscribeMessage,
@@ -12,10 +11,11 @@ import {
 } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
 import type { types as ms } from 'mediasoup';
-import type { ExtendedError, Namespace, Socket } from 'socket.io';
+import type { Namespace, Socket } from 'socket.io';
 import { AppError, PlatformErrorCode } from 'src/common/errors/app-error';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
+import { handshakeRefusal } from 'src/realtime/socket-auth.service';
 import { User } from 'src/modules/users/user.entity';
 import { Meeting } from 'src/modules/meetings/meeting.entity';
 import { MeetingJoinClaims, MeetingTokensService } from 'src/modules/meetings/meeting-tokens.service';
@@ -61,7 +61,7 @@ const hostRequired = (): MeetingError => new MeetingError(MeetingErrorCode.HostR
  * `{ ok: true, ... }` or `{ ok: false, code, message, details }`.
  */
 @WebSocketGateway({ namespace: MEETINGS_NAMESPACE })
-export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConnection, OnGatewayDisconnect {
+export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisconnect {
   private readonly logger = new Logger(MeetingsGateway.name);
   /** Peers of this node by socket id (joined or waiting). */
   private readonly peers = new Map<string, { room: MeetingRoom; peer: Peer }>();
@@ -83,7 +83,7 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     namespace.use((socket, next) => {
       this.authenticate(socket as MeetingSocket).then(
         () => next(),
-        (error: unknown) => next(this.refusal(error)),
+        (error: unknown) => next(handshakeRefusal(error, this.logger, 'meeting handshake failed')),
       );
     });
     this.rooms.bind({
@@ -98,10 +98,6 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     this.meetings.onEnded((meetingId) => this.endedEverywhere(meetingId));
     this.metrics.trackRealtimeNamespace(namespace.name, () => namespace.sockets.size);
     this.metrics.trackSfu(() => this.rooms.summary());
-  }
-
-  handleConnection(): void {
-    // Nothing until `join`: the client first asks for the router's capabilities there.
   }
 
   handleDisconnect(socket: MeetingSocket): void {
@@ -428,16 +424,6 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     }
     socket.data.claims = claims;
     socket.data.identity = identity;
-  }
-
-  private refusal(error: unknown): ExtendedError {
-    if (error instanceof AppError) {
-      const { code, message } = error as AppError;
-      return Object.assign(new Error(code), { data: { code, message } });
-    }
-    this.logger.error({ err: error }, 'meeting handshake failed');
-    const code = PlatformErrorCode.Internal;
-    return Object.assign(new Error(code), { data: { code, message: 'Internal error' } });
   }
 
   private joined(socket: MeetingSocket): { room: MeetingRoom; peer: Peer } {
