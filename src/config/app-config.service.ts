@@ -61,6 +61,11 @@ export class AppConfigService {
     return { ttlMs: this.get('RATE_LIMIT_TTL_SECONDS') * 1000, limit: this.get('RATE_LIMIT_MAX') };
   }
 
+  /** Requests per minute of each API key: the override, or undefined for the organization plan's own limit. */
+  get apiKeyRateLimit(): { perMinute: number | undefined } {
+    return { perMinute: this.get('API_KEY_RATE_LIMIT_PER_MINUTE') };
+  }
+
   get log(): { level: LogLevel; pretty: boolean } {
     return { level: this.get('LOG_LEVEL'), pretty: this.get('LOG_PRETTY') };
   }

@@ -104,6 +104,13 @@ export class EnvSchema {
   @Min(1)
   RATE_LIMIT_MAX = 300;
 
+  /** When set, every API key's requests per minute, instead of its organization plan's `api_requests_per_minute`. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  API_KEY_RATE_LIMIT_PER_MINUTE?: number;
+
   @Transform(toBoolean)
   @IsBoolean()
   TRUST_PROXY = false;

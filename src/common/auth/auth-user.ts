@@ -1,3 +1,5 @@
+import type { OrgRole } from 'src/modules/organizations/membership.entity';
+
 export enum Role {
   Admin = 'admin',
   User = 'user',
@@ -11,6 +13,9 @@ export interface AuthUser {
   sessionId: string;
   /** This session passed a second factor (TOTP or recovery code) at login. */
   mfa: boolean;
-  /** Set when an organization API key authenticated the request (then `id` is the key's creator). */
-  apiKey?: { id: string; organizationId: string; scopes: string[] };
+  /**
+   * Set when an organization API key authenticated the request: then `id` is the key's creator and `role` their
+   * current role in the key's organization (the key acts with its scopes, all of which that role grants).
+   */
+  apiKey?: { id: string; organizationId: string; scopes: string[]; role: OrgRole };
 }

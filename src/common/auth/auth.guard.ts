@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { SessionsService } from 'src/modules/auth/sessions.service';
 import { TokensService } from 'src/modules/auth/tokens.service';
@@ -40,7 +40,7 @@ export class AuthGuard implements CanActivate {
     }
     const token = match[1];
     const user = token.startsWith('sbk_')
-      ? await this.apiKeyUser(token, targets)
+      ? await this.apiKeyUser(token, context)
       : await this.sessions.validate(await this.tokens.verifyAccess(token));
     request.user = user;
 
@@ -57,24 +57,42 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** An API key acts as its creator, only inside its organization and only on organization routes. */
-  private async apiKeyUser(token: string, targets: Parameters<Reflector['getAllAndOverride']>[1]): Promise<AuthUser> {
+  /**
+   * An API key acts as its creator (with the creator's current role, cut to the key's scopes), only inside its
+   * organization, only on organization routes, only from the organization's IP allowlist when it keeps one, and
+   * within its per-minute budget (`X-RateLimit-*-api-key` headers; 429 with Retry-After beyond).
+   */
+  private async apiKeyUser(token: string, context: ExecutionContext): Promise<AuthUser> {
     const key = await this.apiKeys.authenticate(token);
-    if (!key) {
-      throw new AuthError(AuthErrorCode.TokenInvalid, 'API key is invalid, expired or revoked');
-    }
-    if (!this.reflector.getAllAndOverride<string | undefined>(ORG_PERMISSION, targets)) {
+    if (
+      !this.reflector.getAllAndOverride<string | undefined>(ORG_PERMISSION, [context.getHandler(), context.getClass()])
+    ) {
       throw new OrgError(
         OrgErrorCode.ApiKeyNotAllowed,
         'API keys work only on organization routes; log in as a user for this one',
       );
+    }
+    this.apiKeys.assertAddressAllowed(key, context.switchToHttp().getRequest<FastifyRequest>().ip);
+    const budget = await this.apiKeys.takeRequest(key);
+    void context
+      .switchToHttp()
+      .getResponse<FastifyReply>()
+      .header('X-RateLimit-Limit-api-key', String(budget.limit))
+      .header('X-RateLimit-Remaining-api-key', String(budget.remaining))
+      .header('X-RateLimit-Reset-api-key', String(budget.resetSeconds));
+    if (!budget.allowed) {
+      throw new OrgError(
+        OrgErrorCode.ApiKeyRateLimited,
+        `This API key may make ${budget.limit} requests per minute; wait for the next minute`,
+        { limit: budget.limit, retryAfterSeconds: budget.resetSeconds },
+      ).withRetryAfter(budget.resetSeconds);
     }
     return {
       id: key.createdById,
       role: Role.User,
       sessionId: '',
       mfa: false,
-      apiKey: { id: key.id, organizationId: key.organizationId, scopes: key.scopes },
+      apiKey: { id: key.id, organizationId: key.organizationId, scopes: key.scopes, role: key.role },
     };
   }
 }

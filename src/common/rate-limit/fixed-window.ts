@@ -11,7 +11,7 @@ export async function takeFixedWindow(
   prefix: string,
   limit: number,
   windowSeconds = 60,
-): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+): Promise<{ allowed: boolean; count: number; retryAfterSeconds: number }> {
   const nowSeconds = Date.now() / 1000;
   const key = `${prefix}:${Math.floor(nowSeconds / windowSeconds)}`;
   const [[, count]] = (await redis
@@ -19,5 +19,5 @@ export async function takeFixedWindow(
     .incr(key)
     .expire(key, windowSeconds * 2)
     .exec()) as [[null, number], unknown];
-  return { allowed: count <= limit, retryAfterSeconds: windowSeconds - Math.floor(nowSeconds % windowSeconds) };
+  return { allowed: count <= limit, count, retryAfterSeconds: windowSeconds - Math.floor(nowSeconds % windowSeconds) };
 }

@@ -6,6 +6,7 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { SessionDto } from 'src/modules/auth/auth.dto';
 import { toSessionDto } from 'src/modules/auth/auth.service';
 import { SessionsService } from 'src/modules/auth/sessions.service';
+import { ApiKeysService } from 'src/modules/organizations/api-keys.service';
 import { AuditEventType } from 'src/modules/users/audit-event.entity';
 import { AuditService } from 'src/modules/users/audit.service';
 import { User } from 'src/modules/users/user.entity';
@@ -31,6 +32,7 @@ export class AdminService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly config: AppConfigService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async list(query: ListUsersQueryDto): Promise<UserPageDto> {
@@ -93,7 +95,14 @@ export class AdminService {
     const user = await this.users.getById(id);
     await this.assertNotLastAdmin(user);
     await this.sessions.revokeAll(user.id, 'user_deleted');
-    await this.em.removeAndFlush(user);
+    // Their API keys die with the account, in the same transaction.
+    const revokedKeys = await this.em.transactional(async (em) => {
+      const revoked = await this.apiKeys.revokeCreatedBy(em, user.id);
+      em.remove(user);
+      await em.flush();
+      return revoked;
+    });
+    await this.apiKeys.announceRevoked(revokedKeys, 'creator_deleted');
     await this.audit.record(AuditEventType.UserDeleted, {
       actorId: actor.id,
       subjectId: id,

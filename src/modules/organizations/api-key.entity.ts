@@ -1,11 +1,15 @@
-import { ArrayType, Entity, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { ArrayType, Entity, EntityRepositoryType, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { BaseEntity } from 'src/database/base.entity';
+import { ApiKeyRepository } from './api-key.repository';
 import { Organization } from './organization.entity';
 
 /** An organization's API key: `sbk_<prefix>_<secret>`, of which only the prefix and a SHA-256 hash are stored. */
-@Entity({ tableName: 'api_keys' })
+@Entity({ tableName: 'api_keys', repository: () => ApiKeyRepository })
 @Index({ properties: ['organization', 'revokedAt'] })
+@Index({ properties: ['createdById'] })
 export class ApiKey extends BaseEntity {
+  [EntityRepositoryType]?: ApiKeyRepository;
+
   @ManyToOne(() => Organization, { deleteRule: 'cascade' })
   organization!: Rel<Organization>;
 

@@ -8,6 +8,7 @@ import { Feature } from './plans';
 export const ORG_PERMISSION = 'switchboard:org-permission';
 export const ORG_HEADER = 'x-organization-id';
 export const ORG_FEATURE = 'switchboard:org-feature';
+export const IP_ALLOWLIST_OWNER_EXEMPT = 'switchboard:ip-allowlist-owner-exempt';
 
 /** The organization a request acts in, resolved by OrganizationGuard from the X-Organization-Id header. */
 export interface OrgContext {
@@ -38,3 +39,10 @@ export const CurrentOrg = createParamDecorator((_data: unknown, context: Executi
 export function RequiresFeature(feature: Feature): MethodDecorator & ClassDecorator {
   return applyDecorators(SetMetadata(ORG_FEATURE, feature), ApiExtension('x-plan-feature', feature));
 }
+
+/**
+ * Owners reach this route from any address even when the organization's IP allowlist applies to members, so an
+ * owner whose address changed can still correct the list.
+ */
+export const IpAllowlistOwnerExempt = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(IP_ALLOWLIST_OWNER_EXEMPT, true), ApiExtension('x-ip-allowlist-owner-exempt', true));

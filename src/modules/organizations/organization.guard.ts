@@ -2,7 +2,14 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
-import { ORG_FEATURE, ORG_HEADER, ORG_PERMISSION, OrgContext } from './organization.decorators';
+import {
+  IP_ALLOWLIST_OWNER_EXEMPT,
+  ORG_FEATURE,
+  ORG_HEADER,
+  ORG_PERMISSION,
+  OrgContext,
+} from './organization.decorators';
+import { ipAllowed } from './ip-allowlist';
 import { Feature } from './plans';
 import { OrgRole } from './membership.entity';
 import { UsageService } from './usage.service';
@@ -12,7 +19,11 @@ import { can, Permission } from './permissions';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-/** Resolves the active organization of routes marked `@RequirePermission()` and checks the caller's role there. */
+/**
+ * Resolves the active organization of routes marked `@RequirePermission()` and checks the caller's role there
+ * (for an API key: its creator's current role, which AuthGuard already checked covers the key's scopes), and
+ * the organization's IP allowlist for members when it applies to them.
+ */
 @Injectable()
 export class OrganizationGuard implements CanActivate {
   constructor(
@@ -38,14 +49,14 @@ export class OrganizationGuard implements CanActivate {
       if (orgId !== apiKey.organizationId) {
         throw new OrgError(OrgErrorCode.NotFound, `Organization ${orgId} not found`);
       }
-      if (!apiKey.scopes.includes(permission)) {
+      if (!apiKey.scopes.includes(permission) || !can(apiKey.role, permission)) {
         throw new OrgError(OrgErrorCode.PermissionDenied, `This API key lacks the scope ${permission}`, {
           permission,
           scopes: apiKey.scopes,
         });
       }
-      request.org = { id: orgId, role: OrgRole.Admin };
       await this.checkFeature(context, orgId);
+      request.org = { id: orgId, role: apiKey.role };
       return true;
     }
     if (!orgId || !UUID.test(orgId)) {
@@ -53,9 +64,29 @@ export class OrganizationGuard implements CanActivate {
         field: 'X-Organization-Id',
       });
     }
-    const role = await this.organizations.roleOf(orgId, request.user!.id);
-    if (!role) {
+    const standing = await this.organizations.standingOf(orgId, request.user!.id);
+    if (!standing) {
       throw new OrgError(OrgErrorCode.NotFound, `Organization ${orgId} not found`);
+    }
+    const { role } = standing;
+    if (
+      standing.ipAllowlistAppliesToMembers &&
+      standing.ipAllowlist.length > 0 &&
+      !ipAllowed(standing.ipAllowlist, request.ip)
+    ) {
+      const exempt =
+        role === OrgRole.Owner &&
+        this.reflector.getAllAndOverride<boolean>(IP_ALLOWLIST_OWNER_EXEMPT, [
+          context.getHandler(),
+          context.getClass(),
+        ]);
+      if (!exempt) {
+        throw new OrgError(
+          OrgErrorCode.IpNotAllowed,
+          `The organization accepts requests only from its IP allowlist; ${request.ip} is not on it`,
+          { ip: request.ip },
+        );
+      }
     }
     if (!can(role, permission)) {
       throw new OrgError(OrgErrorCode.PermissionDenied, `Your role (${role}) lacks the permission ${permission}`, {

@@ -5,6 +5,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsDate,
   IsEmail,
   IsEnum,
@@ -14,8 +15,11 @@ import {
   Matches,
   MaxLength,
   MinDate,
+  registerDecorator,
+  type ValidationOptions,
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from 'src/common/http/pagination.dto';
+import { parseCidr } from './ip-allowlist';
 import { OrgRole } from './membership.entity';
 import { Plan } from './organization.entity';
 import { Permission } from './permissions';
@@ -250,4 +254,49 @@ export class SetPlanDto {
   @ApiProperty({ enum: Plan, enumName: 'Plan' })
   @IsEnum(Plan)
   plan!: Plan;
+}
+
+/** A CIDR (`10.0.0.0/8`, `2001:db8::/32`) or a single IPv4/IPv6 address. */
+function IsCidr(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isCidr',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: 'each entry of $property must be an IPv4 or IPv6 address or CIDR, such as 10.0.0.0/8',
+        ...options,
+      },
+      validator: { validate: (value: unknown) => typeof value === 'string' && parseCidr(value) !== undefined },
+    });
+}
+
+export class SecuritySettingsDto {
+  @ApiProperty({
+    type: [String],
+    example: ['203.0.113.0/24', '2001:db8::/32'],
+    description: "CIDRs the organization's API keys must come from; empty: any address",
+  })
+  ipAllowlist!: string[];
+
+  @ApiProperty({ description: "The allowlist also holds for members' requests to the organization's routes" })
+  applyToMembers!: boolean;
+}
+
+export class UpdateSecuritySettingsDto {
+  @ApiProperty({
+    type: [String],
+    example: ['203.0.113.0/24', '2001:db8::/32'],
+    description: 'IPv4/IPv6 addresses or CIDRs; empty lifts the restriction',
+  })
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  @IsCidr({ each: true })
+  ipAllowlist!: string[];
+
+  @ApiProperty({ description: "Apply the list to members' own requests too (yours must be on it)" })
+  @IsBoolean()
+  applyToMembers!: boolean;
 }

@@ -17,6 +17,9 @@ export enum OrgErrorCode {
   FeatureNotInPlan = 'ORG_FEATURE_NOT_IN_PLAN',
   ApiKeyNotFound = 'ORG_API_KEY_NOT_FOUND',
   ApiKeyNotAllowed = 'ORG_API_KEY_NOT_ALLOWED',
+  ApiKeyRateLimited = 'ORG_API_KEY_RATE_LIMITED',
+  IpNotAllowed = 'ORG_IP_NOT_ALLOWED',
+  IpAllowlistExcludesCaller = 'ORG_IP_ALLOWLIST_EXCLUDES_YOU',
 }
 
 export const ORG_ERROR_STATUS: Record<OrgErrorCode, HttpStatus> = {
@@ -35,6 +38,9 @@ export const ORG_ERROR_STATUS: Record<OrgErrorCode, HttpStatus> = {
   [OrgErrorCode.FeatureNotInPlan]: HttpStatus.FORBIDDEN,
   [OrgErrorCode.ApiKeyNotFound]: HttpStatus.NOT_FOUND,
   [OrgErrorCode.ApiKeyNotAllowed]: HttpStatus.FORBIDDEN,
+  [OrgErrorCode.ApiKeyRateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [OrgErrorCode.IpNotAllowed]: HttpStatus.FORBIDDEN,
+  [OrgErrorCode.IpAllowlistExcludesCaller]: HttpStatus.CONFLICT,
 };
 
 export class OrgError extends AppError<OrgErrorCode> {

@@ -8,6 +8,8 @@ import { PageQueryDto } from 'src/common/http/pagination.dto';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { RealtimeService } from 'src/realtime/realtime.service';
+import { ApiKeysService } from './api-keys.service';
+import { ipAllowed, normaliseCidr } from './ip-allowlist';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
 import { Organization, Plan } from './organization.entity';
@@ -19,7 +21,9 @@ import {
   MemberPageDto,
   OrganizationDto,
   RolePermissionsDto,
+  SecuritySettingsDto,
   UpdateOrganizationDto,
+  UpdateSecuritySettingsDto,
 } from './organizations.dto';
 import { OrgError, OrgErrorCode } from './organizations.errors';
 import { ROLE_PERMISSIONS, ROLE_RANK } from './permissions';
@@ -50,6 +54,13 @@ function toMemberDto(m: Membership): MemberDto {
   };
 }
 
+/** A member's role in an organization with the organization's IP allowlist, as the guard needs them. */
+export interface MemberStanding {
+  role: OrgRole;
+  ipAllowlist: string[];
+  ipAllowlistAppliesToMembers: boolean;
+}
+
 function slugify(name: string): string {
   const base = name
     .normalize('NFKD')
@@ -69,7 +80,27 @@ export class OrganizationsService {
     private readonly webhooks: WebhooksService,
     private readonly realtime: RealtimeService,
     private readonly chat: ChatService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
+
+  /** The caller's role and the organization's allowlist, in one query; undefined when not a member. */
+  async standingOf(organizationId: string, userId: string): Promise<MemberStanding | undefined> {
+    const membership = await this.em.fork().findOne(
+      Membership,
+      { organization: organizationId, user: userId },
+      {
+        populate: ['organization'],
+        fields: ['role', 'organization.ipAllowlist', 'organization.ipAllowlistAppliesToMembers'],
+      },
+    );
+    return membership
+      ? {
+          role: membership.role,
+          ipAllowlist: membership.organization.ipAllowlist,
+          ipAllowlistAppliesToMembers: membership.organization.ipAllowlistAppliesToMembers,
+        }
+      : undefined;
+  }
 
   async roleOf(organizationId: string, userId: string): Promise<OrgRole | undefined> {
     const membership = await this.em
@@ -152,7 +183,7 @@ export class OrganizationsService {
 
   /** Owners change anyone's role; admins only members', and never to owner. The last owner stays an owner. */
   async changeRole(org: OrgContext, actor: AuthUser, userId: string, role: OrgRole): Promise<MemberDto> {
-    const { member, previousRole } = await this.em.transactional(async (em) => {
+    const { member, previousRole, revokedKeys } = await this.em.transactional(async (em) => {
       const target = await this.lockedMember(em, org, userId);
       this.assertOutranks(org, target, role);
       if (target.role === OrgRole.Owner && role !== OrgRole.Owner) {
@@ -161,8 +192,11 @@ export class OrganizationsService {
       const previous = target.role;
       target.role = role;
       await em.flush();
-      return { member: toMemberDto(target), previousRole: previous };
+      // The member's keys that carry scopes the new role lacks die with the demotion.
+      const revoked = await this.apiKeys.revokeCreatedBy(em, userId, { organizationId: org.id, beyondRole: role });
+      return { member: toMemberDto(target), previousRole: previous, revokedKeys: revoked };
     });
+    await this.apiKeys.announceRevoked(revokedKeys, 'creator_role_changed');
     if (previousRole !== role) {
       await this.webhooks.publish(org.id, WebhookEventType.MemberRoleChanged, {
         userId,
@@ -187,9 +221,12 @@ export class OrganizationsService {
       em.remove(target);
       await em.flush();
       const conversationIds = await this.chat.leaveOrganizationConversations(em, org.id, userId);
-      return { userId, email: target.user.email ?? null, role: target.role, conversationIds };
+      // Their API keys in this organization die with the membership.
+      const revokedKeys = await this.apiKeys.revokeCreatedBy(em, userId, { organizationId: org.id });
+      return { userId, email: target.user.email ?? null, role: target.role, conversationIds, revokedKeys };
     });
-    const { conversationIds, ...removed } = result;
+    const { conversationIds, revokedKeys, ...removed } = result;
+    await this.apiKeys.announceRevoked(revokedKeys, userId === actor.id ? 'creator_left' : 'creator_removed');
     this.realtime.leaveOrganization(userId, org.id);
     this.chat.afterOrganizationLeft(userId, conversationIds);
     if (userId === actor.id) {
@@ -201,6 +238,39 @@ export class OrganizationsService {
 
   leave(org: OrgContext, actor: AuthUser): Promise<void> {
     return this.remove(org, actor, actor.id);
+  }
+
+  async securitySettings(org: OrgContext): Promise<SecuritySettingsDto> {
+    const entity = await this.em.findOneOrFail(Organization, org.id);
+    return { ipAllowlist: entity.ipAllowlist, applyToMembers: entity.ipAllowlistAppliesToMembers };
+  }
+
+  /**
+   * Replaces the IP allowlist. Only people change it (an API key could otherwise lift the list that confines it),
+   * and a list that applies to members must let the caller's own address in.
+   */
+  async updateSecuritySettings(
+    org: OrgContext,
+    actor: AuthUser,
+    dto: UpdateSecuritySettingsDto,
+    ip: string,
+  ): Promise<SecuritySettingsDto> {
+    if (actor.apiKey) {
+      throw new OrgError(OrgErrorCode.ApiKeyNotAllowed, 'Only a logged-in owner or admin changes the IP allowlist');
+    }
+    const ipAllowlist = [...new Set(dto.ipAllowlist.map(normaliseCidr))];
+    if (dto.applyToMembers && ipAllowlist.length > 0 && !ipAllowed(ipAllowlist, ip)) {
+      throw new OrgError(
+        OrgErrorCode.IpAllowlistExcludesCaller,
+        `This list would shut you out: your address ${ip} is not on it`,
+        { field: 'ipAllowlist', ip },
+      );
+    }
+    const entity = await this.em.findOneOrFail(Organization, org.id);
+    entity.ipAllowlist = ipAllowlist;
+    entity.ipAllowlistAppliesToMembers = dto.applyToMembers;
+    await this.em.flush();
+    return { ipAllowlist, applyToMembers: entity.ipAllowlistAppliesToMembers };
   }
 
   /** System administration: set an organization's plan (billing lives outside Switchboard). */

@@ -18,9 +18,16 @@ export enum QuotaKey {
   StorageMb = 'storage_mb',
 }
 
+/** Rates of a plan: how fast, not how much. */
+export enum RateKey {
+  /** Requests each API key of the organization may make per minute (`429 ORG_API_KEY_RATE_LIMITED` beyond). */
+  ApiRequestsPerMinute = 'api_requests_per_minute',
+}
+
 export interface PlanDefinition {
   features: readonly Feature[];
   quotas: Record<QuotaKey, number>;
+  rates: Record<RateKey, number>;
 }
 
 /** The one place plans are defined. */
@@ -33,6 +40,7 @@ export const PLANS: Record<Plan, PlanDefinition> = {
       [QuotaKey.CampaignSendsPerMonth]: 1_000,
       [QuotaKey.StorageMb]: 1_024,
     },
+    rates: { [RateKey.ApiRequestsPerMinute]: 60 },
   },
   [Plan.Pro]: {
     features: [Feature.Meetings, Feature.Campaigns, Feature.Analysis, Feature.Webhooks, Feature.ApiKeys],
@@ -42,6 +50,7 @@ export const PLANS: Record<Plan, PlanDefinition> = {
       [QuotaKey.CampaignSendsPerMonth]: 100_000,
       [QuotaKey.StorageMb]: 51_200,
     },
+    rates: { [RateKey.ApiRequestsPerMinute]: 600 },
   },
   [Plan.Enterprise]: {
     features: Object.values(Feature),
@@ -51,5 +60,6 @@ export const PLANS: Record<Plan, PlanDefinition> = {
       [QuotaKey.CampaignSendsPerMonth]: 10_000_000,
       [QuotaKey.StorageMb]: 1_048_576,
     },
+    rates: { [RateKey.ApiRequestsPerMinute]: 6_000 },
   },
 };

@@ -9,6 +9,7 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Put,
   Res,
 } from '@nestjs/common';
 import {
@@ -22,11 +23,26 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
-import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
+import { Authenticated, Client, type ClientInfo, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyDto, BootstrapDto, CreateApiKeyDto, CreatedApiKeyDto, UsageQuotasDto } from './organizations.dto';
-import { CurrentOrg, OrgContext, RequirePermission, RequiresFeature } from './organization.decorators';
+import {
+  ApiKeyDto,
+  BootstrapDto,
+  CreateApiKeyDto,
+  CreatedApiKeyDto,
+  SecuritySettingsDto,
+  UpdateSecuritySettingsDto,
+  UsageQuotasDto,
+} from './organizations.dto';
+import {
+  CurrentOrg,
+  IpAllowlistOwnerExempt,
+  OrgContext,
+  RequirePermission,
+  RequiresFeature,
+} from './organization.decorators';
+import { OrganizationsService } from './organizations.service';
 import { Feature } from './plans';
 import { BootstrapService } from './bootstrap.service';
 import { Permission } from './permissions';
@@ -41,7 +57,36 @@ export class SettingsController {
     private readonly usage: UsageService,
     private readonly bootstrapService: BootstrapService,
     private readonly apiKeys: ApiKeysService,
+    private readonly organizations: OrganizationsService,
   ) {}
+
+  @Get('settings/security')
+  @RequirePermission(Permission.OrgUpdate)
+  @IpAllowlistOwnerExempt()
+  @ApiOperation({ operationId: 'getSecuritySettings', summary: "The organization's IP allowlist" })
+  @ApiOkResponse({ type: SecuritySettingsDto })
+  @ApiErrorResponses(403, 404)
+  securitySettings(@CurrentOrg() org: OrgContext): Promise<SecuritySettingsDto> {
+    return this.organizations.securitySettings(org);
+  }
+
+  @Put('settings/security')
+  @RequirePermission(Permission.OrgUpdate)
+  @IpAllowlistOwnerExempt()
+  @ApiOperation({
+    operationId: 'updateSecuritySettings',
+    summary: "Replace the organization's IP allowlist (API keys; optionally members); people only, not API keys",
+  })
+  @ApiOkResponse({ type: SecuritySettingsDto })
+  @ApiErrorResponses(400, 403, 404, 409)
+  updateSecuritySettings(
+    @CurrentOrg() org: OrgContext,
+    @CurrentUser() user: AuthUser,
+    @Body() dto: UpdateSecuritySettingsDto,
+    @Client() client: ClientInfo,
+  ): Promise<SecuritySettingsDto> {
+    return this.organizations.updateSecuritySettings(org, user, dto, client.ip);
+  }
 
   @Get('settings/usage-quotas')
   @RequirePermission(Permission.OrgRead)

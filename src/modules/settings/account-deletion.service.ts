@@ -9,6 +9,7 @@ import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { SessionsService } from 'src/modules/auth/sessions.service';
 import { TwoFactorService } from 'src/modules/auth/two-factor.service';
 import { MailerService } from 'src/modules/mailer/mailer.service';
+import { ApiKeysService } from 'src/modules/organizations/api-keys.service';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { AuditEvent, AuditEventType } from 'src/modules/users/audit-event.entity';
@@ -26,8 +27,8 @@ import { SettingsError, SettingsErrorCode } from './settings.errors';
  * `DELETE /settings/account`: after the password (and a second factor when enabled) the account is scheduled for
  * deletion at the end of a grace period, other sessions end, and a mail says how to cancel. When the period ends a
  * job deletes the user: organizations where they were the only member go with them, organizations they owned alone
- * get a new owner (the longest-standing admin, else member), and security-log entries about them are kept for the
- * record but stripped of address, device and details.
+ * get a new owner (the longest-standing admin, else member), their API keys are revoked, and security-log entries
+ * about them are kept for the record but stripped of address, device and details.
  */
 @Injectable()
 export class AccountDeletionService {
@@ -43,6 +44,7 @@ export class AccountDeletionService {
     private readonly mailer: MailerService,
     private readonly exports: DataExportService,
     private readonly webhooks: WebhooksService,
+    private readonly apiKeys: ApiKeysService,
     @InjectQueue(QueueName.Account) private readonly queue: Queue<JobPayloads[JobName.DeleteAccount]>,
   ) {}
 
@@ -123,7 +125,9 @@ export class AccountDeletionService {
     }
     const { email, username } = user;
     await this.sessions.revokeAll(userId, 'account_deleted');
-    const remaining = await this.em.transactional(async (em) => {
+    const { remaining, revokedKeys } = await this.em.transactional(async (em) => {
+      // Their API keys die with the account (those of organizations deleted below go with them).
+      const revoked = await this.apiKeys.revokeCreatedBy(em, userId);
       const memberships = await em.find(Membership, { user: userId }, { populate: ['organization'] });
       const stays: { organizationId: string; role: OrgRole }[] = [];
       for (const membership of memberships) {
@@ -146,13 +150,15 @@ export class AccountDeletionService {
       await this.anonymiseTrail(em, userId);
       em.remove(user);
       await em.flush();
-      return stays;
+      const kept = new Set(stays.map((stay) => stay.organizationId));
+      return { remaining: stays, revokedKeys: revoked.filter((key) => kept.has(key.organizationId)) };
     });
     // Once more, for an event written by a request that was in flight (a sign-in) while the transaction ran.
     await this.anonymiseTrail(this.em, userId);
     await this.sessions.forgetUser(userId);
     await this.exports.removeFiles(userId);
     await this.audit.record(AuditEventType.AccountDeleted, { subjectId: userId });
+    await this.apiKeys.announceRevoked(revokedKeys, 'creator_deleted');
     for (const { organizationId, role } of remaining) {
       await this.webhooks.publish(organizationId, WebhookEventType.MemberLeft, { userId, email: email ?? null, role });
     }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from 'src/modules/auth/auth.module';
+import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
 import { DataExportService } from './data-export.service';
@@ -9,7 +10,7 @@ import { SettingsService } from './settings.service';
 
 /** The user's own settings: profile, notification preferences, data export, account deletion. */
 @Module({
-  imports: [UsersModule, AuthModule],
+  imports: [UsersModule, AuthModule, OrganizationsModule],
   controllers: [UserSettingsController],
   providers: [SettingsService, DataExportService, AccountDeletionService, SettingsProcessor],
   exports: [SettingsService],

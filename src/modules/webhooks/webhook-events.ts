@@ -55,6 +55,10 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
 };
 
+/** Why an API key was revoked: by a user, or because its creator's standing changed. */
+export type ApiKeyRevokedReason =
+  'revoked' | 'creator_removed' | 'creator_left' | 'creator_role_changed' | 'creator_deleted';
+
 interface MemberData {
   userId: string;
   email: string | null;
@@ -72,7 +76,10 @@ export interface WebhookEventData {
   [WebhookEventType.InvitationAccepted]: { invitationId: string; email: string; role: string; userId: string };
   [WebhookEventType.InvitationRevoked]: { invitationId: string; email: string; revokedById: string };
   [WebhookEventType.ApiKeyCreated]: { apiKeyId: string; name: string; prefix: string; scopes: string[] };
-  [WebhookEventType.ApiKeyRevoked]: { apiKeyId: string };
+  [WebhookEventType.ApiKeyRevoked]: {
+    apiKeyId: string;
+    reason: ApiKeyRevokedReason;
+  };
   [WebhookEventType.MailReceived]: {
     accountId: string;
     userId: string;
