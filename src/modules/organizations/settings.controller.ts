@@ -24,6 +24,7 @@ import type { FastifyReply } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { NoStore } from 'src/common/http/no-store';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, BootstrapDto, CreateApiKeyDto, CreatedApiKeyDto, UsageQuotasDto } from './organizations.dto';
 import { CurrentOrg, OrgContext, RequirePermission, RequiresFeature } from './organization.decorators';
@@ -53,6 +54,7 @@ export class SettingsController {
   }
 
   @Post('settings/api-keys')
+  @NoStore()
   @RequirePermission(Permission.ApiKeysManage)
   @RequiresFeature(Feature.ApiKeys)
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once' })
