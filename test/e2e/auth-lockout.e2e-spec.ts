@@ -103,6 +103,8 @@ describe('login throttling and lockout that strangers cannot turn against the ow
     const sequence = async (loginName: string, password: string): Promise<Array<[number, string | undefined]>> => {
       const [a, b, c] = [newIp(), newIp(), newIp()];
       const results = [];
+      // Alternating case: the identifier counts as findByLogin reads it, for real and unknown accounts alike.
+      let upper = false;
       for (const [ip, pass] of [
         [a, 'Wrong-pass-1'],
         [a, 'Wrong-pass-1'],
@@ -111,7 +113,8 @@ describe('login throttling and lockout that strangers cannot turn against the ow
         [b, 'Wrong-pass-1'], // fourth failure from strangers: the account locks
         [c, password],
       ]) {
-        results.push(statusAndCode(await login(loginName, pass, ip)));
+        results.push(statusAndCode(await login(upper ? loginName.toUpperCase() : loginName, pass, ip)));
+        upper = !upper;
       }
       return results;
     };

@@ -85,7 +85,9 @@ export class AuthService {
    */
   async login(dto: LoginDto, client: ClientInfo, deviceToken?: string): Promise<LoginResponseDto> {
     const user = await this.users.findByLogin(dto.login);
-    const attempt = await this.lockout.begin(user?.id ?? dto.login, user?.id, { ip: client.ip, deviceToken });
+    // An unknown identifier is normalised as findByLogin does, so "Ada" and "ada" share counters either way.
+    const account = user?.id ?? dto.login.trim().toLowerCase();
+    const attempt = await this.lockout.begin(account, user?.id, { ip: client.ip, deviceToken });
     if (attempt.lockedForSeconds > 0) {
       return { twoFactorRequired: false, tokens: await this.loginDuringLock(user, dto, client, attempt, deviceToken) };
     }
