@@ -81,7 +81,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email or username; 2FA accounts get a challenge */
+        /** Log in with email or username; 2FA accounts get a challenge unless the code is given. 429 with Retry-After while this account must wait from this source; 423 while it is locked for unknown devices */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -100,6 +100,23 @@ export interface paths {
         put?: never;
         /** Exchange a login challenge and a TOTP or recovery code for tokens */
         post: operations["verifyTwoFactorLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift an account lock with the token mailed when it tripped (single use, 24 hours) */
+        post: operations["unlockAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2414,6 +2431,8 @@ export interface components {
             /** Format: uuid */
             sessionId: string;
             user: components["schemas"]["UserResponseDto"];
+            /** @description After a sign-in with a password (register, login, 2FA verify): this device is now known to the account. Send it back as the X-Device-Token header on later logins: failed logins by others then never lock this device out. Keep it secret, like the refresh token. */
+            deviceToken?: string;
         };
         LoginDto: {
             /**
@@ -2422,6 +2441,10 @@ export interface components {
              */
             login: string;
             password: string;
+            /** @description For an account with 2FA: its 6-digit TOTP code, to sign in in one step (no challenge). Required (or recoveryCode) to sign in from an unknown device while the account is locked (423) */
+            code?: string;
+            /** @description A recovery code instead of code */
+            recoveryCode?: string;
         };
         LoginResponseDto: {
             /** @description When true, exchange challengeToken and a code at /auth/2fa/verify */
@@ -2436,6 +2459,10 @@ export interface components {
             /** @description 6-digit TOTP code; or give recoveryCode */
             code?: string;
             recoveryCode?: string;
+        };
+        TokenDto: {
+            /** @description The token from the mail */
+            token: string;
         };
         RefreshDto: {
             refreshToken: string;
@@ -2463,10 +2490,6 @@ export interface components {
             current: boolean;
             createdAt: string;
             lastSeenAt: string;
-        };
-        TokenDto: {
-            /** @description The token from the mail */
-            token: string;
         };
         ForgotPasswordDto: {
             /** @example ada@example.com */
@@ -2556,7 +2579,7 @@ export interface components {
             plan: components["schemas"]["Plan"];
         };
         /** @enum {string} */
-        AuditEventType: "user.registered" | "auth.login_succeeded" | "auth.login_failed" | "auth.account_locked" | "auth.refresh_reused" | "auth.logout" | "auth.logout_all" | "auth.session_revoked" | "auth.password_changed" | "auth.password_reset_requested" | "auth.password_reset" | "auth.email_verified" | "auth.2fa_enabled" | "auth.2fa_disabled" | "auth.2fa_recovery_code_used" | "auth.guest_created" | "auth.guest_upgraded" | "admin.user_created" | "admin.user_disabled" | "admin.user_enabled" | "admin.user_deleted" | "admin.role_changed" | "settings.data_export_requested" | "settings.account_deletion_requested" | "settings.account_deletion_cancelled" | "settings.account_deleted";
+        AuditEventType: "user.registered" | "auth.login_succeeded" | "auth.login_failed" | "auth.account_locked" | "auth.account_unlocked" | "auth.refresh_reused" | "auth.logout" | "auth.logout_all" | "auth.session_revoked" | "auth.password_changed" | "auth.password_reset_requested" | "auth.password_reset" | "auth.email_verified" | "auth.2fa_enabled" | "auth.2fa_disabled" | "auth.2fa_recovery_code_used" | "auth.guest_created" | "auth.guest_upgraded" | "admin.user_created" | "admin.user_disabled" | "admin.user_enabled" | "admin.user_deleted" | "admin.role_changed" | "settings.data_export_requested" | "settings.account_deletion_requested" | "settings.account_deletion_cancelled" | "settings.account_deleted";
         AuditEventDto: {
             /** Format: uuid */
             id: string;
@@ -4552,7 +4575,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The deviceToken an earlier sign-in from this device returned: known devices are never locked out */
+                "x-device-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4602,7 +4628,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The deviceToken an earlier sign-in from this device returned: known devices are never locked out */
+                "x-device-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4670,7 +4699,10 @@ export interface operations {
     verifyTwoFactorLogin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The deviceToken an earlier sign-in from this device returned: known devices are never locked out */
+                "x-device-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4706,15 +4738,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Error */
-            423: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -4723,6 +4746,27 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
+            };
+        };
+    };
+    unlockAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -207,7 +207,15 @@ export class AppConfigService {
     accessTtlSeconds: number;
     refreshTtlDays: number;
     rateLimit: number;
-    lockout: { threshold: number; ipThreshold: number; seconds: number };
+    lockout: {
+      threshold: number;
+      ipThreshold: number;
+      seconds: number;
+      sourceThreshold: number;
+      delaySeconds: number;
+      maxDelaySeconds: number;
+      knownSourceDays: number;
+    };
     guestQuotas: Record<string, number>;
     admin?: { email: string; password: string };
   } {
@@ -222,6 +230,10 @@ export class AppConfigService {
         threshold: this.get('LOCKOUT_THRESHOLD'),
         ipThreshold: this.get('LOCKOUT_IP_THRESHOLD'),
         seconds: this.get('LOCKOUT_SECONDS'),
+        sourceThreshold: this.get('LOCKOUT_SOURCE_THRESHOLD'),
+        delaySeconds: this.get('LOCKOUT_DELAY_SECONDS'),
+        maxDelaySeconds: this.get('LOCKOUT_DELAY_MAX_SECONDS'),
+        knownSourceDays: this.get('LOCKOUT_KNOWN_SOURCE_DAYS'),
       },
       guestQuotas: { imports: this.get('GUEST_QUOTA_IMPORTS'), messages: this.get('GUEST_QUOTA_MESSAGES') },
       admin: email && password ? { email, password } : undefined,

@@ -328,11 +328,15 @@ export class EnvSchema {
   @Min(1)
   AUTH_RATE_LIMIT_MAX = 20;
 
-  /** Failed logins on one account before it locks for LOCKOUT_SECONDS. */
+  /**
+   * Failed logins on one account from sources it does not know (no device token or IP of an earlier successful
+   * login) before the account is locked for such sources (423) for LOCKOUT_SECONDS and its owner is mailed an
+   * unlock link. Known devices and IPs, and a valid second factor, still sign in.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  LOCKOUT_THRESHOLD = 5;
+  LOCKOUT_THRESHOLD = 10;
 
   /** Failed logins from one IP (any account) before that IP is refused for LOCKOUT_SECONDS. */
   @Type(() => Number)
@@ -340,10 +344,34 @@ export class EnvSchema {
   @Min(1)
   LOCKOUT_IP_THRESHOLD = 50;
 
+  /** Length of an account lock, and the window failures are counted in. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   LOCKOUT_SECONDS = 900;
+
+  /** Failed logins per (account, source) before each further attempt from that source must wait (429). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOCKOUT_SOURCE_THRESHOLD = 5;
+
+  /** First wait past LOCKOUT_SOURCE_THRESHOLD; it doubles with every further failure, up to the maximum. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOCKOUT_DELAY_SECONDS = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOCKOUT_DELAY_MAX_SECONDS = 900;
+
+  /** How long a device token or IP stays known after its last successful login to an account. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOCKOUT_KNOWN_SOURCE_DAYS = 90;
 
   /**
    * The mediasoup worker binary. Unset: the one `scripts/mediasoup-worker.sh` builds and caches

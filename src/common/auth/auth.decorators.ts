@@ -40,3 +40,12 @@ export const Client = createParamDecorator((_data: unknown, context: ExecutionCo
   const request = context.switchToHttp().getRequest<FastifyRequest>();
   return { ip: request.ip, userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512) };
 });
+
+/** The request header a client sends its device token in (returned by login; see LockoutService). */
+export const DEVICE_TOKEN_HEADER = 'x-device-token';
+
+/** The X-Device-Token header when it looks like a device token (URL-safe base64, ≤ 100 characters), else undefined. */
+export const DeviceToken = createParamDecorator((_data: unknown, context: ExecutionContext): string | undefined => {
+  const value = context.switchToHttp().getRequest<FastifyRequest>().headers[DEVICE_TOKEN_HEADER];
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{16,100}$/.test(value) ? value : undefined;
+});

@@ -5,9 +5,10 @@ import { User } from 'src/modules/users/user.entity';
 export enum AuthTokenPurpose {
   VerifyEmail = 'verify_email',
   ResetPassword = 'reset_password',
+  UnlockAccount = 'unlock_account',
 }
 
-/** A single-use, expiring token sent by mail (verification, reset), stored as a SHA-256 hash. */
+/** A single-use, expiring token sent by mail (verification, reset, unlock), stored as a SHA-256 hash. */
 @Entity({ tableName: 'auth_tokens' })
 @Index({ properties: ['user', 'purpose'] })
 export class AuthToken extends BaseEntity {

@@ -2,14 +2,24 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPi
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { AuthUser } from 'src/common/auth/auth-user';
-import { Authenticated, Client, ClientInfo, CurrentUser, Public } from 'src/common/auth/auth.decorators';
+import {
+  Authenticated,
+  Client,
+  ClientInfo,
+  CurrentUser,
+  DeviceToken,
+  DEVICE_TOKEN_HEADER,
+  Public,
+} from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { NoStore } from 'src/common/http/no-store';
 import { AuthRateLimit } from 'src/common/rate-limit/rate-limit.module';
 import { UserResponseDto } from 'src/modules/users/users.dto';
 import { QuotaService } from 'src/modules/users/quota.service';
@@ -37,7 +47,16 @@ import {
 } from './auth.dto';
 import { AuthService } from './auth.service';
 
+const DeviceTokenHeader = (): MethodDecorator =>
+  ApiHeader({
+    name: DEVICE_TOKEN_HEADER,
+    required: false,
+    description: 'The deviceToken an earlier sign-in from this device returned: known devices are never locked out',
+  });
+
+/** Every answer here may carry credentials or account data: none is stored by caches (`@NoStore()`). */
 @ApiTags('auth')
+@NoStore()
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -51,19 +70,34 @@ export class AuthController {
   @ApiOperation({ operationId: 'register', summary: 'Create an account; a verification mail is sent' })
   @ApiCreatedResponse({ type: TokensDto })
   @ApiErrorResponses(409)
-  register(@Body() dto: RegisterDto, @Client() client: ClientInfo): Promise<TokensDto> {
-    return this.auth.register(dto, client);
+  @DeviceTokenHeader()
+  register(
+    @Body() dto: RegisterDto,
+    @Client() client: ClientInfo,
+    @DeviceToken() deviceToken?: string,
+  ): Promise<TokensDto> {
+    return this.auth.register(dto, client, deviceToken);
   }
 
   @Post('login')
   @Public()
   @AuthRateLimit()
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'login', summary: 'Log in with email or username; 2FA accounts get a challenge' })
+  @ApiOperation({
+    operationId: 'login',
+    summary:
+      'Log in with email or username; 2FA accounts get a challenge unless the code is given. 429 with ' +
+      'Retry-After while this account must wait from this source; 423 while it is locked for unknown devices',
+  })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiErrorResponses(401, 403, 423)
-  login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<LoginResponseDto> {
-    return this.auth.login(dto, client);
+  @DeviceTokenHeader()
+  login(
+    @Body() dto: LoginDto,
+    @Client() client: ClientInfo,
+    @DeviceToken() deviceToken?: string,
+  ): Promise<LoginResponseDto> {
+    return this.auth.login(dto, client, deviceToken);
   }
 
   @Post('2fa/verify')
@@ -75,9 +109,27 @@ export class AuthController {
     summary: 'Exchange a login challenge and a TOTP or recovery code for tokens',
   })
   @ApiOkResponse({ type: TokensDto })
-  @ApiErrorResponses(401, 423)
-  verifyTwoFactor(@Body() dto: TwoFactorVerifyDto, @Client() client: ClientInfo): Promise<TokensDto> {
-    return this.auth.verifyTwoFactor(dto, client);
+  @ApiErrorResponses(401)
+  @DeviceTokenHeader()
+  verifyTwoFactor(
+    @Body() dto: TwoFactorVerifyDto,
+    @Client() client: ClientInfo,
+    @DeviceToken() deviceToken?: string,
+  ): Promise<TokensDto> {
+    return this.auth.verifyTwoFactor(dto, client, deviceToken);
+  }
+
+  @Post('unlock')
+  @Public()
+  @AuthRateLimit()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    operationId: 'unlockAccount',
+    summary: 'Lift an account lock with the token mailed when it tripped (single use, 24 hours)',
+  })
+  @ApiNoContentResponse()
+  unlock(@Body() dto: TokenDto, @Client() client: ClientInfo): Promise<void> {
+    return this.auth.unlock(dto.token, client);
   }
 
   @Post('refresh')

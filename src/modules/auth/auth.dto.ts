@@ -24,6 +24,21 @@ export class LoginDto {
   @IsString()
   @Length(1, 128)
   password!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'For an account with 2FA: its 6-digit TOTP code, to sign in in one step (no challenge). Required (or ' +
+      'recoveryCode) to sign in from an unknown device while the account is locked (423)',
+  })
+  @IsOptional()
+  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  code?: string;
+
+  @ApiPropertyOptional({ description: 'A recovery code instead of code' })
+  @IsOptional()
+  @IsString()
+  @Length(8, 32)
+  recoveryCode?: string;
 }
 
 export class RefreshDto {
@@ -51,6 +66,14 @@ export class TokensDto {
 
   @ApiProperty({ type: UserResponseDto })
   user!: UserResponseDto;
+
+  @ApiPropertyOptional({
+    description:
+      'After a sign-in with a password (register, login, 2FA verify): this device is now known to the account. ' +
+      'Send it back as the X-Device-Token header on later logins: failed logins by others then never lock this ' +
+      'device out. Keep it secret, like the refresh token.',
+  })
+  deviceToken?: string;
 }
 
 export class LoginResponseDto {

@@ -28,7 +28,7 @@ import {
   UpdateMeDto,
 } from './auth.dto';
 import { AuthError, AuthErrorCode } from './auth.errors';
-import { LockoutService } from './lockout.service';
+import { LoginAttempt, LockoutService } from './lockout.service';
 import { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
 import { TokensService } from './tokens.service';
@@ -37,6 +37,7 @@ import { TwoFactorService } from './two-factor.service';
 const TOKEN_TTL_MS: Record<AuthTokenPurpose, number> = {
   [AuthTokenPurpose.VerifyEmail]: 48 * 3600_000,
   [AuthTokenPurpose.ResetPassword]: 3600_000,
+  [AuthTokenPurpose.UnlockAccount]: 24 * 3600_000,
 };
 
 /** Compared against when the account does not exist, so both cases take an argon2 verification. */
@@ -69,69 +70,70 @@ export class AuthService {
     private readonly config: AppConfigService,
   ) {}
 
-  async register(dto: RegisterDto, client: ClientInfo): Promise<TokensDto> {
+  async register(dto: RegisterDto, client: ClientInfo, deviceToken?: string): Promise<TokensDto> {
     const user = await this.users.create({ ...dto, role: Role.User });
     await this.audit.record(AuditEventType.Registered, { actorId: user.id, subjectId: user.id, ...client });
     await this.sendVerification(user);
-    return this.startSession(user, client, false);
+    const tokens = await this.startSession(user, client, false);
+    return { ...tokens, deviceToken: await this.lockout.recordSuccess(user.id, { ip: client.ip, deviceToken }) };
   }
 
-  async login(dto: LoginDto, client: ClientInfo): Promise<LoginResponseDto> {
+  /**
+   * Password login. Throttled per (account, source) and per IP before anything is checked (429); while the
+   * account is locked (423) an unknown source passes only with the password and a valid second factor in this
+   * request. Unknown accounts get the same answers and counting as accounts with no known source.
+   */
+  async login(dto: LoginDto, client: ClientInfo, deviceToken?: string): Promise<LoginResponseDto> {
     const user = await this.users.findByLogin(dto.login);
-    const lockKey = user?.id ?? dto.login;
-    await this.lockout.assertAllowed(lockKey, client.ip);
+    // An unknown identifier is normalised as findByLogin does, so "Ada" and "ada" share counters either way.
+    const account = user?.id ?? dto.login.trim().toLowerCase();
+    const attempt = await this.lockout.begin(account, user?.id, { ip: client.ip, deviceToken });
+    if (attempt.lockedForSeconds > 0) {
+      return { twoFactorRequired: false, tokens: await this.loginDuringLock(user, dto, client, attempt, deviceToken) };
+    }
 
     const valid = user?.passwordHash
       ? await verify(user.passwordHash, dto.password)
       : await verify(await DUMMY_HASH, dto.password);
     if (!user || !valid) {
-      const locked = await this.lockout.recordFailure(lockKey, client.ip);
-      await this.audit.record(AuditEventType.LoginFailed, {
-        subjectId: user?.id,
-        ...client,
-        metadata: { login: dto.login },
-      });
-      if (locked) {
-        await this.audit.record(AuditEventType.AccountLocked, {
-          subjectId: user?.id,
-          ...client,
-          metadata: { login: dto.login },
-        });
-      }
+      await this.loginFailed(attempt, user, dto.login, client, { login: dto.login });
       throw new AuthError(AuthErrorCode.InvalidCredentials, 'Wrong login or password');
     }
     if (!user.isActive) {
       throw new AuthError(AuthErrorCode.AccountDisabled, 'This account is disabled');
     }
-    await this.lockout.clear(lockKey);
-    if (user.twoFactorEnabledAt) {
+    if (!user.twoFactorEnabledAt) {
+      return { twoFactorRequired: false, tokens: await this.completeLogin(user, client, false, deviceToken) };
+    }
+    if (dto.code === undefined && dto.recoveryCode === undefined) {
+      // The pair's failures stay counted until the second factor passes too: a password alone earns no reset.
       return { twoFactorRequired: true, challengeToken: await this.tokens.signChallenge(user.id) };
     }
-    return { twoFactorRequired: false, tokens: await this.completeLogin(user, client, false) };
+    await this.checkSecondFactor(user, dto.recoveryCode ?? dto.code ?? '', attempt, client);
+    return { twoFactorRequired: false, tokens: await this.completeLogin(user, client, true, deviceToken) };
   }
 
   /** Second step of a 2FA login: the challenge from /auth/login plus a TOTP or recovery code. */
-  async verifyTwoFactor(dto: TwoFactorVerifyDto, client: ClientInfo): Promise<TokensDto> {
+  async verifyTwoFactor(dto: TwoFactorVerifyDto, client: ClientInfo, deviceToken?: string): Promise<TokensDto> {
     const userId = await this.tokens.verifyChallenge(dto.challengeToken);
     const user = await this.users.getById(userId);
-    await this.lockout.assertAllowed(user.id, client.ip);
+    // The challenge proves the password; a valid second factor passes even while the account is locked.
+    const attempt = await this.lockout.begin(user.id, user.id, { ip: client.ip, deviceToken });
     if (!user.isActive || !user.twoFactorEnabledAt) {
       throw new AuthError(
         AuthErrorCode.TwoFactorChallengeInvalid,
         'The 2FA challenge is no longer valid; log in again',
       );
     }
-    try {
-      const kind = await this.twoFactor.verifyAny(user, dto.recoveryCode ?? dto.code ?? '');
-      if (kind === 'recovery') {
-        await this.audit.record(AuditEventType.RecoveryCodeUsed, { actorId: user.id, subjectId: user.id, ...client });
-      }
-    } catch (error) {
-      await this.lockout.recordFailure(user.id, client.ip);
-      await this.audit.record(AuditEventType.LoginFailed, { subjectId: user.id, ...client, metadata: { step: '2fa' } });
-      throw error;
-    }
-    return this.completeLogin(user, client, true);
+    await this.checkSecondFactor(user, dto.recoveryCode ?? dto.code ?? '', attempt, client);
+    return this.completeLogin(user, client, true, deviceToken);
+  }
+
+  /** Lifts an account lock with the single-use token mailed when it tripped. */
+  async unlock(token: string, client: ClientInfo): Promise<void> {
+    const user = await this.consumeToken(AuthTokenPurpose.UnlockAccount, token);
+    await this.lockout.unlock(user.id, client.ip);
+    await this.audit.record(AuditEventType.AccountUnlocked, { actorId: user.id, subjectId: user.id, ...client });
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokensDto> {
@@ -250,7 +252,7 @@ export class AuthService {
     user.passwordHash = await hashPassword(dto.newPassword);
     await this.em.flush();
     await this.sessions.revokeAll(user.id, 'password_reset');
-    await this.lockout.clear(user.id);
+    await this.lockout.unlock(user.id);
     await this.audit.record(AuditEventType.PasswordReset, { actorId: user.id, subjectId: user.id, ...client });
   }
 
@@ -317,7 +319,92 @@ export class AuthService {
     return user;
   }
 
-  private async completeLogin(user: User, client: ClientInfo, mfa: boolean): Promise<TokensDto> {
+  /**
+   * An unknown source while the account is locked: only the password and a valid second factor together pass.
+   * Every other case answers the same 423, whatever was wrong, so the lock is no password oracle.
+   */
+  private async loginDuringLock(
+    user: User | null,
+    dto: LoginDto,
+    client: ClientInfo,
+    attempt: LoginAttempt,
+    deviceToken: string | undefined,
+  ): Promise<TokensDto> {
+    const code = dto.recoveryCode ?? dto.code;
+    const locked = new AuthError(
+      AuthErrorCode.AccountLocked,
+      'Sign-ins from new devices are paused for this account after repeated failed logins. Sign in from a device ' +
+        'used before, add your 2FA code, or use the unlock link mailed to the owner',
+    ).withRetryAfter(attempt.lockedForSeconds);
+    if (code !== undefined) {
+      const valid = user?.passwordHash
+        ? await verify(user.passwordHash, dto.password)
+        : await verify(await DUMMY_HASH, dto.password);
+      if (user && valid && user.isActive && user.twoFactorEnabledAt) {
+        const kind = await this.twoFactor.verifyAny(user, code).catch((error: unknown) => {
+          if (error instanceof AuthError) {
+            return undefined;
+          }
+          throw error;
+        });
+        if (kind) {
+          await this.auditRecoveryCode(kind, user, client);
+          return this.completeLogin(user, client, true, deviceToken);
+        }
+      }
+    }
+    await this.loginFailed(attempt, user, dto.login, client, { login: dto.login, reason: 'account_locked' });
+    throw locked;
+  }
+
+  private async checkSecondFactor(user: User, code: string, attempt: LoginAttempt, client: ClientInfo): Promise<void> {
+    try {
+      await this.auditRecoveryCode(await this.twoFactor.verifyAny(user, code), user, client);
+    } catch (error) {
+      await this.loginFailed(attempt, user, user.username, client, { step: '2fa' });
+      throw error;
+    }
+  }
+
+  private async auditRecoveryCode(kind: string, user: User, client: ClientInfo): Promise<void> {
+    if (kind === 'recovery') {
+      await this.audit.record(AuditEventType.RecoveryCodeUsed, { actorId: user.id, subjectId: user.id, ...client });
+    }
+  }
+
+  /** Counts and audits a failed attempt; when it locks the account, audits that and mails the owner a way out. */
+  private async loginFailed(
+    attempt: LoginAttempt,
+    user: User | null,
+    login: string,
+    client: ClientInfo,
+    metadata: Record<string, string>,
+  ): Promise<void> {
+    const locked = await this.lockout.recordFailure(attempt);
+    await this.audit.record(AuditEventType.LoginFailed, { subjectId: user?.id, ...client, metadata });
+    if (!locked) {
+      return;
+    }
+    await this.audit.record(AuditEventType.AccountLocked, { subjectId: user?.id, ...client, metadata: { login } });
+    if (user?.email && user.isActive) {
+      const token = await this.createToken(user, AuthTokenPurpose.UnlockAccount);
+      const minutes = Math.ceil(this.config.auth.lockout.seconds / 60);
+      await this.mailer.send({
+        to: user.email,
+        subject: 'Repeated failed sign-ins to your Switchboard account',
+        text:
+          `There were repeated failed attempts to sign in to ${user.username}, so sign-ins from new devices are ` +
+          `paused for ${minutes} minutes. Devices you signed in from before, and sign-ins with your 2FA code, ` +
+          `still work.\n\nIf you need to sign in from a new device now, lift the pause with\n\nUnlock token: ` +
+          `${token}\n\nPOST ${this.config.http.publicUrl}/api/v1/auth/unlock within 24 hours (single use).\n\n` +
+          `If these attempts were not yours, consider changing your password and turning on two-factor ` +
+          `authentication.`,
+        template: 'auth.unlock-account',
+      });
+    }
+  }
+
+  private async completeLogin(user: User, client: ClientInfo, mfa: boolean, deviceToken?: string): Promise<TokensDto> {
     user.lastLoginAt = new Date();
     await this.em.flush();
     await this.audit.record(AuditEventType.LoginSucceeded, {
@@ -326,7 +413,8 @@ export class AuthService {
       ...client,
       metadata: { mfa },
     });
-    return this.startSession(user, client, mfa);
+    const tokens = await this.startSession(user, client, mfa);
+    return { ...tokens, deviceToken: await this.lockout.recordSuccess(user.id, { ip: client.ip, deviceToken }) };
   }
 
   private async startSession(user: User, client: ClientInfo, mfa: boolean): Promise<TokensDto> {

@@ -24,6 +24,7 @@ import type { FastifyReply } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser, Public } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { NoStore } from 'src/common/http/no-store';
 import { sendDownload } from 'src/common/http/file-download';
 import { AuthRateLimit } from 'src/common/rate-limit/rate-limit.module';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
@@ -157,6 +158,7 @@ export class MeetingsController {
   }
 
   @Post(':id/join-token')
+  @NoStore()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'createMeetingJoinToken',
@@ -181,6 +183,7 @@ export class MeetingGuestsController {
   constructor(private readonly meetings: MeetingsService) {}
 
   @Post(':id/guest-token')
+  @NoStore()
   @HttpCode(HttpStatus.OK)
   @AuthRateLimit()
   @ApiOperation({

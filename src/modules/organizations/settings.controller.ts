@@ -25,6 +25,7 @@ import type { FastifyReply } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, Client, type ClientInfo, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { NoStore } from 'src/common/http/no-store';
 import { ApiKeysService } from './api-keys.service';
 import {
   ApiKeyDto,
@@ -98,6 +99,7 @@ export class SettingsController {
   }
 
   @Post('settings/api-keys')
+  @NoStore()
   @RequirePermission(Permission.ApiKeysManage)
   @RequiresFeature(Feature.ApiKeys)
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once' })

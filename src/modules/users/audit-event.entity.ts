@@ -6,6 +6,7 @@ export enum AuditEventType {
   LoginSucceeded = 'auth.login_succeeded',
   LoginFailed = 'auth.login_failed',
   AccountLocked = 'auth.account_locked',
+  AccountUnlocked = 'auth.account_unlocked',
   RefreshReused = 'auth.refresh_reused',
   Logout = 'auth.logout',
   LogoutAll = 'auth.logout_all',

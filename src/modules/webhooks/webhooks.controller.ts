@@ -23,6 +23,7 @@ import {
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
+import { NoStore } from 'src/common/http/no-store';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
 import {
   CurrentOrg,
@@ -71,6 +72,7 @@ export class WebhooksController {
   }
 
   @Post('endpoints')
+  @NoStore()
   @ManageWebhooks()
   @ApiOperation({ operationId: 'createWebhookEndpoint', summary: 'Add an endpoint; the answer carries its secret' })
   @ApiCreatedResponse({ type: CreatedWebhookEndpointDto })
@@ -123,6 +125,7 @@ export class WebhooksController {
   }
 
   @Get('endpoints/:id/secret')
+  @NoStore()
   @ManageWebhooks()
   @ApiOperation({ operationId: 'getWebhookSecret', summary: 'The signing secret of an endpoint' })
   @ApiOkResponse({ type: WebhookSecretDto })
@@ -131,6 +134,7 @@ export class WebhooksController {
   }
 
   @Post('endpoints/:id/rotate-secret')
+  @NoStore()
   @ManageWebhooks()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
