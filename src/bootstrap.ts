@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from 'src/app.module';
+import { clientErrorReply, frameworkErrorReply, hardenRequestPipeline } from 'src/common/http/request-pipeline';
 import { requestIdFrom } from 'src/common/logging/logging';
 import { AppConfigService } from 'src/config/app-config.service';
 import type { EnvSchema } from 'src/config/env.schema';
@@ -41,14 +42,21 @@ export async function createHttpApp(
       (raw as typeof raw & { id?: string }).id = id;
       return id;
     },
+    // The router's errors (a path parameter over maxParamLength, a malformed URL) and the HTTP parser's (headers or
+    // request line over maxHeaderSize) in the error shape, never echoing the path.
+    frameworkErrors: frameworkErrorReply,
+    clientErrorHandler: clientErrorReply,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env, extra), adapter, {
     bufferLogs: true,
+    // Only the JSON parser of hardenRequestPipeline (and multipart, for upload routes): no urlencoded bodies.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
   const config = app.get(AppConfigService);
   const fastify = app.getHttpAdapter().getInstance();
+  hardenRequestPipeline(fastify, env.BODY_LIMIT_BYTES);
 
   const metrics = app.get(MetricsService);
   fastify.addHook('onRequest', async (request, reply) => {
@@ -70,7 +78,7 @@ export async function createHttpApp(
       },
     },
   });
-  // multipart/form-data for attachment uploads, streamed to disk by the route (never buffered whole).
+  // multipart/form-data for attachment uploads (only @AcceptsMultipart() routes), streamed to disk by the route.
   await app.register(multipart, {
     limits: {
       fileSize: config.mailSend.attachmentMaxBytes,

@@ -74,6 +74,11 @@ export class AppConfigService {
     return { smtpUrl: this.get('SMTP_URL'), from: this.get('MAIL_FROM'), outboxDir: this.get('MAIL_OUTBOX_DIR') };
   }
 
+  /** `/metrics` access: the bearer token when set, else loopback clients only. */
+  get metrics(): { token: string | undefined } {
+    return { token: this.get('METRICS_TOKEN') };
+  }
+
   get webhooks(): {
     retryScheduleMs: number[];
     timeoutMs: number;

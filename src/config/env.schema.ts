@@ -126,6 +126,14 @@ export class EnvSchema {
   @Matches(SMTP_URL, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
+  /**
+   * Bearer token for `GET /metrics`. Unset: `/metrics` answers only clients on the loopback interface that came
+   * through no proxy (no Forwarded / X-Forwarded-For header).
+   */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'METRICS_TOKEN must be 16-256 visible ASCII characters' })
+  METRICS_TOKEN?: string;
+
   @IsEmail({ allow_display_name: true, require_tld: false })
   MAIL_FROM = 'Switchboard <no-reply@switchboard.localhost>';
 

@@ -85,7 +85,8 @@ describe('chat attachments: upload, share with a message, download', () => {
   });
 
   it('shares uploaded files with a message; members download the exact bytes, others get 404', async () => {
-    const pdf = randomBytes(200 * 1024);
+    // Served as application/pdf because the bytes start like one (the declared type alone is not trusted).
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(200 * 1024)]);
     const csv = Buffer.from('name,city\nZoë,Zürich\n', 'utf8');
     const up = await upload(alice, [
       { name: 'Quarterly report ✓.pdf', type: 'application/pdf', data: pdf },

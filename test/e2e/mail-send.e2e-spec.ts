@@ -251,6 +251,26 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
     expect(big.body).toMatchObject({ code: 'MAIL_ATTACHMENT_TOO_LARGE', details: { field: 'file' } });
     const notMultipart = await post('/uploads', { file: 'x' });
     expect([notMultipart.status, notMultipart.body.details?.field]).toEqual([400, 'file']);
+    // A truncated multipart body, and one whose Content-Type has no boundary: 400, never a 500
+    // (the other upload routes: test/e2e/hostile-input.e2e-spec.ts).
+    const truncated =
+      '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello';
+    for (const contentType of ['multipart/form-data; boundary=XyZ', 'multipart/form-data']) {
+      const res = await fetch(`${t.baseUrl}/api/v1/mail/accounts/${accountId}/uploads`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${owner.accessToken}`,
+          'x-organization-id': orgId,
+          'content-type': contentType,
+        },
+        body: truncated,
+      });
+      expect([contentType, res.status, ((await res.json()) as Json).code]).toEqual([
+        contentType,
+        400,
+        'MAIL_UPLOAD_INVALID',
+      ]);
+    }
     const missing = await post('/send', {
       to: [{ address: 'bob@example.com' }],
       attachments: [{ uploadId: '00000000-0000-4000-8000-000000000000' }],

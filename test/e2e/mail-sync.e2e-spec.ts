@@ -305,7 +305,8 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
 
   it('streams an attachment from the server byte for byte, to the mailbox owner only', async () => {
     const inbox = await folderByRole('inbox');
-    const binary = randomBytes(300_000);
+    // Starts like a PDF: downloads are typed from their bytes, not from what the sender declared.
+    const binary = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(300_000)]);
     const raw = [
       'From: Sender <sender@example.com>',
       `To: ${EMAIL}`,

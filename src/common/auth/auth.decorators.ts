@@ -2,6 +2,7 @@ import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } 
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuthUser, Role } from './auth-user';
+import { storableText } from 'src/common/http/hostile-input';
 
 export const IS_PUBLIC = 'switchboard:public';
 export const ROLES = 'switchboard:roles';
@@ -30,7 +31,7 @@ export const CurrentUser = createParamDecorator((_data: unknown, context: Execut
   return request.user!;
 });
 
-/** Client IP and user agent of the request, for sessions and the audit log. */
+/** Client IP and user agent of the request, for sessions and the audit log (text PostgreSQL cannot store replaced). */
 export interface ClientInfo {
   ip: string;
   userAgent: string;
@@ -38,7 +39,7 @@ export interface ClientInfo {
 
 export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
-  return { ip: request.ip, userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512) };
+  return { ip: request.ip, userAgent: storableText(String(request.headers['user-agent'] ?? '').slice(0, 512)) };
 });
 
 /** The request header a client sends its device token in (returned by login; see LockoutService). */

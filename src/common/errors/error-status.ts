@@ -26,9 +26,12 @@ const PLATFORM_STATUS: Record<PlatformErrorCode, HttpStatus> = {
   [PlatformErrorCode.RouteNotFound]: HttpStatus.NOT_FOUND,
   [PlatformErrorCode.MethodNotAllowed]: HttpStatus.METHOD_NOT_ALLOWED,
   [PlatformErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [PlatformErrorCode.RequestTimeout]: HttpStatus.REQUEST_TIMEOUT,
   [PlatformErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [PlatformErrorCode.UriTooLong]: HttpStatus.URI_TOO_LONG,
   [PlatformErrorCode.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [PlatformErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [PlatformErrorCode.HeadersTooLarge]: 431 as HttpStatus, // Request Header Fields Too Large; not in Nest's enum
   [PlatformErrorCode.ServiceUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [PlatformErrorCode.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
 };

@@ -26,7 +26,8 @@ export interface MultipartFileLimits {
   fields?: ReadonlySet<string>;
 }
 
-export type MultipartFileProblem = 'not_multipart' | 'unexpected_part' | 'no_file' | 'too_large' | 'too_many_files';
+export type MultipartFileProblem =
+  'not_multipart' | 'malformed' | 'unexpected_part' | 'no_file' | 'too_large' | 'too_many_files';
 
 /** Why a multipart upload was refused; each module maps it to its own error code. */
 export class MultipartFileError extends Error {
@@ -157,6 +158,21 @@ function translate(error: unknown, limits: MultipartFileLimits): unknown {
     case 'FST_PROTO_VIOLATION':
       return new MultipartFileError('unexpected_part', `Only "file" parts are accepted (${code})`, { field: 'file' });
     default:
-      return error;
+      return isMalformedBody(error)
+        ? new MultipartFileError('malformed', 'The multipart body is malformed or truncated', { field: 'file' })
+        : error;
   }
+}
+
+/**
+ * Busboy's refusals of the body itself (no boundary in the Content-Type, a truncated body, a bad part header) are the
+ * client's; errors of our own writes (`syscall` set) and programming errors stay server errors.
+ */
+function isMalformedBody(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    !(error instanceof MultipartFileError) &&
+    !(error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) &&
+    (error as { syscall?: unknown }).syscall === undefined
+  );
 }

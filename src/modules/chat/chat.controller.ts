@@ -17,7 +17,6 @@ import {
 } from '@nestjs/common';
 import {
   ApiBody,
-  ApiConsumes,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -25,6 +24,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
+import { AcceptsMultipart } from 'src/common/http/request-pipeline';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
@@ -252,7 +252,7 @@ export class ChatController {
     summary:
       'Upload files to share (multipart/form-data, one or more "file" parts); send a message with their ids to share them',
   })
-  @ApiConsumes('multipart/form-data')
+  @AcceptsMultipart()
   @ApiBody({
     schema: {
       type: 'object',

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsBoolean,
-  IsDate,
   IsIn,
   IsInt,
   IsOptional,
@@ -21,6 +20,7 @@ import {
 import { ChatMessageKind } from './chat-message.entity';
 import { ConversationRole } from './conversation-member.entity';
 import { ConversationType } from './conversation.entity';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 export const MAX_BODY_LENGTH = 10_000;
 export const MAX_GROUP_MEMBERS = 500;
@@ -175,8 +175,7 @@ export class ListMessagesQueryDto {
       'Reconnect catch-up: messages created, edited or deleted after this time (oldest first); page on with `after`',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   since?: Date;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })

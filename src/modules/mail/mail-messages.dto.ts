@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsDate,
   IsEnum,
   IsInt,
   IsOptional,
@@ -15,6 +14,7 @@ import {
   Min,
 } from 'class-validator';
 import { FolderRole } from './mail-folder.entity';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -192,14 +192,12 @@ export class MessageListQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Received at or after' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   since?: Date;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Received before' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   before?: Date;
 }
 

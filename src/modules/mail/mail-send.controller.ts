@@ -17,7 +17,6 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBody,
-  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
@@ -25,6 +24,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { AcceptsMultipart } from 'src/common/http/request-pipeline';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
@@ -189,7 +189,7 @@ export class MailSendController {
     operationId: 'uploadMailAttachments',
     summary: 'Upload files to attach (multipart/form-data, one or more "file" parts), within the configured limits',
   })
-  @ApiConsumes('multipart/form-data')
+  @AcceptsMultipart()
   @ApiBody({
     schema: {
       type: 'object',

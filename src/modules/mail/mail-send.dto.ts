@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsEmail,
   IsEnum,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -17,6 +16,7 @@ import {
 } from 'class-validator';
 import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { ReferenceMode, SentCopyState, SubmissionStatus } from './mail-submission.entity';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 const MAX_RECIPIENTS = 100;
 const MAX_BODY = 2 * 1024 * 1024;
@@ -131,7 +131,7 @@ export class SendMailDto extends ComposeMailDto {
     description: 'Scheduled send: a delayed job until then (cancellable); now when absent or past',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsIsoDateTime({ keepString: true })
   sendAt?: string;
 
   @ApiPropertyOptional({
@@ -145,7 +145,7 @@ export class SendMailDto extends ComposeMailDto {
 export class SendDraftDto {
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsIsoDateTime({ keepString: true })
   sendAt?: string;
 
   @ApiPropertyOptional()

@@ -3,7 +3,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsBoolean,
-  IsDate,
   IsEmail,
   IsEnum,
   IsInt,
@@ -18,6 +17,7 @@ import {
 } from 'class-validator';
 import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { MeetingRecordingStatus, MeetingStatus } from './meeting.entity';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 export const MAX_INVITEES = 500;
 
@@ -80,14 +80,12 @@ export class CreateMeetingDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Omit for an instant meeting' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   scheduledStart?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'After scheduledStart (needs it)' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   scheduledEnd?: Date;
 
   @ApiPropertyOptional({ type: MeetingSettingsInputDto })
@@ -119,14 +117,12 @@ export class UpdateMeetingDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   scheduledStart?: Date | null;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   scheduledEnd?: Date | null;
 
   @ApiPropertyOptional({ type: MeetingSettingsInputDto, description: 'Only the given settings change' })
@@ -150,14 +146,12 @@ export class ListMeetingsQueryDto extends CursorPageQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'scheduledStart at or after' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   from?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'scheduledStart before' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   to?: Date;
 
   @ApiPropertyOptional({ format: 'uuid' })

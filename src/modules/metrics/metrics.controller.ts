@@ -1,11 +1,16 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { MetricsAccessGuard } from './metrics-access.guard';
 import { MetricsService } from './metrics.service';
 import { Public } from 'src/common/auth/auth.decorators';
 
-/** Prometheus text exposition at `/metrics` (outside `/api/v1`); keep it on an internal network. */
+/**
+ * Prometheus text exposition at `/metrics` (outside `/api/v1`): no user login, but `MetricsAccessGuard` (bearer
+ * `METRICS_TOKEN`, else loopback clients only).
+ */
 @Public()
+@UseGuards(MetricsAccessGuard)
 @ApiExcludeController()
 @SkipThrottle()
 @Controller('metrics')

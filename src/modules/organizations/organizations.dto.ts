@@ -1,12 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsDate,
   IsEmail,
   IsEnum,
   IsOptional,
@@ -25,6 +23,7 @@ import { Plan } from './organization.entity';
 import { Permission } from './permissions';
 import { Feature, QuotaKey } from './plans';
 import { UserResponseDto } from 'src/modules/users/users.dto';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$/;
 const trimLower = ({ value }: { value: unknown }): unknown =>
@@ -195,8 +194,7 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
   expiresAt?: Date;
 }

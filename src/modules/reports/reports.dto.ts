@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsEnum, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEnum, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
 import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { ReportEventKind } from './report-event.entity';
 import { ReportReason, ReportStatus, ReportType } from './report.entity';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 export const MAX_DESCRIPTION_LENGTH = 5000;
 export const MAX_TITLE_LENGTH = 200;
@@ -125,14 +126,12 @@ export class AdminListReportsQueryDto extends ListReportsQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created at or after' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   createdFrom?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created before' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   createdTo?: Date;
 }
 

@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsBoolean,
-  IsDate,
   IsEmail,
   IsEnum,
   IsOptional,
@@ -16,6 +15,7 @@ import {
 import { Role } from 'src/common/auth/auth-user';
 import { PageMetaDto, PageQueryDto } from 'src/common/http/pagination.dto';
 import { AuditEventType } from './audit-event.entity';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,31}$/;
 const lower = ({ value }: { value: unknown }): unknown =>
@@ -182,13 +182,11 @@ export class ListAuditQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   from?: Date;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   to?: Date;
 }

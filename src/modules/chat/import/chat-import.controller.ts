@@ -1,13 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBody,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AcceptsMultipart } from 'src/common/http/request-pipeline';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
@@ -44,7 +37,7 @@ export class ChatImportController {
       'Import a WhatsApp .txt or Telegram result.json (multipart: "file" plus "platform"); parsed by a worker. ' +
       'Files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry)',
   })
-  @ApiConsumes('multipart/form-data')
+  @AcceptsMultipart()
   @ApiBody({
     schema: {
       type: 'object',

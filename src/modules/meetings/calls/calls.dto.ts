@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsDate,
   IsEnum,
   IsIn,
   IsInt,
@@ -21,6 +20,7 @@ import {
 } from 'class-validator';
 import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
 import { CallDirection, CallStatus } from './call.entity';
+import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
 
 export const MAX_CALL_PARTICIPANTS = 50;
 export const MAX_BULK_CALLS = 500;
@@ -97,8 +97,7 @@ export class CreateCallDto {
 
 export class ScheduleCallDto extends OmitType(CreateCallDto, ['video'] as const) {
   @ApiProperty({ type: String, format: 'date-time', description: 'In the future (within a year)' })
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   scheduledAt!: Date;
 }
 
@@ -109,8 +108,7 @@ export class BulkCallItemDto extends OmitType(CreateCallDto, ['video'] as const)
     description: 'Schedules this call (in the future); without it the call is recorded as in progress now',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   scheduledAt?: Date;
 }
 
@@ -179,8 +177,7 @@ export class CallStatsQueryDto {
     description: 'Calls that started (or are scheduled) at or after',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   from?: Date;
 
   @ApiPropertyOptional({
@@ -189,8 +186,7 @@ export class CallStatsQueryDto {
     description: 'Calls that started (or are scheduled) before',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   to?: Date;
 
   @ApiPropertyOptional({ description: 'true: only calls you created or take part in (admins otherwise see all)' })
