@@ -3684,6 +3684,18 @@ export interface components {
             /** @description Telegram: JSON path of the bad value */
             path?: string;
         };
+        /** @enum {string} */
+        ChatImportDayMonthOrder: "DMY" | "MDY";
+        /**
+         * @description request: the dateOrder field; content: a day > 12 in the file; sequence: the order in which the messages follow each other; locale: your profile locale; default: nothing told (day-first)
+         * @enum {string}
+         */
+        ChatImportDateOrderSource: "request" | "content" | "sequence" | "locale" | "default";
+        ChatImportDateOrderDto: {
+            order: components["schemas"]["ChatImportDayMonthOrder"];
+            /** @description request: the dateOrder field; content: a day > 12 in the file; sequence: the order in which the messages follow each other; locale: your profile locale; default: nothing told (day-first) */
+            decidedBy: components["schemas"]["ChatImportDateOrderSource"];
+        };
         ChatImportDto: {
             /** Format: uuid */
             id: string;
@@ -3702,6 +3714,8 @@ export interface components {
             conversationId?: string | null;
             /** @description Set when failed */
             error?: components["schemas"]["ChatImportErrorDto"] | null;
+            /** @description WhatsApp: how day and month were read, once known (in the answer to the upload when the file was validated then, else once completed); null for Telegram and year-first dates. To swap day and month, import the file again with dateOrder set to the other order */
+            dateOrder: components["schemas"]["ChatImportDateOrderDto"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -13195,6 +13209,11 @@ export interface operations {
                     timeZone?: string;
                     /** @description Telegram all-chats export: index, id or name of the chat */
                     chat?: string;
+                    /**
+                     * @description WhatsApp: day-first (DMY) or month-first (MDY), whatever the file suggests; default: decided from the file (a day > 12, then the order the messages follow each other), then your profile locale
+                     * @enum {string}
+                     */
+                    dateOrder?: "DMY" | "MDY";
                 };
             };
         };

@@ -40,7 +40,10 @@ export interface ChatClientToServerEvents {
   'conversation.join': (body: { conversationId: string }, ack: (answer: ChatAck) => void) => void;
   /** "I am typing": relayed to the other members at most once per 2 s per user and conversation. */
   typing: (body: { conversationId: string }, ack: (answer: ChatAck & { throttled?: boolean }) => void) => void;
-  /** Who of these users is online now. */
+  /**
+   * Who of these users is online now. Only users sharing a conversation with you (and you) are answered; anyone
+   * else is left out of `online` as if offline, whether or not the id exists.
+   */
   'presence.query': (
     body: { userIds: string[] },
     ack: (answer: { ok: true; online: string[] } | { ok: false; code: string }) => void,

@@ -139,25 +139,54 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
     if (first !== 'OK') {
       return { ok: true, throttled: true };
     }
+    // The room is moved by membership changes through Redis; the database is asked too (once per throttle window),
+    // so a socket still in the room a moment after its user was removed cannot type into it.
+    try {
+      if (!(await this.isMember(userId, conversationId))) {
+        await socket.leave(room);
+        return { ok: false, code: ChatErrorCode.ConversationNotFound };
+      }
+    } catch (error) {
+      this.logger.error({ err: error, conversationId }, 'typing membership check failed');
+      return { ok: false, code: PlatformErrorCode.Internal };
+    }
     const payload: ChatEvents['typing'] = { conversationId, userId, expiresInMs: TYPING_EXPIRES_MS };
     this.namespace.to(room).except(rooms.user(userId)).emit('typing', payload);
     return { ok: true };
   }
 
+  /**
+   * Which of these users are online, among those who share a conversation with the asker (and the asker): anyone
+   * else is left out of `online` exactly like an offline or unknown user, so the answer reveals neither their
+   * presence nor that the id exists. The same users receive the asker's own `presence` events.
+   */
   @SubscribeMessage('presence.query')
   async presenceQuery(
+    @ConnectedSocket() socket: ChatSocket,
     @MessageBody() body: unknown,
   ): Promise<{ ok: true; online: string[] } | { ok: false; code: string }> {
     const ids = (body as { userIds?: unknown } | null)?.userIds;
     if (!Array.isArray(ids) || ids.length > 500 || !ids.every((id) => typeof id === 'string' && isUUID(id))) {
       return { ok: false, code: PlatformErrorCode.ValidationFailed };
     }
-    return { ok: true, online: await this.presence.online(ids as string[]) };
+    let visible: Set<string>;
+    try {
+      visible = await this.presenceVisibleTo(socket.data.user.id, ids as string[]);
+    } catch (error) {
+      this.logger.error({ err: error }, 'presence query failed');
+      return { ok: false, code: PlatformErrorCode.Internal };
+    }
+    return { ok: true, online: await this.presence.online((ids as string[]).filter((id) => visible.has(id))) };
   }
 
   @EnsureRequestContext()
   private conversationIdsOf(userId: string): Promise<string[]> {
     return this.chat.conversationIdsOf(userId);
+  }
+
+  @EnsureRequestContext()
+  private presenceVisibleTo(userId: string, userIds: string[]): Promise<Set<string>> {
+    return this.chat.presenceVisibleTo(userId, userIds);
   }
 
   @EnsureRequestContext()

@@ -669,6 +669,20 @@ export class ChatService {
     return rows.map((r) => r.conversation_id);
   }
 
+  /**
+   * Those of `userIds` who share at least one conversation with `userId` (any organization; a conversation lies in
+   * one), and `userId` itself: the users whose presence `userId` may see.
+   */
+  async presenceVisibleTo(userId: string, userIds: string[]): Promise<Set<string>> {
+    const rows = await this.em.getConnection().execute<{ user_id: string }[]>(
+      `select distinct other.user_id from chat_conversation_members mine
+         join chat_conversation_members other on other.conversation_id = mine.conversation_id
+        where mine.user_id = ? and other.user_id = any(?::uuid[])`,
+      [userId, `{${userIds.join(',')}}`],
+    );
+    return new Set([userId, ...rows.map((r) => r.user_id)]);
+  }
+
   async isMember(userId: string, conversationId: string): Promise<boolean> {
     const rows = await this.em
       .getConnection()

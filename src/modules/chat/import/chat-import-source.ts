@@ -1,9 +1,19 @@
 import { createReadStream } from 'node:fs';
 import { ChatImportError, ChatImportErrorCode } from './chat-import.errors';
-import { ChatImportPlatform, type ChatImportOptions } from './chat-import.entity';
+import {
+  ChatImportDateOrderSource,
+  ChatImportPlatform,
+  type ChatImportDateOrder,
+  type ChatImportOptions,
+} from './chat-import.entity';
 import type { ChatImportEntry } from './chat-import.types';
 import { parseTelegram, type TelegramEntry } from './telegram.parser';
-import { streamWhatsApp, type WhatsAppEntry } from './whatsapp.parser';
+import {
+  streamWhatsApp,
+  type WhatsAppDateOrderDecision,
+  type WhatsAppEntry,
+  type WhatsAppSummary,
+} from './whatsapp.parser';
 
 /** One parsed message of either platform, with what the importer uses beyond the common shape. */
 export type SourceEntry = ChatImportEntry & Partial<Pick<WhatsAppEntry, 'line'>> & Partial<TelegramEntry>;
@@ -13,6 +23,21 @@ export interface ImportSource {
   title: string | null;
   /** Entries in file order (strict mode: the first problem throws a `ChatImportError` with its line / entry). */
   entries: AsyncIterable<SourceEntry>;
+  /** WhatsApp, once `entries` were read to the end: how day and month were read (null: Telegram, year-first). */
+  dateOrder(): ChatImportDateOrder | null;
+}
+
+const DECIDED_BY: Record<WhatsAppDateOrderDecision['decidedBy'], ChatImportDateOrderSource> = {
+  forced: ChatImportDateOrderSource.Request,
+  file: ChatImportDateOrderSource.Content,
+  sequence: ChatImportDateOrderSource.Sequence,
+  option: ChatImportDateOrderSource.Request,
+  locale: ChatImportDateOrderSource.Locale,
+  default: ChatImportDateOrderSource.Default,
+};
+
+export function toImportDateOrder(decision: WhatsAppDateOrderDecision | null): ChatImportDateOrder | null {
+  return decision ? { order: decision.order, decidedBy: DECIDED_BY[decision.decidedBy] } : null;
 }
 
 /**
@@ -28,7 +53,16 @@ export async function openImportSource(
 ): Promise<ImportSource> {
   const timeZone = options.timeZone ?? 'UTC';
   if (platform === ChatImportPlatform.WhatsApp) {
-    return { title: null, entries: streamWhatsApp(createReadStream(file), { timeZone }) };
+    let summary: WhatsAppSummary | null = null;
+    const stream = streamWhatsApp(createReadStream(file), {
+      timeZone,
+      forceDateOrder: options.dateOrder,
+      locale: options.locale,
+    });
+    async function* entries(): AsyncGenerator<SourceEntry> {
+      summary = yield* stream;
+    }
+    return { title: null, entries: entries(), dateOrder: () => toImportDateOrder(summary?.dateOrder ?? null) };
   }
   const chat =
     options.chat === undefined ? undefined : /^\d{1,9}$/.test(options.chat) ? Number(options.chat) : options.chat;
@@ -57,7 +91,7 @@ export async function openImportSource(
   if (chosen.entries.length === 0) {
     throw new ChatImportError(ChatImportErrorCode.Empty, `chat "${chosen.name ?? chosen.index}" holds no messages`);
   }
-  return { title: chosen.name, entries: iterate(chosen.entries) };
+  return { title: chosen.name, entries: iterate(chosen.entries), dateOrder: () => null };
 }
 
 // eslint-disable-next-line @typescript-eslint/require-await

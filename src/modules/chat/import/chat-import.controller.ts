@@ -16,6 +16,7 @@ import {
 } from './chat-import.dto';
 import { ChatImportPlatform } from './chat-import.entity';
 import { ChatImportService } from './chat-import.service';
+import { DATE_ORDERS } from './whatsapp.parser';
 
 /** Imports of WhatsApp / Telegram exports into read-only conversations, and exports of any conversation. */
 @ApiTags('chat')
@@ -48,6 +49,13 @@ export class ChatImportController {
         title: { type: 'string', maxLength: 200 },
         timeZone: { type: 'string', description: 'IANA zone of the exporting device; default: your profile zone' },
         chat: { type: 'string', description: 'Telegram all-chats export: index, id or name of the chat' },
+        dateOrder: {
+          type: 'string',
+          enum: [...DATE_ORDERS],
+          description:
+            'WhatsApp: day-first (DMY) or month-first (MDY), whatever the file suggests; default: decided from ' +
+            'the file (a day > 12, then the order the messages follow each other), then your profile locale',
+        },
       },
     },
   })

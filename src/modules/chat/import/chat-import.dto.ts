@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEnum, IsOptional, IsString, Length } from 'class-validator';
+import { IsEnum, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { CursorPageQueryDto } from 'src/common/http/pagination.dto';
-import { ChatImportPlatform, ChatImportStatus } from './chat-import.entity';
+import { ChatImportDateOrderSource, ChatImportPlatform, ChatImportStatus } from './chat-import.entity';
+import { DATE_ORDERS, type DateOrder } from './whatsapp.parser';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -40,6 +41,17 @@ export class CreateChatImportDto {
   @IsString()
   @Length(1, 200)
   chat?: string;
+
+  @ApiPropertyOptional({
+    enum: DATE_ORDERS,
+    enumName: 'ChatImportDayMonthOrder',
+    description:
+      'WhatsApp: read a/b/yy dates day-first (DMY) or month-first (MDY), whatever the file suggests (a date that ' +
+      'is invalid in this order then fails the import). Default: decided from the file, then your profile locale',
+  })
+  @IsOptional()
+  @IsIn(DATE_ORDERS)
+  dateOrder?: DateOrder;
 }
 
 export class ListChatImportsQueryDto extends CursorPageQueryDto {}
@@ -88,6 +100,20 @@ export class ChatImportErrorDto {
   path?: string;
 }
 
+export class ChatImportDateOrderDto {
+  @ApiProperty({ enum: DATE_ORDERS, enumName: 'ChatImportDayMonthOrder' })
+  order!: DateOrder;
+
+  @ApiProperty({
+    enum: ChatImportDateOrderSource,
+    enumName: 'ChatImportDateOrderSource',
+    description:
+      'request: the dateOrder field; content: a day > 12 in the file; sequence: the order in which the messages ' +
+      'follow each other; locale: your profile locale; default: nothing told (day-first)',
+  })
+  decidedBy!: ChatImportDateOrderSource;
+}
+
 export class ChatImportDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -115,6 +141,16 @@ export class ChatImportDto {
 
   @ApiPropertyOptional({ type: ChatImportErrorDto, nullable: true, description: 'Set when failed' })
   error!: ChatImportErrorDto | null;
+
+  @ApiProperty({
+    type: ChatImportDateOrderDto,
+    nullable: true,
+    description:
+      'WhatsApp: how day and month were read, once known (in the answer to the upload when the file was ' +
+      'validated then, else once completed); null for Telegram and year-first dates. To swap day and month, ' +
+      'import the file again with dateOrder set to the other order',
+  })
+  dateOrder!: ChatImportDateOrderDto | null;
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;

@@ -3,6 +3,7 @@ import { BaseEntity } from 'src/database/base.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { User } from 'src/modules/users/user.entity';
 import { Conversation } from 'src/modules/chat/conversation.entity';
+import type { DateOrder } from './whatsapp.parser';
 
 export enum ChatImportPlatform {
   WhatsApp = 'whatsapp',
@@ -30,6 +31,30 @@ export interface ChatImportOptions {
   timeZone?: string;
   /** Telegram "all chats" export: which chat (index, id or name). */
   chat?: string;
+  /** WhatsApp: the day/month order the request asked for (wins over everything in the file). */
+  dateOrder?: DateOrder;
+  /** WhatsApp: the importer's profile locale at upload time (a fallback for files that do not tell). */
+  locale?: string;
+}
+
+/** What decided the day/month order of a WhatsApp import, in precedence order. */
+export enum ChatImportDateOrderSource {
+  /** The request's `dateOrder`. */
+  Request = 'request',
+  /** A day > 12 in the file. */
+  Content = 'content',
+  /** The order in which the messages follow each other. */
+  Sequence = 'sequence',
+  /** The importer's profile locale. */
+  Locale = 'locale',
+  /** Nothing told: day-first. */
+  Default = 'default',
+}
+
+/** The day/month order a WhatsApp import was read with. */
+export interface ChatImportDateOrder {
+  order: DateOrder;
+  decidedBy: ChatImportDateOrderSource;
 }
 
 /**
@@ -92,6 +117,10 @@ export class ChatImport extends BaseEntity<'status' | 'processed' | 'quotaMessag
 
   @Property({ type: 'jsonb', nullable: true })
   error?: ChatImportFailure | null;
+
+  /** WhatsApp: how day and month were read, once known (null: not yet, Telegram, or only year-first dates). */
+  @Property({ type: 'jsonb', nullable: true })
+  dateOrder?: ChatImportDateOrder | null;
 
   @Property({ type: 'timestamptz', nullable: true })
   startedAt?: Date | null;

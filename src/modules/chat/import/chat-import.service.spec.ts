@@ -1,4 +1,4 @@
-import { subjectOf } from './chat-import-source';
+import { subjectOf, toImportDateOrder } from './chat-import-source';
 import { importedMessageId, titleFromFilename } from './chat-import.service';
 
 describe('chat import helpers', () => {
@@ -38,6 +38,23 @@ describe('chat import helpers', () => {
       expect(subjectOf(system('Maria changed the subject from "Trip" to "Trip: Feb 12–18"'))).toBe('Trip: Feb 12–18');
       expect(subjectOf(system('Tom left'))).toBeNull();
       expect(subjectOf({ ...system('created group "x"'), kind: 'text', author: 'Tom' })).toBeNull();
+    });
+  });
+
+  describe(toImportDateOrder.name, () => {
+    it("should name the parser's decision in the import's words, in precedence order", () => {
+      expect(toImportDateOrder({ order: 'MDY', decidedBy: 'forced' })).toEqual({ order: 'MDY', decidedBy: 'request' });
+      expect(toImportDateOrder({ order: 'DMY', decidedBy: 'file', line: 7 })).toEqual({
+        order: 'DMY',
+        decidedBy: 'content',
+      });
+      expect(toImportDateOrder({ order: 'MDY', decidedBy: 'sequence' })).toEqual({
+        order: 'MDY',
+        decidedBy: 'sequence',
+      });
+      expect(toImportDateOrder({ order: 'MDY', decidedBy: 'locale' })).toEqual({ order: 'MDY', decidedBy: 'locale' });
+      expect(toImportDateOrder({ order: 'DMY', decidedBy: 'default' })).toEqual({ order: 'DMY', decidedBy: 'default' });
+      expect(toImportDateOrder(null)).toBeNull();
     });
   });
 });

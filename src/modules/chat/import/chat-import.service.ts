@@ -31,12 +31,18 @@ import { ChatRealtimeService } from 'src/modules/chat/chat-realtime.service';
 import { ConversationType } from 'src/modules/chat/conversation.entity';
 import { openImportSource, subjectOf, type SourceEntry } from './chat-import-source';
 import { ChatImportDto, ChatImportPageDto, CreateChatImportDto, ListChatImportsQueryDto } from './chat-import.dto';
-import { ChatImport, ChatImportFailure, ChatImportStatus } from './chat-import.entity';
+import {
+  ChatImport,
+  ChatImportFailure,
+  ChatImportStatus,
+  type ChatImportDateOrder,
+  type ChatImportOptions,
+} from './chat-import.entity';
 import { ChatImportError, ChatImportErrorCode, type ChatImportLocation } from './chat-import.errors';
 
 /** Messages inserted (and reported) per transaction. */
 export const IMPORT_BATCH_SIZE = 1000;
-const FIELDS = new Set(['platform', 'title', 'timeZone', 'chat']);
+const FIELDS = new Set(['platform', 'title', 'timeZone', 'chat', 'dateOrder']);
 const INSERT_COLUMNS = [
   'id',
   'conversation_id',
@@ -64,6 +70,7 @@ export function toChatImportDto(row: ChatImport): ChatImportDto {
     progress: { processed: row.processed, total: row.total ?? null },
     conversationId: row.status === ChatImportStatus.Completed ? (row.conversation?.id ?? null) : null,
     error: row.error ?? null,
+    dateOrder: row.dateOrder ?? null,
     createdAt: row.createdAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
   };
@@ -133,15 +140,21 @@ export class ChatImportService {
       const relative = join('chat-imports', actor.id, id);
       const file = stored.path;
       const user = await this.em.findOneOrFail(User, actor.id);
-      const options = { timeZone: dto.timeZone ?? user.timeZone, ...(dto.chat ? { chat: dto.chat } : {}) };
+      const options: ChatImportOptions = {
+        timeZone: dto.timeZone ?? user.timeZone,
+        ...(dto.chat ? { chat: dto.chat } : {}),
+        ...(dto.dateOrder ? { dateOrder: dto.dateOrder } : {}),
+        locale: user.locale,
+      };
       const limits = this.config.chatImport;
       const messagesLeft = await this.quotas.remaining(actor.id, 'messages');
       const importsLimited = (await this.quotas.remaining(actor.id, 'imports')) !== null;
       // A small file is parsed whole now (a malformed one is a 400 naming its line); so is every file of a user
       // with a messages quota, which must know the count before anything is imported.
       let total: number | null = null;
+      let dateOrder: ChatImportDateOrder | null = null;
       if (stored.size <= limits.syncValidateBytes || messagesLeft !== null) {
-        total = await this.count(dto, file, options, messagesLeft);
+        ({ total, dateOrder } = await this.count(dto, file, options, messagesLeft));
       }
       const row = await this.em.transactional(async (em) => {
         await this.quotas.consume(actor.id, 'imports', 1, em);
@@ -160,6 +173,7 @@ export class ChatImportService {
           path: relative,
           options,
           total,
+          dateOrder,
           quotaMessages: messagesLeft !== null && total !== null ? total : 0,
           quotaImport: importsLimited,
         });
@@ -236,16 +250,20 @@ export class ChatImportService {
     return dto;
   }
 
-  /** Parses the whole file (strict) and counts its messages; stops as soon as more than `limit` were seen. */
+  /**
+   * Parses the whole file (strict), counts its messages and tells how its dates were read; stops as soon as more
+   * than `limit` were seen.
+   */
   private async count(
     dto: CreateChatImportDto,
     file: string,
-    options: { timeZone: string; chat?: string },
+    options: ChatImportOptions,
     limit: number | null,
-  ): Promise<number> {
+  ): Promise<{ total: number; dateOrder: ChatImportDateOrder | null }> {
     let total = 0;
+    let source;
     try {
-      const source = await openImportSource(dto.platform, file, options, this.config.chatImport.maxBytes);
+      source = await openImportSource(dto.platform, file, options, this.config.chatImport.maxBytes);
       for await (const _entry of source.entries) {
         total += 1;
         if (limit !== null && total > limit) {
@@ -264,7 +282,7 @@ export class ChatImportService {
       }
       throw error;
     }
-    return total;
+    return { total, dateOrder: source.dateOrder() };
   }
 
   private tooLarge(): ChatImportError {
@@ -311,6 +329,7 @@ export class ChatImportService {
     let conversationId: string;
     let processed: number;
     let subject: string | null = null;
+    let dateOrder: ChatImportDateOrder | null;
     try {
       const source = await openImportSource(
         row.platform,
@@ -346,6 +365,7 @@ export class ChatImportService {
         this.realtime.toUser(userId, 'chat.import.progress', { importId, processed: seq, total: row.total ?? null });
       }
       processed = seq;
+      dateOrder = source.dateOrder();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await this.finishedElsewhere(importId))) {
         return; // a concurrent run completed it and removed the file
@@ -362,7 +382,7 @@ export class ChatImportService {
       }
       throw error;
     }
-    await this.complete(row, conversationId, processed, row.title ? null : subject);
+    await this.complete(row, conversationId, processed, row.title ? null : subject, dateOrder);
   }
 
   private async finishedElsewhere(importId: string): Promise<boolean> {
@@ -527,13 +547,19 @@ export class ChatImportService {
   }
 
   /** The last step, in one transaction: the conversation's time and title, the importer's membership, `completed`. */
-  private async complete(row: ChatImport, conversationId: string, processed: number, subject: string | null) {
+  private async complete(
+    row: ChatImport,
+    conversationId: string,
+    processed: number,
+    subject: string | null,
+    dateOrder: ChatImportDateOrder | null,
+  ) {
     const userId = row.user.id;
     const done = await this.em.transactional(async (em) => {
       const updated = await em.execute<unknown[]>(
-        `update chat_imports set status = 'completed', processed = ?, total = ?, path = null, finished_at = now(),
-                updated_at = now() where id = ? and status = 'running' returning id`,
-        [processed, processed, row.id],
+        `update chat_imports set status = 'completed', processed = ?, total = ?, date_order = ?::jsonb, path = null,
+                finished_at = now(), updated_at = now() where id = ? and status = 'running' returning id`,
+        [processed, processed, dateOrder ? JSON.stringify(dateOrder) : null, row.id],
       );
       if (updated.length === 0) {
         return false;

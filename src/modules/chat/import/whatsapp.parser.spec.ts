@@ -2,7 +2,14 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ChatImportError, ChatImportErrorCode } from './chat-import.errors';
-import { parseWhatsApp, splitLines, streamWhatsApp, type WhatsAppParseOptions } from './whatsapp.parser';
+import {
+  localeDateOrder,
+  parseWhatsApp,
+  sequenceDateOrder,
+  splitLines,
+  streamWhatsApp,
+  type WhatsAppParseOptions,
+} from './whatsapp.parser';
 // The generator is shared with the import e2e test, so it lives with the test support code.
 // eslint-disable-next-line no-restricted-imports
 import { BIG_EXPORT_STEP, bigWhatsAppExport } from '../../../../test/support/whatsapp-export';
@@ -203,6 +210,80 @@ describe(parseWhatsApp.name, () => {
       expect(iso(sut.entries[0].sentAt)).toBe('2024-02-01T10:00:00.000Z');
     });
 
+    // An en-US export of four messages over four days, every day ≤ 12: nothing but the sequence tells.
+    const usShort = [
+      '1/2/24, 9:15 AM - Ann: Happy new year!',
+      '1/2/24, 9:20 AM - Bob: You too',
+      '1/3/24, 8:00 PM - Ann: Dinner on Friday?',
+      '1/5/24, 7:30 PM - Bob: On my way',
+    ].join('\n');
+
+    it('should read month-first when the messages only follow each other that way (sequence)', async () => {
+      const sut = await parseText(usShort);
+
+      expect(sut.dateOrder).toEqual({ order: 'MDY', decidedBy: 'sequence' });
+      expect(sut.entries.map((e) => iso(e.sentAt))).toEqual([
+        '2024-01-02T09:15:00.000Z',
+        '2024-01-02T09:20:00.000Z',
+        '2024-01-03T20:00:00.000Z',
+        '2024-01-05T19:30:00.000Z',
+      ]);
+    });
+
+    it('should have misdated that export as 1 Feb – 1 May when read day-first (the old default)', async () => {
+      const sut = await parseText(usShort, { forceDateOrder: 'DMY' });
+
+      expect(sut.dateOrder).toEqual({ order: 'DMY', decidedBy: 'forced' });
+      expect(sut.entries.map((e) => iso(e.sentAt).slice(0, 10))).toEqual([
+        '2024-02-01',
+        '2024-02-01',
+        '2024-03-01',
+        '2024-05-01',
+      ]);
+    });
+
+    it('should read day-first by sequence even when the locale says month-first', async () => {
+      const text = [
+        '05/03/2024, 21:00 - Ann: a',
+        '05/03/2024, 21:05 - Bob: b',
+        '06/03/2024, 08:00 - Ann: c',
+        '09/03/2024, 12:00 - Bob: d',
+      ].join('\n');
+      const sut = await parseText(text, { locale: 'en-US', dateOrder: 'MDY' });
+
+      expect(sut.dateOrder).toEqual({ order: 'DMY', decidedBy: 'sequence' });
+      expect(iso(sut.entries[3].sentAt)).toBe('2024-03-09T12:00:00.000Z');
+    });
+
+    it('should let a day above 12 beat the sequence', async () => {
+      const sut = await parseText(`${usShort}\n1/13/24, 10:00 AM - Ann: later`);
+
+      expect(sut.dateOrder).toEqual({ order: 'MDY', decidedBy: 'file', line: 5 });
+    });
+
+    it('should let forceDateOrder beat the file, and fail a line that is invalid in it', async () => {
+      const ambiguousOnly = await parseText(ambiguous, { forceDateOrder: 'MDY', locale: 'de-DE' });
+      const error = await parseError(parseText(`${ambiguous}25/04/2024, 10:00 - Ann: c\n`, { forceDateOrder: 'MDY' }));
+      const yearFirst = await parseText('2024-03-05 14:07:09 - Kim: hej\n', { forceDateOrder: 'MDY' });
+
+      expect(ambiguousOnly.dateOrder).toEqual({ order: 'MDY', decidedBy: 'forced' });
+      expect(iso(ambiguousOnly.entries[0].sentAt)).toBe('2024-01-02T10:00:00.000Z');
+      expect(error).toMatchObject({ code: ChatImportErrorCode.Malformed, line: 3 });
+      expect(error.message).toBe('line 3: "25/04/2024" at 10:00 is not a valid month-first date and time');
+      expect(yearFirst.dateOrder).toBeNull();
+    });
+
+    it('should read a bare "en" locale as month-first for a 12-hour export only', async () => {
+      const twelve = await parseText('[1/2/24, 10:00:00 AM] Ann: hi\n', { locale: 'en' });
+      const twentyFour = await parseText('01/02/2024, 10:00 - Ann: hi\n', { locale: 'en' });
+      const british = await parseText('[1/2/24, 10:00:00 AM] Ann: hi\n', { locale: 'en-GB' });
+
+      expect(twelve.dateOrder).toEqual({ order: 'MDY', decidedBy: 'locale' });
+      expect(iso(twelve.entries[0].sentAt)).toBe('2024-01-02T10:00:00.000Z');
+      expect(twentyFour.dateOrder).toEqual({ order: 'DMY', decidedBy: 'default' });
+      expect(british.dateOrder).toEqual({ order: 'DMY', decidedBy: 'locale' });
+    });
+
     it('should decide after the window and then refuse a contradicting line', async () => {
       const text = `${ambiguous}05/06/2024, 10:00 - Ann: c\n13/01/2024, 10:00 - Bob: d\n`;
       const error = await parseError(parseText(text, { dateOrder: 'MDY', dateOrderWindow: 2 }));
@@ -210,6 +291,101 @@ describe(parseWhatsApp.name, () => {
       expect(error.code).toBe(ChatImportErrorCode.Malformed);
       expect(error.line).toBe(4);
       expect(error.message).toBe('line 4: "13/01/2024" at 10:00 is not a valid month-first date and time');
+    });
+  });
+
+  describe(sequenceDateOrder.name, () => {
+    const at = (first: number, second: number, hour = 10) => ({
+      first,
+      second,
+      third: 2024,
+      yearFirst: false,
+      twoDigitYear: false,
+      hour,
+      minute: 0,
+      second_: 0,
+    });
+
+    it('should pick the order whose messages move forward in small steps', () => {
+      expect(sequenceDateOrder([at(1, 2), at(1, 3), at(1, 5)])).toBe('MDY');
+      expect(sequenceDateOrder([at(2, 1), at(3, 1), at(5, 1)])).toBe('DMY');
+      // Forward in both readings, but 3 days against 3 months.
+      expect(sequenceDateOrder([at(10, 1), at(11, 1), at(12, 1)])).toBe('DMY');
+    });
+
+    it('should tell nothing from one message, one date, or jumps of the same size', () => {
+      expect(sequenceDateOrder([at(1, 2)])).toBeNull();
+      expect(sequenceDateOrder([at(1, 2, 9), at(1, 2, 17), at(1, 2, 23)])).toBeNull();
+      expect(sequenceDateOrder([at(4, 4), at(5, 5)])).toBeNull();
+      expect(sequenceDateOrder([at(1, 2), at(3, 4)])).toBeNull();
+    });
+  });
+
+  describe(localeDateOrder.name, () => {
+    it('should follow a region, a non-English language, and ignore what Intl refuses', () => {
+      expect(localeDateOrder('en-US', false)).toBe('MDY');
+      expect(localeDateOrder('en-GB', true)).toBe('DMY');
+      expect(localeDateOrder('pt-BR', true)).toBe('DMY');
+      expect(localeDateOrder('de', false)).toBe('DMY');
+      expect(localeDateOrder('en', true)).toBe('MDY');
+      expect(localeDateOrder('en', false)).toBeNull();
+      expect(localeDateOrder('not a locale', false)).toBeNull();
+    });
+  });
+
+  describe('end-to-end-encryption notice', () => {
+    it.each([
+      [
+        'en',
+        'Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.',
+      ],
+      [
+        'de',
+        'Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen oder anhören, nicht einmal WhatsApp.',
+      ],
+      [
+        'es',
+        'Los mensajes y las llamadas están cifrados de extremo a extremo. Nadie fuera de este chat, ni siquiera WhatsApp, puede leerlos ni escucharlos.',
+      ],
+      [
+        'fr',
+        'Les messages et les appels sont chiffrés de bout en bout. Personne en dehors de cette discussion, pas même WhatsApp, ne peut les lire ou les écouter.',
+      ],
+      [
+        'pt-BR',
+        'As mensagens e ligações são protegidas com a criptografia de ponta a ponta. Ninguém fora desta conversa, nem mesmo o WhatsApp, pode ler ou ouvi-las.',
+      ],
+      [
+        'pt-PT',
+        'As mensagens e as chamadas estão encriptadas ponta a ponta. Ninguém fora desta conversa, nem mesmo o WhatsApp, as pode ler ou ouvir.',
+      ],
+      [
+        'nl',
+        'Berichten en oproepen worden end-to-end versleuteld. Niemand buiten deze chat, zelfs WhatsApp niet, kan ze lezen of beluisteren.',
+      ],
+      [
+        'it',
+        'I messaggi e le chiamate sono crittografati end-to-end. Nessuno al di fuori di questa chat, nemmeno WhatsApp, può leggerli o ascoltarli.',
+      ],
+      [
+        'ru',
+        'Сообщения и звонки защищены сквозным шифрованием. Никто за пределами этого чата, даже WhatsApp, не может их прочитать или прослушать.',
+      ],
+      [
+        'tr',
+        'Mesajlar ve aramalar uçtan uca şifrelidir. WhatsApp dahil olmak üzere bu sohbetin dışında bulunan hiç kimse bunları okuyamaz ve dinleyemez.',
+      ],
+    ])('should make the %s notice iOS attributes to the contact a system line', async (_language, notice) => {
+      const sut = await parseText(`[1/2/24, 10:00:00] Ann: \u200e${notice}\n[1/2/24, 10:01:00] Bob: hi\n`);
+
+      expect(sut.entries[0]).toMatchObject({ author: null, kind: 'system', text: notice });
+      expect(sut.stats.participants).toEqual(['Bob']);
+    });
+
+    it('should keep the notice as text when a participant types it (no U+200E)', async () => {
+      const sut = await parseText('[1/2/24, 10:00:00] Ann: Messages and calls are end-to-end encrypted, right?\n');
+
+      expect(sut.entries[0]).toMatchObject({ author: 'Ann', kind: 'text' });
     });
   });
 

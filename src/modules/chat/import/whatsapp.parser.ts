@@ -14,14 +14,23 @@ import {
 import { isValidWallClock, ZonedClock, type WallClock } from './wall-clock';
 
 /** Order of day and month in a `a/b/yy` date. Year-first dates (`2023-12-31`) are never ambiguous. */
-export type DateOrder = 'DMY' | 'MDY';
+export const DATE_ORDERS = ['DMY', 'MDY'] as const;
+export type DateOrder = (typeof DATE_ORDERS)[number];
 
 export interface WhatsAppParseOptions extends LenientOptions {
   /** IANA zone the export's wall-clock times are in (the exporting phone's zone); default `UTC`. */
   timeZone?: string;
-  /** Order used when the file itself does not tell (every day and month ≤ 12 within the window). */
+  /**
+   * Read every day/month date in this order, whatever the file says: a line that is not a valid date in it fails
+   * like any invalid date (the user chose it, e.g. "swap day and month").
+   */
+  forceDateOrder?: DateOrder;
+  /** Order used when the file itself does not tell (every day and month ≤ 12 within the window, no sequence). */
   dateOrder?: DateOrder;
-  /** When `dateOrder` is not given either: the order of this locale's short date (`en-US` → MDY, `de-DE` → DMY). */
+  /**
+   * When `dateOrder` is not given either: the order of this locale's short date (`en-US` → MDY, `de-DE` → DMY). A
+   * bare `en` names no country: it means MDY for a 12-hour (AM/PM) export and nothing for a 24-hour one.
+   */
   locale?: string;
   /** Message lines looked at (and held back) before falling back to `dateOrder` / `locale`; default 1000. */
   dateOrderWindow?: number;
@@ -36,8 +45,11 @@ export interface WhatsAppEntry extends ChatImportEntry {
 
 export interface WhatsAppDateOrderDecision {
   order: DateOrder;
-  /** `file`: a day > 12 was seen at `line`; otherwise which fallback chose it. */
-  decidedBy: 'file' | 'option' | 'locale' | 'default';
+  /**
+   * `forced`: the `forceDateOrder` option; `file`: a day > 12 was seen at `line`; `sequence`: the order in which
+   * the messages follow each other (see `sequenceDateOrder`); otherwise which fallback chose it.
+   */
+  decidedBy: 'forced' | 'file' | 'sequence' | 'option' | 'locale' | 'default';
   line?: number;
 }
 
@@ -100,9 +112,26 @@ const IOS_ATTACHED = /^<(?:attached|anhang|adjunto|pièce jointe|anexo): (.+)>$/
 const ANDROID_ATTACHED =
   /^(.+\.[A-Za-z0-9]{1,5}) \((?:file attached|datei angehängt|archivo adjunto|fichier joint|arquivo anexado)\)$/i;
 
+/**
+ * The end-to-end-encryption notice that opens every chat, in each language whose placeholders this parser reads and
+ * a few more: its distinctive phrase (wording varies between app versions and between pt-BR and pt-PT). iOS writes
+ * it under the contact's or group's name, after a U+200E, so it is told from a participant quoting it by that mark.
+ */
+const ENCRYPTION_NOTICE = [
+  /^messages and calls are end-to-end encrypted/i, // en
+  /^nachrichten und anrufe sind ende-zu-ende-verschlüsselt/i, // de
+  /^los mensajes y (las )?llamadas están cifrad[oa]s de extremo a extremo/i, // es
+  /^les messages et (les )?appels sont chiffrés de bout en bout/i, // fr
+  /^as mensagens e (as )?(chamadas|ligações) .*\bponta a ponta\b/i, // pt-BR, pt-PT
+  /^berichten en (oproepen|gesprekken) (worden|zijn) end-to-end versleuteld/i, // nl
+  /^i messaggi e le chiamate sono crittografati end-to-end/i, // it
+  /^сообщения и звонки защищены сквозным шифрованием/i, // ru
+  /^mesajlar ve aramalar uçtan uca şifrelidir/i, // tr
+];
+
 /** Notices iOS writes under the group's name (with a U+200E before the text). */
 const IOS_SYSTEM = [
-  /^messages and calls are end-to-end encrypted/i,
+  ...ENCRYPTION_NOTICE,
   /^messages to this (group|chat) are now secured/i,
   /\bcreated (the )?group\b/i,
   /\b(added|removed)\b/i,
@@ -116,18 +145,9 @@ const IOS_SYSTEM = [
   /^disappearing messages/i,
 ];
 
-interface RawMessage {
+interface RawMessage extends DateFields {
   line: number;
-  first: number;
-  second: number;
-  third: number;
-  yearFirst: boolean;
-  twoDigitYear: boolean;
   date: string;
-  hour: number;
-  minute: number;
-  second_: number;
-  meridiem?: 'a' | 'p';
   /** The header line's text after the date, direction marks still in. */
   body: string;
   continuation: string[];
@@ -165,6 +185,75 @@ export function dateOrderForLocale(locale: string): DateOrder {
 }
 
 /**
+ * The order of day and month for a profile locale, or null when it says nothing: a locale with a region, or a bare
+ * language other than English, gives its short date's order (`dateOrderForLocale`); a bare `en` (the default of
+ * every account, so no evidence of a country) gives MDY for a 12-hour export (AM/PM is the US habit) and nothing
+ * for a 24-hour one. A tag `Intl` refuses says nothing either.
+ */
+export function localeDateOrder(locale: string, twelveHour: boolean): DateOrder | null {
+  if (/^en$/i.test(locale)) {
+    return twelveHour ? 'MDY' : null;
+  }
+  try {
+    return dateOrderForLocale(locale);
+  } catch {
+    return null;
+  }
+}
+
+/** A wrong day/month order must make the messages jump at least this many times more than the right one. */
+const SEQUENCE_RATIO = 4;
+
+/**
+ * Sequence evidence for messages whose every day and month is ≤ 12: an export is in time order, so the right
+ * reading moves forward in small steps, while the wrong one turns each change of day into a jump of months (and
+ * back). Scores each order by its total absolute jump between consecutive messages (a jump back counts, and so
+ * does the jump forward again); an order wins when its total is at most a quarter of the other's. Null when there
+ * are fewer than two distinct dates, or neither order clearly wins (e.g. only the same day in several months).
+ */
+export function sequenceDateOrder(messages: ReadonlyArray<DateFields>): DateOrder | null {
+  const dmy = totalJump(messages, 'DMY');
+  const mdy = totalJump(messages, 'MDY');
+  if (dmy === mdy) {
+    return null;
+  }
+  if (dmy * SEQUENCE_RATIO <= mdy) {
+    return 'DMY';
+  }
+  return mdy * SEQUENCE_RATIO <= dmy ? 'MDY' : null;
+}
+
+/** What `sequenceDateOrder` reads of a message line: its date fields in file order, and its time. */
+export interface DateFields {
+  first: number;
+  second: number;
+  third: number;
+  yearFirst: boolean;
+  twoDigitYear: boolean;
+  hour: number;
+  minute: number;
+  second_: number;
+  meridiem?: 'a' | 'p';
+}
+
+function totalJump(messages: ReadonlyArray<DateFields>, order: DateOrder): number {
+  let total = 0;
+  let previous: number | null = null;
+  for (const raw of messages) {
+    const t = raw.yearFirst ? null : wallClock(raw, order);
+    if (!t) {
+      continue;
+    }
+    const at = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+    if (previous !== null) {
+      total += Math.abs(at - previous);
+    }
+    previous = at;
+  }
+  return total;
+}
+
+/**
  * Streams a WhatsApp "Export chat" `.txt` (without or with media) and yields one entry per message; the
  * generator's return value is the summary (stats, lenient-mode warnings, the date order used).
  *
@@ -179,18 +268,32 @@ export async function* streamWhatsApp(
   const problems = new ProblemCollector(options.lenient ?? false, options.maxWarnings ?? DEFAULT_MAX_WARNINGS);
   const window = Math.max(1, options.dateOrderWindow ?? DEFAULT_DATE_ORDER_WINDOW);
   const stats = new StatsCollector();
-  let decision: WhatsAppDateOrderDecision | null = null;
+  let decision: WhatsAppDateOrderDecision | null = options.forceDateOrder
+    ? { order: options.forceDateOrder, decidedBy: 'forced' }
+    : null;
   let ambiguousSeen = false;
   let pending: RawMessage[] = [];
+  let dayMonthSeen = false;
   let current: RawMessage | null = null;
   let lineNo = 0;
 
+  /** Nothing in the window had a field > 12: the sequence of the held-back messages, then the options. */
   const fallback = (): WhatsAppDateOrderDecision => {
+    const bySequence = sequenceDateOrder(pending);
+    if (bySequence) {
+      return { order: bySequence, decidedBy: 'sequence' };
+    }
     if (options.dateOrder) {
       return { order: options.dateOrder, decidedBy: 'option' };
     }
-    if (options.locale) {
-      return { order: dateOrderForLocale(options.locale), decidedBy: 'locale' };
+    const byLocale = options.locale
+      ? localeDateOrder(
+          options.locale,
+          pending.some((raw) => raw.meridiem !== undefined),
+        )
+      : null;
+    if (byLocale) {
+      return { order: byLocale, decidedBy: 'locale' };
     }
     return { order: 'DMY', decidedBy: 'default' };
   };
@@ -237,6 +340,7 @@ export async function* streamWhatsApp(
           complete(current);
         }
         current = raw;
+        dayMonthSeen ||= !raw.yearFirst;
         if (!decision && !raw.yearFirst) {
           if (raw.first > 12) {
             decision = { order: 'DMY', decidedBy: 'file', line: lineNo };
@@ -277,7 +381,7 @@ export async function* streamWhatsApp(
   const summary: WhatsAppSummary = {
     stats: stats.result(),
     warnings: problems.warnings,
-    dateOrder: decision,
+    dateOrder: dayMonthSeen ? decision : null,
     lines: lineNo,
   };
   if (summary.stats.messages === 0) {
@@ -333,7 +437,7 @@ function matchHeader(line: string, lineNo: number): RawMessage | null {
   };
 }
 
-function wallClock(raw: RawMessage, order: DateOrder): WallClock | null {
+function wallClock(raw: DateFields, order: DateOrder): WallClock | null {
   let year: number;
   let month: number;
   let day: number;
