@@ -43,6 +43,13 @@ export class MailActionsService {
     if (dto.flagged !== undefined) {
       actions.push(dto.flagged ? MailAction.Flag : MailAction.Unflag);
     }
+    if (actions.length === 0) {
+      // Nothing to change, but the message must still be one of the caller's (an empty body is no probe).
+      const found = await this.em.count(MailMessage, { id, account: { organization: org.id, user: actor.id } });
+      if (found === 0) {
+        throw new MailError(MailErrorCode.MessageNotFound, `Message ${id} not found`);
+      }
+    }
     for (const action of actions) {
       await this.bulk(org, actor, { ids: [id], action });
     }
