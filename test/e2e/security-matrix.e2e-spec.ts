@@ -21,7 +21,7 @@ import { call, inOrg, registerUser, startTestApp, type TestApp, type TestUser } 
  * Whether API keys are bound to their creator's current standing (another part of issue #14). The coordinator sets
  * this to true when that work is merged; the describe block it guards must then pass.
  */
-const CREATOR_STANDING_ENFORCED = false;
+const CREATOR_STANDING_ENFORCED = true;
 
 /** The objects of organization A (and its users) that path parameters are filled with. */
 interface Fixture {
