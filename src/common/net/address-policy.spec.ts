@@ -132,9 +132,7 @@ describe('address policy', () => {
       expect(error).toMatchObject({ code: 'EADDRNOTALLOWED', message: 'localhost resolves only to private addresses' });
       const allowed = new AddressPolicy({ allowList: new AllowList('localhost') });
       const address = await new Promise<string>((resolve, reject) =>
-        allowed.lookup('localhost', { family: 4 }, (err: Error | null, found: string) =>
-          err ? reject(err) : resolve(found),
-        ),
+        allowed.lookup('localhost', { family: 4 }, (err, found) => (err ? reject(err) : resolve(found as string))),
       );
       expect(address).toBe('127.0.0.1');
     });
