@@ -132,7 +132,14 @@ async function main(): Promise<void> {
     const bare = await bareSync(imap.host, imap.port, true);
 
     const app = await createHttpApp(
-      validateEnv({ ...env, LOG_LEVEL: 'silent', MAIL_ALLOW_INSECURE: 'true', RATE_LIMIT_MAX: '1000000', PORT: '0' }),
+      validateEnv({
+        ...env,
+        LOG_LEVEL: 'silent',
+        MAIL_ALLOW_INSECURE: 'true',
+        MAIL_ALLOWED_HOSTS: '127.0.0.1',
+        RATE_LIMIT_MAX: '1000000',
+        PORT: '0',
+      }),
     );
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;

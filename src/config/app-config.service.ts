@@ -96,6 +96,8 @@ export class AppConfigService {
   get mailAccounts(): {
     connectTimeoutMs: number;
     allowInsecure: boolean;
+    allowPrivateHosts: boolean;
+    allowedHosts: string[];
     maxConnections: number;
     pollIntervalMs: number;
     parseThreads: number;
@@ -103,6 +105,10 @@ export class AppConfigService {
     return {
       connectTimeoutMs: this.get('MAIL_CONNECT_TIMEOUT_MS'),
       allowInsecure: this.get('MAIL_ALLOW_INSECURE'),
+      allowPrivateHosts: this.get('MAIL_ALLOW_PRIVATE_HOSTS'),
+      allowedHosts: this.get('MAIL_ALLOWED_HOSTS')
+        .split(/[\s,]+/)
+        .filter(Boolean),
       maxConnections: this.get('MAIL_MAX_CONNECTIONS'),
       pollIntervalMs: parseDuration(this.get('MAIL_POLL_INTERVAL')),
       parseThreads: this.get('MAIL_PARSE_THREADS') ?? Math.max(1, availableParallelism() - 1),

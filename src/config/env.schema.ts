@@ -1,4 +1,5 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
+import { AllowList } from 'src/common/net/address-policy';
 import { DURATION, DURATION_LIST } from './duration';
 import {
   IsBoolean,
@@ -14,6 +15,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
   ValidationError,
@@ -47,6 +49,33 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   }
   return value;
 };
+
+/** A comma-separated list of host names, IP addresses and CIDR ranges (AllowList's own parser decides). */
+const IsHostList = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isHostList',
+    validator: {
+      validate: (value: unknown): boolean => {
+        if (typeof value !== 'string') {
+          return false;
+        }
+        try {
+          new AllowList(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: (args) => {
+        try {
+          new AllowList(String(args?.value));
+          return `${args?.property} must be a comma-separated list of host names, IP addresses and CIDR ranges`;
+        } catch (error) {
+          return `${args?.property}: ${(error as Error).message}`;
+        }
+      },
+    },
+  });
 
 const POSTGRES_URL = /^postgres(ql)?:\/\/.+/;
 const REDIS_URL = /^rediss?:\/\/.+/;
@@ -219,6 +248,23 @@ export class EnvSchema {
   @Transform(toBoolean)
   @IsBoolean()
   MAIL_ALLOW_INSECURE = false;
+
+  /**
+   * Allow mail servers on private networks for every account: RFC 1918, carrier-grade NAT (100.64/10) and IPv6
+   * unique-local addresses. Loopback is not included (see MAIL_ALLOWED_HOSTS); link-local, cloud metadata,
+   * multicast and reserved addresses are never allowed.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MAIL_ALLOW_PRIVATE_HOSTS = false;
+
+  /**
+   * Host names, IP addresses and CIDR ranges (comma-separated) whose private or loopback addresses mail accounts may
+   * use, e.g. `mail.lan,10.20.0.0/16` or `127.0.0.1` for a server on this machine.
+   */
+  @IsString()
+  @IsHostList()
+  MAIL_ALLOWED_HOSTS = '';
 
   /** Live IMAP connections (one per synced account) a worker process holds at most. */
   @Type(() => Number)

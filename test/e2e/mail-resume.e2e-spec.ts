@@ -5,7 +5,7 @@ import { validateEnv } from 'src/config/env.schema';
 import { MailMessage } from 'src/modules/mail/mail-message.entity';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
-import { connectAccount, forgetMailAccounts, rawMessage } from '../support/mail-fixtures';
+import { connectAccount, forgetMailAccounts, LOCAL_MAIL_SERVERS, rawMessage } from '../support/mail-fixtures';
 import { eventually, registerUser, startTestApp, type TestApp } from '../support/test-app';
 
 const EMAIL = 'bulk@example.com';
@@ -17,8 +17,7 @@ describe('mail sync survives a worker killed mid-sync', () => {
   let imap: RunningDovecot;
   let smtp: RunningSmtpSink;
   const workers: INestApplicationContext[] = [];
-  const env = () =>
-    validateEnv({ ...process.env, APP_ROLE: 'worker', LOG_LEVEL: 'silent', MAIL_ALLOW_INSECURE: 'true' });
+  const env = () => validateEnv({ ...process.env, APP_ROLE: 'worker', LOG_LEVEL: 'silent', ...LOCAL_MAIL_SERVERS });
 
   beforeAll(async () => {
     [imap, smtp] = await Promise.all([startDovecot({ parentDir: '/dev/shm' }), startSmtpSink()]);
@@ -28,7 +27,7 @@ describe('mail sync survives a worker killed mid-sync', () => {
       'INBOX',
       Array.from({ length: TOTAL }, (_, i) => rawMessage(i + 1)),
     );
-    api = await startTestApp({ APP_ROLE: 'api', MAIL_ALLOW_INSECURE: 'true' });
+    api = await startTestApp({ APP_ROLE: 'api', ...LOCAL_MAIL_SERVERS });
   });
 
   afterAll(async () => {

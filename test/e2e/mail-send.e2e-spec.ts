@@ -12,7 +12,13 @@ import type { RealtimeEvents } from 'src/realtime/events';
 import { io } from 'socket.io-client';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type ReceivedMail, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
-import { connectAccount, forgetMailAccounts, serverClient, waitForIdle } from '../support/mail-fixtures';
+import {
+  connectAccount,
+  forgetMailAccounts,
+  LOCAL_MAIL_SERVERS,
+  serverClient,
+  waitForIdle,
+} from '../support/mail-fixtures';
 import { call, eventually, inOrg, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 const EMAIL = 'owner@example.com';
@@ -112,7 +118,7 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
     ]);
     imap.addUser(EMAIL, PASSWORD);
     writeMaildirMessages(imap.maildirOf(EMAIL), 'INBOX', [ORIGINAL]);
-    t = await startTestApp({ MAIL_ALLOW_INSECURE: 'true', MAIL_ATTACHMENT_MAX_BYTES: String(MAX_ATTACHMENT) });
+    t = await startTestApp({ ...LOCAL_MAIL_SERVERS, MAIL_ATTACHMENT_MAX_BYTES: String(MAX_ATTACHMENT) });
     owner = await registerUser(t);
     ({ orgId, accountId } = await connectAccount(
       t,

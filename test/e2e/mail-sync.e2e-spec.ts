@@ -7,7 +7,14 @@ import type { RealtimeEvents } from 'src/realtime/events';
 import { MailParsePool } from 'src/modules/mail/mail-parse.pool';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
-import { connectAccount, forgetMailAccounts, rawMessage, serverClient, waitForIdle } from '../support/mail-fixtures';
+import {
+  connectAccount,
+  forgetMailAccounts,
+  LOCAL_MAIL_SERVERS,
+  rawMessage,
+  serverClient,
+  waitForIdle,
+} from '../support/mail-fixtures';
 import { call, eventually, registerUser, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 
 const EMAIL = 'owner@example.com';
@@ -63,7 +70,7 @@ describe('mail sync against a real Dovecot: initial, IDLE, flags, expunge, UIDVA
     writeMaildirMessages(maildir, 'Sent', [
       rawMessage(201, { subject: 'Re: Message number 2', inReplyTo: 'msg-2@example.com' }),
     ]);
-    t = await startTestApp({ MAIL_ALLOW_INSECURE: 'true', MAIL_POLL_INTERVAL: '1s' });
+    t = await startTestApp({ ...LOCAL_MAIL_SERVERS, MAIL_POLL_INTERVAL: '1s' });
     owner = await registerUser(t);
     ({ orgId, accountId } = await connectAccount(
       t,

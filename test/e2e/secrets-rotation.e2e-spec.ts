@@ -7,7 +7,13 @@ import { keyId } from 'src/common/crypto/secret-box';
 import { MailAccount } from 'src/modules/mail/mail-account.entity';
 import { startDovecot, writeMaildirMessages, type RunningDovecot } from '../../scripts/local/dovecot';
 import { startSmtpSink, type RunningSmtpSink } from '../../scripts/local/smtp-sink';
-import { connectAccount, forgetMailAccounts, rawMessage, waitForIdle } from '../support/mail-fixtures';
+import {
+  connectAccount,
+  forgetMailAccounts,
+  LOCAL_MAIL_SERVERS,
+  rawMessage,
+  waitForIdle,
+} from '../support/mail-fixtures';
 import { call, inOrg, registerUser, startTestApp, type TestApp } from '../support/test-app';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'database', 'cli.js');
@@ -54,7 +60,7 @@ describe('encryption key rotation: old secrets still open, the CLI re-seals them
   });
 
   it('re-seals mail credentials under the new key, and the account keeps syncing with the new key alone', async () => {
-    const before = await startTestApp({ MAIL_ALLOW_INSECURE: 'true' });
+    const before = await startTestApp({ ...LOCAL_MAIL_SERVERS });
     const owner = await registerUser(before);
     const { orgId, accountId } = await connectAccount(
       before,
@@ -81,7 +87,7 @@ describe('encryption key rotation: old secrets still open, the CLI re-seals them
     expect(await reseal(next, original)).toMatch(/users 0, webhook_endpoints 0, mail_accounts 0/);
 
     // With the new key only, the stored credentials still log in: the worker syncs the Inbox.
-    t = await startTestApp({ MAIL_ALLOW_INSECURE: 'true', ENCRYPTION_KEY: next, ENCRYPTION_KEYS_PREVIOUS: '' });
+    t = await startTestApp({ ...LOCAL_MAIL_SERVERS, ENCRYPTION_KEY: next, ENCRYPTION_KEYS_PREVIOUS: '' });
     const now = await sealed(t);
     expect(now.imapPasswordSealed.startsWith(`v2.${keyId(Buffer.from(next, 'base64'))}.`)).toBe(true);
     expect(now.imapPasswordSealed).not.toBe(old.imapPasswordSealed);

@@ -3,6 +3,12 @@ import { ImapFlow } from 'imapflow';
 import { MailAccount } from 'src/modules/mail/mail-account.entity';
 import { call, eventually, inOrg, type TestApp, type TestUser } from './test-app';
 
+/**
+ * Settings for an app whose mail accounts use the tests' Dovecot and SMTP sink: both listen on 127.0.0.1 without TLS,
+ * which the address policy refuses unless loopback is listed explicitly.
+ */
+export const LOCAL_MAIL_SERVERS = { MAIL_ALLOW_INSECURE: 'true', MAIL_ALLOWED_HOSTS: '127.0.0.1' } as const;
+
 /** A raw RFC 822 message; with `attachment`, multipart/mixed with HTML and a small text file. */
 export function rawMessage(
   n: number,

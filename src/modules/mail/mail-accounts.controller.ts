@@ -54,7 +54,8 @@ export class MailAccountsController {
   @ApiOperation({
     operationId: 'testMailAccount',
     summary:
-      'Log in to IMAP and SMTP without saving; 422 says which side failed and where (dns, connect, tls, auth, timeout)',
+      'Log in to IMAP and SMTP without saving; 400 MAIL_HOST_NOT_ALLOWED for a host outside the address policy ' +
+      '(before any connection); 422 says which side failed and where (dns, unreachable, tls, auth, protocol)',
   })
   @ApiOkResponse({ type: ConnectionTestDto })
   @ApiErrorResponses(400, 422)

@@ -13,7 +13,8 @@ import { QuotaKey } from 'src/modules/organizations/plans';
 import { UsageService } from 'src/modules/organizations/usage.service';
 import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
 import { ACCOUNT_CREDENTIALS, MailAccount, MailSecurity, MailSyncState } from './mail-account.entity';
-import { ServerCredentials, SideResult, testImap, testSmtp } from './mail-connection';
+import { dnsFailure, ServerCredentials, SideResult, testImap, testSmtp } from './mail-connection';
+import { MailHostPolicy } from './mail-host-policy';
 import { conventionalGuess, domainOf, knownProvider, providerFromMx, ProviderSettings } from './mail-providers';
 import {
   AutodiscoverDto,
@@ -57,6 +58,7 @@ export class MailAccountsService {
     private readonly config: AppConfigService,
     private readonly box: SecretBox,
     private readonly usage: UsageService,
+    private readonly hosts: MailHostPolicy,
     @InjectQueue(QueueName.Mail) private readonly queue: Queue<JobPayloads[JobName.ConnectMailAccount]>,
   ) {}
 
@@ -103,7 +105,10 @@ export class MailAccountsService {
     return view(guess, 'guess');
   }
 
-  /** 200 when both sides log in; otherwise 422 naming the side and the stage (dns, connect, tls, auth, timeout). */
+  /**
+   * 200 when both sides log in; 400 MAIL_HOST_NOT_ALLOWED (before any connection) for a host outside the
+   * MailHostPolicy; otherwise 422 naming the side and the stage (dns, unreachable, tls, auth, protocol).
+   */
   async test(dto: TestMailAccountDto): Promise<ConnectionTestDto> {
     const { imap, smtp } = this.credentials(dto);
     const result = await this.check(imap, smtp);
@@ -266,9 +271,23 @@ export class MailAccountsService {
     return { imap: side('imap'), smtp: side('smtp') };
   }
 
+  /** Both hosts are checked before either side connects: a refused host gets no connection at all. */
   private async check(imap: ServerCredentials, smtp: ServerCredentials): Promise<ConnectionTestDto> {
+    const started = Date.now();
+    const [imapTarget, smtpTarget] = await Promise.allSettled([
+      this.hosts.resolve(imap.host, 'imap.host'),
+      this.hosts.resolve(smtp.host, 'smtp.host'),
+    ]);
+    for (const target of [imapTarget, smtpTarget]) {
+      if (target.status === 'rejected' && target.reason instanceof MailError) {
+        throw target.reason;
+      }
+    }
     const timeout = this.config.mailAccounts.connectTimeoutMs;
-    const [imapResult, smtpResult] = await Promise.all([testImap(imap, timeout), testSmtp(smtp, timeout)]);
+    const [imapResult, smtpResult] = await Promise.all([
+      imapTarget.status === 'fulfilled' ? testImap(imap, timeout, this.hosts.lookup) : dnsFailure(started),
+      smtpTarget.status === 'fulfilled' ? testSmtp(smtp, smtpTarget.value[0].address, timeout) : dnsFailure(started),
+    ]);
     return { imap: imapResult, smtp: smtpResult };
   }
 

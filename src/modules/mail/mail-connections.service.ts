@@ -10,9 +10,11 @@ import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { MailAccountsService } from './mail-accounts.service';
 import { ACCOUNT_CREDENTIALS, MailAccount, MailSyncState } from './mail-account.entity';
-import { classifyConnectionError, ConnectionStage, imapOptions } from './mail-connection';
+import { describeFailure, imapOptions, imapSpoke, isAuthFailure } from './mail-connection';
+import { MailHostPolicy } from './mail-host-policy';
 import { FolderRole, MailFolder } from './mail-folder.entity';
 import { MailMessage } from './mail-message.entity';
+import { MailError } from './mail.errors';
 import { FolderSyncResult, MailSyncService } from './mail-sync.service';
 
 const LOCK_TTL_MS = 45_000;
@@ -63,9 +65,14 @@ class AccountConnection {
         if (this.stopped) {
           break;
         }
-        const stage = classifyConnectionError(error as Error);
-        const message = (error as Error).message;
-        if (stage === ConnectionStage.Auth) {
+        // Before the server greeted, one fixed sentence (what answered on the port is nobody's business);
+        // a refused host says why; after the greeting the server's or the session's own words.
+        const spoke = this.client !== undefined && imapSpoke(this.client);
+        const message =
+          spoke || error instanceof MailError
+            ? (error as Error).message
+            : describeFailure(error, false, 'IMAP').message;
+        if (spoke && isAuthFailure(error as Error)) {
           await this.owner.reportState(this.account, MailSyncState.AuthError, message);
           await this.owner.release(id);
           return;
@@ -88,7 +95,13 @@ class AccountConnection {
 
   private async session(): Promise<void> {
     const { imap } = this.owner.credentials(this.account);
-    const client = new ImapFlow({ ...imapOptions(imap, this.owner.timeoutMs), autoIdleDelay: 500 });
+    this.client = undefined;
+    // Checked before every connection: a setting saved earlier, or a name that now resolves elsewhere.
+    await this.owner.hosts.resolve(imap.host, 'imap.host');
+    const client = new ImapFlow({
+      ...imapOptions(imap, this.owner.timeoutMs, this.owner.hosts.lookup),
+      autoIdleDelay: 500,
+    });
     this.client = client;
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.on('error', () => undefined);
@@ -158,6 +171,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
     private readonly sync: MailSyncService,
     private readonly webhooks: WebhooksService,
     private readonly realtime: RealtimeService,
+    readonly hosts: MailHostPolicy,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 

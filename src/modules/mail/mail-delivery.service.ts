@@ -7,11 +7,13 @@ import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { MailAccountsService } from './mail-accounts.service';
 import { ACCOUNT_CREDENTIALS, MailAccount } from './mail-account.entity';
 import { MailComposeService } from './mail-compose.service';
+import { describeFailure, smtpSpoke } from './mail-connection';
 import { FolderRole } from './mail-folder.entity';
 import { MailInteractiveService } from './mail-interactive.service';
 import { MailSendService } from './mail-send.service';
 import { MailSmtpPoolService } from './mail-smtp-pool.service';
 import { MailSubmission, SentCopyState, SubmissionStatus } from './mail-submission.entity';
+import { MailError } from './mail.errors';
 
 const CLAIMABLE = [SubmissionStatus.Queued, SubmissionStatus.Scheduled, SubmissionStatus.Sending];
 
@@ -71,7 +73,8 @@ export class MailDeliveryService {
         }
         const { smtp } = this.accounts.stored(account);
         const { content } = submission;
-        const info = await this.smtp.get(account.id, smtp).sendMail({
+        const transport = await this.smtp.get(account.id, smtp);
+        const info = await transport.sendMail({
           envelope: { from: account.email, to: [...content.to, ...content.cc, ...content.bcc].map((a) => a.address!) },
           raw: submission.raw,
         });
@@ -83,14 +86,18 @@ export class MailDeliveryService {
         await this.em.flush();
       } catch (error) {
         const err = error as SmtpError;
-        const permanent = (err.responseCode ?? 0) >= 500 || err.code === 'EENVELOPE';
+        // A host outside the MailHostPolicy stays refused until the settings or the configuration change.
+        const permanent = (err.responseCode ?? 0) >= 500 || err.code === 'EENVELOPE' || error instanceof MailError;
+        // Before the server greeted, a fixed sentence rather than the socket's words.
+        const message =
+          error instanceof MailError || smtpSpoke(err) ? err.message : describeFailure(err, false, 'SMTP').message;
         if (permanent || lastAttempt) {
-          await this.fail(submission, account, err.message);
-          throw permanent ? new UnrecoverableError(err.message) : err;
+          await this.fail(submission, account, message);
+          throw permanent ? new UnrecoverableError(message) : err;
         }
         // Not accepted: back to queued (cancellable) until the retry.
         submission.status = SubmissionStatus.Queued;
-        submission.error = err.message.slice(0, 1000);
+        submission.error = message.slice(0, 1000);
         await this.em.flush();
         throw err;
       }

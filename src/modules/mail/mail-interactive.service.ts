@@ -3,7 +3,8 @@ import { ImapFlow } from 'imapflow';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MailAccountsService } from './mail-accounts.service';
 import { MailAccount } from './mail-account.entity';
-import { imapOptions } from './mail-connection';
+import { describeFailure, imapOptions, imapSpoke } from './mail-connection';
+import { MailHostPolicy } from './mail-host-policy';
 import { MailError, MailErrorCode } from './mail.errors';
 
 /** Populate hint for messages whose account the interactive lane logs in to: folder, account and its sealed passwords. */
@@ -26,6 +27,7 @@ export class MailInteractiveService {
   constructor(
     private readonly config: AppConfigService,
     private readonly accounts: MailAccountsService,
+    private readonly hosts: MailHostPolicy,
   ) {}
 
   /** Opens a connection for `account` (its sealed credentials must be loaded), runs `fn`, logs out. */
@@ -41,18 +43,23 @@ export class MailInteractiveService {
   /** A connected client the caller must log out of (for streams that outlive one call). */
   async open(account: MailAccount): Promise<ImapFlow> {
     const { imap } = this.accounts.stored(account);
+    try {
+      await this.hosts.resolve(imap.host, 'imap.host');
+    } catch (error) {
+      const reason = error instanceof MailError ? error.message : describeFailure(error, false, 'IMAP').message;
+      throw new MailError(MailErrorCode.ServerUnavailable, `The mail server could not be reached: ${reason}`);
+    }
     const client = new ImapFlow({
-      ...imapOptions(imap, this.config.mailAccounts.connectTimeoutMs),
+      ...imapOptions(imap, this.config.mailAccounts.connectTimeoutMs, this.hosts.lookup),
       disableAutoIdle: true,
     });
     client.on('error', (error: Error) => this.logger.warn({ accountId: account.id, err: error.message }, 'imap'));
     try {
       await client.connect();
     } catch (error) {
-      throw new MailError(
-        MailErrorCode.ServerUnavailable,
-        `The mail server could not be reached: ${(error as Error).message}`,
-      );
+      const spoke = imapSpoke(client);
+      const reason = spoke ? (error as Error).message : describeFailure(error, false, 'IMAP').message;
+      throw new MailError(MailErrorCode.ServerUnavailable, `The mail server could not be reached: ${reason}`);
     }
     return client;
   }

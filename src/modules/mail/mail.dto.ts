@@ -24,9 +24,23 @@ const HOST =
 const trimLower = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
+/** Lower case, trimmed, an IPv6 literal without its brackets. */
+const hostForm = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .trim()
+        .toLowerCase()
+        .replace(/^\[([0-9a-f:.]+)\]$/, '$1')
+    : value;
+
 export class ServerSettingsDto {
-  @ApiProperty({ example: 'imap.example.com' })
-  @Transform(trimLower)
+  @ApiProperty({
+    example: 'imap.example.com',
+    description:
+      'A public host; private, loopback, link-local and metadata addresses are refused (400 MAIL_HOST_NOT_ALLOWED) ' +
+      'unless MAIL_ALLOW_PRIVATE_HOSTS / MAIL_ALLOWED_HOSTS allow them',
+  })
+  @Transform(hostForm)
   @IsString()
   @Matches(HOST, { message: 'host must be a host name or an IP address' })
   @MaxLength(255)

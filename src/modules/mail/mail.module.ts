@@ -6,6 +6,7 @@ import { MailActionsService } from './mail-actions.service';
 import { MailAttachmentsService } from './mail-attachments.service';
 import { MailInteractiveService } from './mail-interactive.service';
 import { MailConnectionsService } from './mail-connections.service';
+import { MailHostPolicy } from './mail-host-policy';
 import { MailMessagesController } from './mail-messages.controller';
 import { MailMessagesService } from './mail-messages.service';
 import { MailProcessor } from './mail.processor';
@@ -22,6 +23,7 @@ import { MailSmtpPoolService } from './mail-smtp-pool.service';
   imports: [OrganizationsModule],
   controllers: [MailAccountsController, MailMessagesController, MailSendController],
   providers: [
+    MailHostPolicy,
     MailAccountsService,
     MailParsePool,
     MailSyncService,

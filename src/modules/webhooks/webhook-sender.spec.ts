@@ -1,4 +1,5 @@
-import { isPrivateAddress, sendWebhook } from './webhook-sender';
+import { isPrivateAddress } from 'src/common/net/address-policy';
+import { sendWebhook } from './webhook-sender';
 
 describe('webhook targets', () => {
   it('classifies loopback, private, link-local and mapped addresses as private', () => {

@@ -1,42 +1,8 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isPrivateAddress, PUBLIC_ONLY } from 'src/common/net/address-policy';
 
 const EXCERPT_BYTES = 1024;
-
-/**
- * Loopback, private, link-local, CGNAT, multicast and reserved ranges: not reachable as webhook targets by default.
- * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are checked against the IPv4 rules by BlockList itself.
- */
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
-
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  return family !== 0 && PRIVATE.check(address, family === 6 ? 'ipv6' : 'ipv4');
-}
 
 export interface SendResult {
   succeeded: boolean;
@@ -45,29 +11,6 @@ export interface SendResult {
   excerpt?: string;
   error?: string;
 }
-
-/**
- * Resolves like dns.lookup but refuses private addresses. Checking the address the socket actually connects to
- * (not a separate resolution before the request) leaves no gap for DNS rebinding.
- */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-    if (error) {
-      callback(error, '', 0);
-      return;
-    }
-    const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
-    if (allowed.length === 0) {
-      callback(Object.assign(new Error(`${hostname} resolves only to private addresses`), { code: 'EPRIVATE' }), '', 0);
-      return;
-    }
-    if (options.all) {
-      (callback as unknown as (err: null, all: LookupAddress[]) => void)(null, allowed);
-    } else {
-      callback(null, allowed[0].address, allowed[0].family);
-    }
-  });
-};
 
 /** POSTs a signed webhook body; success is a 2xx within `timeoutMs`. Never throws: failures are results. */
 export async function sendWebhook(
@@ -94,7 +37,8 @@ export async function sendWebhook(
           'content-length': Buffer.byteLength(body),
           'user-agent': 'Switchboard-Webhooks/1.0',
         },
-        lookup: options.allowPrivateTargets ? undefined : publicOnlyLookup,
+        // PUBLIC_ONLY checks the address the socket actually connects to: no gap for DNS rebinding.
+        lookup: options.allowPrivateTargets ? undefined : PUBLIC_ONLY.lookup,
         timeout: options.timeoutMs,
       },
       (res: IncomingMessage) => {

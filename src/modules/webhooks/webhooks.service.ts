@@ -17,7 +17,7 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WEBHOOK_EVENT_DESCRIPTIONS, WebhookEventData, WebhookEventType } from './webhook-events';
 import { WebhookMessage } from './webhook-message.entity';
-import { isPrivateAddress } from './webhook-sender';
+import { isPrivateAddress } from 'src/common/net/address-policy';
 import { newWebhookSecret } from './webhook-signature';
 import {
   CreatedWebhookEndpointDto,
