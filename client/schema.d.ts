@@ -1183,7 +1183,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in to IMAP and SMTP without saving; 422 says which side failed and where (dns, connect, tls, auth, timeout) */
+        /** Log in to IMAP and SMTP without saving; 400 MAIL_HOST_NOT_ALLOWED for a host outside the address policy (before any connection); 422 says which side failed and where (dns, unreachable, tls, auth, protocol) */
         post: operations["testMailAccount"];
         delete?: never;
         options?: never;
@@ -3048,7 +3048,10 @@ export interface components {
             notes?: string;
         };
         ServerSettingsDto: {
-            /** @example imap.example.com */
+            /**
+             * @description A public host; private, loopback, link-local and metadata addresses are refused (400 MAIL_HOST_NOT_ALLOWED) unless MAIL_ALLOW_PRIVATE_HOSTS / MAIL_ALLOWED_HOSTS allow them
+             * @example imap.example.com
+             */
             host: string;
             /** @example 993 */
             port: number;
@@ -3070,7 +3073,7 @@ export interface components {
          * @description Where it failed
          * @enum {string}
          */
-        MailConnectionStage: "dns" | "connect" | "tls" | "auth" | "timeout" | "protocol";
+        MailConnectionStage: "dns" | "unreachable" | "tls" | "auth" | "protocol";
         SideResultDto: {
             ok: boolean;
             /** @description Where it failed */

@@ -206,6 +206,12 @@ describe('outgoing webhooks', () => {
     });
     const test = await call(t, 'POST', `/api/v1/webhooks/endpoints/${endpoint.body.id}/test`, inOrg(owner, orgA));
 
+    // Even with private targets allowed (this app), the cloud metadata service and link-local addresses never are.
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fd00:ec2::254]/', 'http://169.254.1.1/']) {
+      const refused = await call(t, 'POST', '/api/v1/webhooks/endpoints', { ...inOrg(owner, orgA), body: { url } });
+      expect([url, refused.status, refused.body.code]).toEqual([url, 400, 'WEBHOOK_PRIVATE_TARGET']);
+    }
+
     // A manager of organization B, asking in B, finds none of A's objects.
     for (const [method, path] of [
       ['GET', `/api/v1/webhooks/endpoints/${endpoint.body.id}`],

@@ -284,3 +284,9 @@ export class AddressPolicy {
 
 /** Public addresses only: webhooks (unless WEBHOOK_ALLOW_PRIVATE_TARGETS). */
 export const PUBLIC_ONLY = new AddressPolicy();
+
+/**
+ * Public, private and loopback addresses: webhooks with WEBHOOK_ALLOW_PRIVATE_TARGETS. Link-local, metadata,
+ * unspecified, multicast and reserved addresses stay refused — no setting opens the cloud metadata service.
+ */
+export const PUBLIC_AND_PRIVATE = new AddressPolicy({ allow: [AddressClass.Private, AddressClass.Loopback] });

@@ -28,4 +28,12 @@ describe('webhook targets', () => {
     const named = await sendWebhook('http://localhost:9/hook', {}, '{}', options);
     expect([named.succeeded, named.error]).toEqual([false, 'localhost resolves only to private addresses']);
   });
+
+  it('never sends to metadata or link-local addresses, even with WEBHOOK_ALLOW_PRIVATE_TARGETS', async () => {
+    const options = { timeoutMs: 1000, allowPrivateTargets: true };
+    for (const url of ['http://169.254.169.254/latest', 'http://[fd00:ec2::254]/', 'http://169.254.10.1/']) {
+      const result = await sendWebhook(url, {}, '{}', options);
+      expect([url, result.succeeded, result.latencyMs]).toEqual([url, false, 0]);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isPrivateAddress, PUBLIC_ONLY } from 'src/common/net/address-policy';
+import { isIP } from 'node:net';
+import { PUBLIC_AND_PRIVATE, PUBLIC_ONLY } from 'src/common/net/address-policy';
 
 const EXCERPT_BYTES = 1024;
 
@@ -22,7 +23,9 @@ export async function sendWebhook(
   const started = process.hrtime.bigint();
   const elapsed = (): number => Number((process.hrtime.bigint() - started) / 1_000_000n);
   const target = new URL(url);
-  if (!options.allowPrivateTargets && isPrivateAddress(target.hostname.replace(/^\[|\]$/g, ''))) {
+  const policy = options.allowPrivateTargets ? PUBLIC_AND_PRIVATE : PUBLIC_ONLY;
+  const literal = target.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(literal) !== 0 && policy.refusal(literal) !== undefined) {
     return { succeeded: false, latencyMs: 0, error: `${target.hostname} is a private address` };
   }
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -37,8 +40,8 @@ export async function sendWebhook(
           'content-length': Buffer.byteLength(body),
           'user-agent': 'Switchboard-Webhooks/1.0',
         },
-        // PUBLIC_ONLY checks the address the socket actually connects to: no gap for DNS rebinding.
-        lookup: options.allowPrivateTargets ? undefined : PUBLIC_ONLY.lookup,
+        // The policy checks the address the socket actually connects to: no gap for DNS rebinding.
+        lookup: policy.lookup,
         timeout: options.timeoutMs,
       },
       (res: IncomingMessage) => {

@@ -17,7 +17,7 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WEBHOOK_EVENT_DESCRIPTIONS, WebhookEventData, WebhookEventType } from './webhook-events';
 import { WebhookMessage } from './webhook-message.entity';
-import { isPrivateAddress } from 'src/common/net/address-policy';
+import { AddressClass, classifyAddress, isPrivateAddress } from 'src/common/net/address-policy';
 import { newWebhookSecret } from './webhook-signature';
 import {
   CreatedWebhookEndpointDto,
@@ -34,6 +34,15 @@ import {
   WebhookSecretDto,
 } from './webhooks.dto';
 import { WebhookError, WebhookErrorCode } from './webhooks.errors';
+
+/** Addresses no setting makes a webhook target: only public, and with WEBHOOK_ALLOW_PRIVATE_TARGETS private and loopback. */
+const NEVER_WEBHOOK_TARGETS: ReadonlySet<AddressClass> = new Set([
+  AddressClass.LinkLocal,
+  AddressClass.Metadata,
+  AddressClass.Unspecified,
+  AddressClass.Multicast,
+  AddressClass.Reserved,
+]);
 
 /** Endpoints per organization; enough for any real integration set, small enough to fan out synchronously. */
 export const MAX_ENDPOINTS_PER_ORG = 50;
@@ -329,6 +338,12 @@ export class WebhooksService {
 
   private assertTarget(url: string): void {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const cls = classifyAddress(host);
+    if (cls !== undefined && NEVER_WEBHOOK_TARGETS.has(cls)) {
+      throw new WebhookError(WebhookErrorCode.PrivateTarget, `${host} is a ${cls} address, never a webhook target`, {
+        field: 'url',
+      });
+    }
     const local = host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host);
     if (local && !this.config.webhooks.allowPrivateTargets) {
       throw new WebhookError(WebhookErrorCode.PrivateTarget, `${host} is a private or loopback address`, {
