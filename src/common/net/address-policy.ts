@@ -135,6 +135,21 @@ export function isPrivateAddress(address: string): boolean {
 /** Classes an allow-list entry can open up; link-local, metadata, unspecified, multicast and reserved never. */
 const LISTABLE = new Set([AddressClass.Private, AddressClass.Loopback]);
 
+/** `10.0.0.0/8`, `2001:db8::/32`, or a single address (`203.0.113.7` = /32, `::1` = /128) → its parts; else undefined. */
+export function parseCidr(value: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const [address, bits, ...rest] = value.trim().split('/');
+  const version = isIP(address);
+  if (rest.length > 0 || version === 0) {
+    return undefined;
+  }
+  const max = version === 4 ? 32 : 128;
+  if (bits !== undefined && !/^\d{1,3}$/.test(bits)) {
+    return undefined;
+  }
+  const prefix = bits === undefined ? max : Number(bits);
+  return prefix <= max ? { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' } : undefined;
+}
+
 /** Host names and CIDR ranges an operator trusts (e.g. `MAIL_ALLOWED_HOSTS=mail.lan,10.1.0.0/16,127.0.0.1`). */
 export class AllowList {
   private readonly names = new Set<string>();
@@ -144,20 +159,12 @@ export class AllowList {
   constructor(entries: string | readonly string[]) {
     const list = typeof entries === 'string' ? entries.split(/[\s,]+/) : entries;
     for (const raw of list.map((e) => e.trim().toLowerCase()).filter(Boolean)) {
-      const [base, prefixText, extra] = raw.replace(/^\[|\]$/g, '').split('/');
-      const family = isIP(base);
-      if (family !== 0 && extra === undefined) {
-        const max = family === 4 ? 32 : 128;
-        const prefix = prefixText === undefined ? max : Number(prefixText);
-        if (!/^\d*$/.test(prefixText ?? '') || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
-          throw new Error(`"${raw}" has an invalid prefix length`);
-        }
-        this.ranges.addSubnet(base, prefix, family === 4 ? 'ipv4' : 'ipv6');
-      } else if (
-        prefixText === undefined &&
-        /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(base)
-      ) {
-        this.names.add(base.replace(/\.$/, ''));
+      const entry = raw.replace(/^\[|\]$/g, '');
+      const cidr = parseCidr(entry);
+      if (cidr) {
+        this.ranges.addSubnet(cidr.address, cidr.prefix, cidr.family);
+      } else if (/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(entry)) {
+        this.names.add(entry.replace(/\.$/, ''));
       } else {
         throw new Error(`"${raw}" is neither a host name, an IP address nor a CIDR range`);
       }

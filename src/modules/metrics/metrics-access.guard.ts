@@ -2,9 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { AddressClass, classifyAddress } from 'src/common/net/address-policy';
 import { AppConfigService } from 'src/config/app-config.service';
-
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -29,7 +28,7 @@ export class MetricsAccessGuard implements CanActivate {
       return true;
     }
     const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
-    if (forwarded || !LOOPBACK.test(request.socket.remoteAddress ?? '')) {
+    if (forwarded || classifyAddress(request.socket.remoteAddress ?? '') !== AddressClass.Loopback) {
       throw new PlatformError(
         PlatformErrorCode.Forbidden,
         'Metrics are served to loopback clients only; set METRICS_TOKEN to scrape from elsewhere',

@@ -1,21 +1,7 @@
 import { BlockList, isIP } from 'node:net';
+import { parseCidr } from 'src/common/net/address-policy';
 
 const MAPPED_V4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-
-/** `10.0.0.0/8`, `2001:db8::/32`, or a single address (`203.0.113.7` = /32, `::1` = /128) → its parts; else undefined. */
-export function parseCidr(value: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
-  const [address, bits, ...rest] = value.trim().split('/');
-  const version = isIP(address);
-  if (rest.length > 0 || version === 0) {
-    return undefined;
-  }
-  const max = version === 4 ? 32 : 128;
-  if (bits !== undefined && !/^\d{1,3}$/.test(bits)) {
-    return undefined;
-  }
-  const prefix = bits === undefined ? max : Number(bits);
-  return prefix <= max ? { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' } : undefined;
-}
 
 /** The canonical spelling kept in the organization: `address/prefix`, lower-case. */
 export function normaliseCidr(value: string): string {

@@ -17,7 +17,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from 'src/common/http/pagination.dto';
-import { parseCidr } from './ip-allowlist';
+import { parseCidr } from 'src/common/net/address-policy';
 import { OrgRole } from './membership.entity';
 import { Plan } from './organization.entity';
 import { Permission } from './permissions';

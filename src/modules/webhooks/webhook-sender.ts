@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { PUBLIC_AND_PRIVATE, PUBLIC_ONLY } from 'src/common/net/address-policy';
+import { AddressPolicy, PUBLIC_AND_PRIVATE, PUBLIC_ONLY } from 'src/common/net/address-policy';
 
 const EXCERPT_BYTES = 1024;
 
@@ -11,6 +11,11 @@ export interface SendResult {
   latencyMs: number;
   excerpt?: string;
   error?: string;
+}
+
+/** Where webhooks may go: public addresses; with WEBHOOK_ALLOW_PRIVATE_TARGETS private and loopback ones too. */
+export function webhookTargetPolicy(allowPrivateTargets: boolean): AddressPolicy {
+  return allowPrivateTargets ? PUBLIC_AND_PRIVATE : PUBLIC_ONLY;
 }
 
 /** POSTs a signed webhook body; success is a 2xx within `timeoutMs`. Never throws: failures are results. */
@@ -23,7 +28,7 @@ export async function sendWebhook(
   const started = process.hrtime.bigint();
   const elapsed = (): number => Number((process.hrtime.bigint() - started) / 1_000_000n);
   const target = new URL(url);
-  const policy = options.allowPrivateTargets ? PUBLIC_AND_PRIVATE : PUBLIC_ONLY;
+  const policy = webhookTargetPolicy(options.allowPrivateTargets);
   const literal = target.hostname.replace(/^\[|\]$/g, '');
   if (isIP(literal) !== 0 && policy.refusal(literal) !== undefined) {
     return { succeeded: false, latencyMs: 0, error: `${target.hostname} is a private address` };

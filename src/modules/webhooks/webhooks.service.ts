@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { EntityManager, QueryOrder } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
@@ -17,7 +18,8 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WEBHOOK_EVENT_DESCRIPTIONS, WebhookEventData, WebhookEventType } from './webhook-events';
 import { WebhookMessage } from './webhook-message.entity';
-import { AddressClass, classifyAddress, isPrivateAddress } from 'src/common/net/address-policy';
+import { AddressClass } from 'src/common/net/address-policy';
+import { webhookTargetPolicy } from './webhook-sender';
 import { newWebhookSecret } from './webhook-signature';
 import {
   CreatedWebhookEndpointDto,
@@ -34,15 +36,6 @@ import {
   WebhookSecretDto,
 } from './webhooks.dto';
 import { WebhookError, WebhookErrorCode } from './webhooks.errors';
-
-/** Addresses no setting makes a webhook target: only public, and with WEBHOOK_ALLOW_PRIVATE_TARGETS private and loopback. */
-const NEVER_WEBHOOK_TARGETS: ReadonlySet<AddressClass> = new Set([
-  AddressClass.LinkLocal,
-  AddressClass.Metadata,
-  AddressClass.Unspecified,
-  AddressClass.Multicast,
-  AddressClass.Reserved,
-]);
 
 /** Endpoints per organization; enough for any real integration set, small enough to fan out synchronously. */
 export const MAX_ENDPOINTS_PER_ORG = 50;
@@ -336,17 +329,19 @@ export class WebhooksService {
     return deliveries;
   }
 
+  /** Refuses, before any request, a literal address (or a `localhost` name) the delivery policy would refuse. */
   private assertTarget(url: string): void {
+    const { allowPrivateTargets } = this.config.webhooks;
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const cls = classifyAddress(host);
-    if (cls !== undefined && NEVER_WEBHOOK_TARGETS.has(cls)) {
-      throw new WebhookError(WebhookErrorCode.PrivateTarget, `${host} is a ${cls} address, never a webhook target`, {
-        field: 'url',
-      });
-    }
-    const local = host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host);
-    if (local && !this.config.webhooks.allowPrivateTargets) {
-      throw new WebhookError(WebhookErrorCode.PrivateTarget, `${host} is a private or loopback address`, {
+    const localName = host === 'localhost' || host.endsWith('.localhost');
+    const refused =
+      isIP(host) !== 0
+        ? webhookTargetPolicy(allowPrivateTargets).refusal(host)
+        : localName && !allowPrivateTargets
+          ? AddressClass.Loopback
+          : undefined;
+    if (refused !== undefined) {
+      throw new WebhookError(WebhookErrorCode.PrivateTarget, `${host} is a ${refused} address, not a webhook target`, {
         field: 'url',
       });
     }
