@@ -43,6 +43,11 @@ const TOKEN_TTL_MS: Record<AuthTokenPurpose, number> = {
 /** Compared against when the account does not exist, so both cases take an argon2 verification. */
 const DUMMY_HASH = hashPassword(randomBytes(16).toString('hex'));
 
+/** The password check of a login: an unknown account or one without a password costs the same argon2 verification. */
+async function passwordMatches(user: User | null, password: string): Promise<boolean> {
+  return user?.passwordHash ? verify(user.passwordHash, password) : verify(await DUMMY_HASH, password);
+}
+
 export function toSessionDto(session: Session, currentSessionId?: string): SessionDto {
   return {
     id: session.id,
@@ -92,9 +97,7 @@ export class AuthService {
       return { twoFactorRequired: false, tokens: await this.loginDuringLock(user, dto, client, attempt, deviceToken) };
     }
 
-    const valid = user?.passwordHash
-      ? await verify(user.passwordHash, dto.password)
-      : await verify(await DUMMY_HASH, dto.password);
+    const valid = await passwordMatches(user, dto.password);
     if (!user || !valid) {
       await this.loginFailed(attempt, user, dto.login, client, { login: dto.login });
       throw new AuthError(AuthErrorCode.InvalidCredentials, 'Wrong login or password');
@@ -337,9 +340,7 @@ export class AuthService {
         'used before, add your 2FA code, or use the unlock link mailed to the owner',
     ).withRetryAfter(attempt.lockedForSeconds);
     if (code !== undefined) {
-      const valid = user?.passwordHash
-        ? await verify(user.passwordHash, dto.password)
-        : await verify(await DUMMY_HASH, dto.password);
+      const valid = await passwordMatches(user, dto.password);
       if (user && valid && user.isActive && user.twoFactorEnabledAt) {
         const kind = await this.twoFactor.verifyAny(user, code).catch((error: unknown) => {
           if (error instanceof AuthError) {
