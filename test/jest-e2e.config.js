@@ -1,5 +1,6 @@
 /**
- * End-to-end tests: the whole AppModule over real HTTP against a real PostgreSQL and Redis, which
+ * End-to-end tests (`test/e2e`: the whole AppModule over real HTTP) and integration tests (`test/integration`:
+ * repositories and their SQL, through `test/support/orm.ts`) against a real PostgreSQL and Redis, which
  * test/setup/global-setup.ts starts on free ports (and global-teardown.ts stops). Needs `npm run build` first:
  * the setup applies the migrations with the same compiled CLI production uses.
  */
@@ -8,7 +9,7 @@ module.exports = {
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],
   roots: ['<rootDir>/test'],
-  testRegex: '\\.e2e-spec\\.ts$',
+  testRegex: '\\.(e2e|integration)-spec\\.ts$',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.jest.json' }],
     // ES-module-only dependencies (content-disposition@3, under @fastify/static) compiled to CommonJS for jest.

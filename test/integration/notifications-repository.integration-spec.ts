@@ -1,17 +1,17 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { createOrmConfig } from 'src/database/mikro-orm.config';
 import { Notification } from 'src/modules/notifications/notification.entity';
 import type { NotificationRepository } from 'src/modules/notifications/notification.repository';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { User } from 'src/modules/users/user.entity';
+import { openTestOrm } from '../support/orm';
 
 /** The repository's queries against the real PostgreSQL that global-setup migrated (no application). */
 describe('NotificationRepository', () => {
   let orm: MikroORM;
 
   beforeAll(async () => {
-    orm = await MikroORM.init(createOrmConfig({ url: process.env.DATABASE_URL!, poolMax: 2 }));
+    orm = await openTestOrm();
   });
   afterAll(async () => {
     await orm?.close(true);
