@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       ADMIN_PASSWORD: 'Bench-Horse-123',
     };
     await new Promise<void>((resolve, reject) =>
-      spawn(process.execPath, [join(ROOT, 'dist', 'src', 'database', 'cli.js'), 'up'], { env, stdio: 'ignore' }).once(
+      spawn(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' }).once(
         'exit',
         (code) => (code === 0 ? resolve() : reject(new Error('migrations failed'))),
       ),

@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   const [pg, redis] = await Promise.all([startPostgres({ ephemeral: true }), startRedis()]);
   try {
     const env = { ...process.env, DATABASE_URL: pg.url, REDIS_URL: redis.url, ...localSecrets() };
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database', 'cli.js'), 'up'], { env, stdio: 'ignore' });
+    execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' });
     const bareLatencies = await bare();
     const ours = await switchboard(env);
     process.stdout.write(

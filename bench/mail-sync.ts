@@ -124,7 +124,7 @@ async function main(): Promise<void> {
       Array.from({ length: MESSAGES }, (_, i) => message(i + 1)),
     );
     const env = { ...process.env, DATABASE_URL: pg.url, REDIS_URL: redis.url, ...localSecrets() };
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database', 'cli.js'), 'up'], { env, stdio: 'ignore' });
+    execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' });
 
     // Warm Dovecot's caches and indexes once, so neither side pays for the first read of the Maildir.
     await bareSync(imap.host, imap.port, false);

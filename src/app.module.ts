@@ -27,6 +27,7 @@ import { WebhooksModule } from 'src/modules/webhooks/webhooks.module';
 import { SystemModule } from 'src/modules/system/system.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { QueueModule } from 'src/queue/queue.module';
+import { ENTITIES, QUEUES } from 'src/domains';
 import { RealtimeModule } from 'src/realtime/realtime.module';
 import { RedisModule } from 'src/redis/redis.module';
 
@@ -39,10 +40,10 @@ const modules = (): DynamicModule['imports'] => [
   MikroOrmModule.forRootAsync({
     driver: PostgreSqlDriver,
     inject: [AppConfigService],
-    useFactory: (config: AppConfigService) => createOrmConfig({ url: config.db.url, poolMax: config.db.poolMax }),
+    useFactory: (config: AppConfigService) => createOrmConfig({ url: config.db.url, poolMax: config.db.poolMax, entities: ENTITIES }),
   }),
   RedisModule,
-  QueueModule,
+  QueueModule.forRoot(QUEUES),
   RateLimitModule,
   MetricsModule,
   HealthModule,

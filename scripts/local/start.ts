@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       env.REDIS_URL = redis.url;
       log(`Redis running: ${redis.url} (data in .data/redis)`);
     }
-    const migrated = await run(process.execPath, [join(ROOT, 'dist', 'src', 'database', 'cli.js'), 'up'], env);
+    const migrated = await run(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], env);
     if (migrated !== 0) {
       throw new Error('migrations failed');
     }

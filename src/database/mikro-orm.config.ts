@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import { ReflectMetadataProvider } from '@mikro-orm/core';
+import type { EntityClass } from '@mikro-orm/core';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
-import { ENTITIES } from './entities';
 
 /** Repository root: two levels up from this file both in `src/database` and in `dist/src/database`. */
 const ROOT = join(__dirname, '..', '..');
@@ -12,16 +12,18 @@ export interface OrmConnection {
   url: string;
   poolMax?: number;
   debug?: boolean;
+  /** Every entity of every domain (`ENTITIES` from `src/domains.ts`). */
+  entities: readonly EntityClass<unknown>[];
 }
 
 /**
  * The one MikroORM configuration, used by the app, the migration CLI and the tests.
  * Migrations are TypeScript files in the top-level `migrations/`; compiled ones run from `dist/migrations/`.
  */
-export function createOrmConfig({ url, poolMax = 10, debug = false }: OrmConnection): Options {
+export function createOrmConfig({ url, poolMax = 10, debug = false, entities }: OrmConnection): Options {
   return defineConfig({
     clientUrl: url,
-    entities: ENTITIES,
+    entities: [...entities],
     metadataProvider: ReflectMetadataProvider,
     allowGlobalContext: false,
     forceUtcTimezone: true,

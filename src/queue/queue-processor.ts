@@ -2,16 +2,16 @@ import { CreateRequestContext, EntityManager } from '@mikro-orm/postgresql';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { JobName, JobPayloads, JobsOf, QueueName } from './queue.constants';
+import { JobPayloads, JobsOf } from './queue.types';
 
 /** A job the cluster runs every `every` ms (one Redis entry, whatever the number of worker processes). */
-export interface JobSchedule<Q extends QueueName> {
+export interface JobSchedule<Q extends string> {
   id: string;
   every: number;
   job: JobsOf<Q>;
 }
 
-export type JobHandlers<Q extends QueueName> = {
+export type JobHandlers<Q extends string> = {
   [J in JobsOf<Q>]: (data: JobPayloads[J], job: Job<JobPayloads[J]>) => Promise<unknown>;
 };
 
@@ -24,7 +24,7 @@ export type JobHandlers<Q extends QueueName> = {
  * Subclasses are decorated with `@Processor(queue, { autorun: false })`: workers only start in processes whose
  * `APP_ROLE` includes `worker` (see `QueueWorkersService`).
  */
-export abstract class QueueProcessor<Q extends QueueName> extends WorkerHost {
+export abstract class QueueProcessor<Q extends string> extends WorkerHost {
   abstract readonly queue: Q;
   protected abstract readonly handlers: JobHandlers<Q>;
   /** Periodic jobs of this queue, registered by `QueueWorkersService` in worker processes. */
@@ -33,13 +33,18 @@ export abstract class QueueProcessor<Q extends QueueName> extends WorkerHost {
   protected abstract readonly em: EntityManager;
   protected readonly logger = new Logger(this.constructor.name);
 
-  handles(name: JobName): boolean {
+  handles(name: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.handlers, name);
+  }
+
+  /** The jobs this processor has handlers for. */
+  jobNames(): string[] {
+    return Object.keys(this.handlers);
   }
 
   @CreateRequestContext()
   async process(job: Job): Promise<unknown> {
-    if (!this.handles(job.name as JobName)) {
+    if (!this.handles(job.name)) {
       throw new Error(`Unhandled job ${job.name} on queue ${this.queue}`);
     }
     const handler = this.handlers[job.name as JobsOf<Q>] as (data: unknown, job: Job) => Promise<unknown>;

@@ -1,9 +1,9 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { AppConfigService } from 'src/config/app-config.service';
-import { JOB_QUEUE, JobName, QueueName } from './queue.constants';
+import { QUEUE_DEFINITIONS, QueueDefinition } from './queue.types';
 import { QueueProcessor } from './queue-processor';
 
 /**
@@ -13,19 +13,20 @@ import { QueueProcessor } from './queue-processor';
 @Injectable()
 export class QueueWorkersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(QueueWorkersService.name);
-  private processors: QueueProcessor<QueueName>[] = [];
+  private processors: QueueProcessor<string>[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly moduleRef: ModuleRef,
     private readonly config: AppConfigService,
+    @Inject(QUEUE_DEFINITIONS) private readonly definitions: readonly QueueDefinition[],
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.processors = this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is QueueProcessor<QueueName> => instance instanceof QueueProcessor);
+      .filter((instance): instance is QueueProcessor<string> => instance instanceof QueueProcessor);
 
     const problems = this.findMissingHandlers();
     if (problems.length > 0) {
@@ -56,29 +57,39 @@ export class QueueWorkersService implements OnApplicationBootstrap {
 
   findMissingHandlers(): string[] {
     const problems: string[] = [];
-    for (const queue of Object.values(QueueName)) {
+    for (const { name: queue, jobs } of this.definitions) {
       const processor = this.processors.find((p) => p.queue === queue);
       if (!processor) {
         problems.push(`queue "${queue}" has no processor`);
         continue;
       }
-      for (const [job, jobQueue] of Object.entries(JOB_QUEUE) as [JobName, QueueName][]) {
-        if (jobQueue === queue && !processor.handles(job)) {
+      for (const job of Object.keys(jobs)) {
+        if (!processor.handles(job)) {
           problems.push(`job "${job}" has no handler in ${processor.constructor.name}`);
         }
+      }
+      for (const job of processor.jobNames()) {
+        if (!Object.prototype.hasOwnProperty.call(jobs, job)) {
+          problems.push(`job "${job}" of ${processor.constructor.name} is not declared by queue "${queue}"`);
+        }
+      }
+    }
+    for (const processor of this.processors) {
+      if (!this.definitions.some((definition) => definition.name === processor.queue)) {
+        problems.push(`${processor.constructor.name} serves queue "${processor.queue}", which no domain declares`);
       }
     }
     return problems;
   }
 
-  private queue(name: QueueName): Queue {
+  private queue(name: string): Queue {
     return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
   }
 
   /** Job counts per queue and state, for metrics and readiness. */
-  async counts(): Promise<Record<QueueName, Record<string, number>>> {
+  async counts(): Promise<Record<string, Record<string, number>>> {
     const entries = await Promise.all(
-      Object.values(QueueName).map(async (name) => {
+      this.definitions.map(async ({ name }) => {
         return [
           name,
           await this.queue(name).getJobCounts(
@@ -93,6 +104,6 @@ export class QueueWorkersService implements OnApplicationBootstrap {
         ] as const;
       }),
     );
-    return Object.fromEntries(entries) as Record<QueueName, Record<string, number>>;
+    return Object.fromEntries(entries);
   }
 }

@@ -6,7 +6,7 @@ import { createSwitchboardClient, type SwitchboardClient } from '../../client';
 import { Call } from 'src/modules/meetings/calls/call.entity';
 import { CallsService } from 'src/modules/meetings/calls/calls.service';
 import { Organization, Plan } from 'src/modules/organizations/organization.entity';
-import { QueueName } from 'src/queue/queue.constants';
+import { CALLS_QUEUE } from 'src/modules/meetings/calls/calls.jobs';
 import { connectSocket, createTeam } from '../support/chat-fixtures';
 import { call, eventually, inOrg, startTestApp, type TestApp, type TestUser } from '../support/test-app';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
@@ -34,7 +34,7 @@ describe('calls: records, end, feedback, stats, scheduled and bulk calls', () =>
 
   const org = (id = orgId) => ({ header: { 'X-Organization-Id': id } });
   const api = (user: TestUser): SwitchboardClient => createSwitchboardClient(t.baseUrl, { token: user.accessToken });
-  const callsQueue = (): Queue => t.app.get<Queue>(getQueueToken(QueueName.Calls));
+  const callsQueue = (): Queue => t.app.get<Queue>(getQueueToken(CALLS_QUEUE));
   const countCalls = (organization = orgId): Promise<number> =>
     t.app.get(MikroORM).em.fork().count(Call, { organization });
 

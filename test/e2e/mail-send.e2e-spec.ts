@@ -5,7 +5,7 @@ import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { createHash, randomBytes } from 'node:crypto';
 import { MailDeliveryService } from 'src/modules/mail/mail-delivery.service';
 import { MailSendService } from 'src/modules/mail/mail-send.service';
-import { QueueName } from 'src/queue/queue.constants';
+import { MAIL_QUEUE } from 'src/modules/mail/mail.jobs';
 import { MailSubmission, SentCopyState, SubmissionStatus } from 'src/modules/mail/mail-submission.entity';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import type { RealtimeEvents } from 'src/realtime/events';
@@ -448,7 +448,7 @@ describe('sending mail: SMTP with a Sent copy, replies, attachments, drafts, sch
       text: 'swept',
       sendAt: new Date(Date.now() + 3600_000).toISOString(),
     });
-    const queue = t.app.get<Queue>(getQueueToken(QueueName.Mail));
+    const queue = t.app.get<Queue>(getQueueToken(MAIL_QUEUE));
     expect(await queue.remove(`mail-send-${res.body.id}`)).toBe(1);
     const orm = t.app.get(MikroORM);
     await orm.em

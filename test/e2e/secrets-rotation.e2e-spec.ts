@@ -16,7 +16,7 @@ import {
 } from '../support/mail-fixtures';
 import { call, inOrg, registerUser, startTestApp, type TestApp } from '../support/test-app';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'database', 'cli.js');
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'database-cli.js');
 const EMAIL = 'rotate@example.com';
 const PASSWORD = 'imap-secret-rotate';
 

@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, localSecrets());
   process.env.LOG_LEVEL ??= 'silent';
   (globalThis as { __services__?: RunningService[] }).__services__ = [pg, redis];
-  execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database', 'cli.js'), 'up'], {
+  execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], {
     env: process.env,
     stdio: 'pipe',
   });

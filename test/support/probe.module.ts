@@ -12,7 +12,7 @@ import {
   RequiresFeature,
 } from 'src/modules/organizations/organization.decorators';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
-import { Permission } from 'src/modules/organizations/permissions';
+import { OrgPermission } from 'src/modules/organizations/organizations.permissions';
 import { Feature, QuotaKey } from 'src/modules/organizations/plans';
 import { UsageService } from 'src/modules/organizations/usage.service';
 
@@ -87,7 +87,7 @@ class OrgProbeController {
   constructor(private readonly usage: UsageService) {}
 
   @Post('campaign-send')
-  @RequirePermission(Permission.OrgRead)
+  @RequirePermission(OrgPermission.OrgRead)
   @RequiresFeature(Feature.Campaigns)
   @HttpCode(200)
   gated(): { ok: true } {
@@ -95,7 +95,7 @@ class OrgProbeController {
   }
 
   @Post('consume-sends')
-  @RequirePermission(Permission.OrgRead)
+  @RequirePermission(OrgPermission.OrgRead)
   @HttpCode(200)
   async consume(@CurrentOrg() org: OrgContext): Promise<{ ok: true }> {
     await this.usage.consume(org.id, QuotaKey.CampaignSendsPerMonth, 100);

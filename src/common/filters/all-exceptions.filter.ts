@@ -3,12 +3,12 @@ import {
   ForeignKeyConstraintViolationException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrorCode } from 'src/common/errors/app-error';
-import { codeForStatus, ERROR_STATUS } from 'src/common/errors/error-status';
+import { codeForStatus } from 'src/common/errors/error-status';
 import { ErrorResponseDto } from 'src/common/http/error-response.dto';
 import { redactUrl } from 'src/common/logging/logging';
 
@@ -83,7 +83,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private resolve(exception: unknown, request: FastifyRequest): Resolved {
     if (exception instanceof AppError) {
       const error = exception as AppError<string>;
-      const status: number = ERROR_STATUS[error.code] ?? HttpStatus.INTERNAL_SERVER_ERROR;
+      const status: number = error.status;
       return status >= 500 && status !== 503
         ? this.internal()
         : { status, code: error.code, message: error.message, details: error.details };

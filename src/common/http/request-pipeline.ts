@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
-import { ERROR_STATUS } from 'src/common/errors/error-status';
+
 import { ErrorResponseDto } from 'src/common/http/error-response.dto';
 import { inspectFlat, parseJsonBody } from 'src/common/http/hostile-input';
 import { requestIdFrom } from 'src/common/logging/logging';
@@ -82,7 +82,7 @@ export function frameworkErrorReply(error: FastifyError, request: FastifyRequest
       : error.code === 'FST_ERR_BAD_URL'
         ? [PlatformErrorCode.BadRequest, 'The URL is not validly encoded']
         : [PlatformErrorCode.Internal, 'Internal server error'];
-  const status: number = ERROR_STATUS[code];
+  const status: number = PlatformError.statuses[code];
   const requestId = String(request.id);
   if (status >= 500) {
     logger.error({ requestId, err: error }, 'request failed');
@@ -109,7 +109,7 @@ export function clientErrorReply(error: Error & { code?: string }, socket: Socke
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [PlatformErrorCode.RequestTimeout, 'The request took too long to arrive']
         : [PlatformErrorCode.BadRequest, 'Malformed HTTP request'];
-  const status: number = ERROR_STATUS[code];
+  const status: number = PlatformError.statuses[code];
   const requestId = requestIdFrom(undefined);
   logger.warn({ requestId, code, status, reason: error.code }, 'request rejected by the HTTP parser');
   // A response already under way on this socket cannot be followed by another one (as in Node's own handler).

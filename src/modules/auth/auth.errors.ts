@@ -52,6 +52,8 @@ export const AUTH_ERROR_STATUS: Record<AuthErrorCode, HttpStatus> = {
 };
 
 export class AuthError extends AppError<AuthErrorCode> {
+  static override readonly statuses = AUTH_ERROR_STATUS;
+
   constructor(code: AuthErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

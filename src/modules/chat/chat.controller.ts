@@ -32,7 +32,6 @@ import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator
 import { sendDownload } from 'src/common/http/file-download';
 import { ApiIdempotencyKey } from 'src/common/http/idempotency-key';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import {
   AddMembersDto,
   ChatAttachmentDto,
@@ -56,11 +55,12 @@ import {
 } from './chat.dto';
 import { ChatAttachmentsService } from './chat-attachments.service';
 import { ChatService } from './chat.service';
+import { ChatPermission } from './chat.domain';
 
 /** The organization's chat: conversations (direct and group), messages, read state and search. */
 @ApiTags('chat')
 @Authenticated()
-@RequirePermission(Permission.ChatUse)
+@RequirePermission(ChatPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('chat')
 export class ChatController {

@@ -45,6 +45,8 @@ export const CHAT_ERROR_STATUS: Record<ChatErrorCode, HttpStatus> = {
 };
 
 export class ChatError extends AppError<ChatErrorCode> {
+  static override readonly statuses = CHAT_ERROR_STATUS;
+
   constructor(code: ChatErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

@@ -17,7 +17,6 @@ import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import { MailAccountsService } from './mail-accounts.service';
 import {
   AutodiscoverDto,
@@ -29,11 +28,12 @@ import {
   TestMailAccountDto,
   UpdateMailAccountDto,
 } from './mail.dto';
+import { MailPermission } from './mail.domain';
 
 /** A member's own mailboxes in the active organization; other members (admins included) do not see them. */
 @ApiTags('mail')
 @Authenticated()
-@RequirePermission(Permission.MailUse)
+@RequirePermission(MailPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('mail')
 export class MailAccountsController {

@@ -11,7 +11,8 @@ import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { QuotaKey } from 'src/modules/organizations/plans';
 import { UsageService } from 'src/modules/organizations/usage.service';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { MAIL_QUEUE, MailJob } from './mail.jobs';
 import { ACCOUNT_CREDENTIALS, MailAccount, MailSecurity, MailSyncState } from './mail-account.entity';
 import { dnsFailure, ServerCredentials, SideResult, testImap, testSmtp } from './mail-connection';
 import { MailHostPolicy } from './mail-host-policy';
@@ -59,7 +60,7 @@ export class MailAccountsService {
     private readonly box: SecretBox,
     private readonly usage: UsageService,
     private readonly hosts: MailHostPolicy,
-    @InjectQueue(QueueName.Mail) private readonly queue: Queue<JobPayloads[JobName.ConnectMailAccount]>,
+    @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<JobPayloads[MailJob.ConnectMailAccount]>,
   ) {}
 
   /** Known providers first, then what the domain's MX or SRV records (RFC 6186) reveal, then the usual names. */
@@ -204,7 +205,7 @@ export class MailAccountsService {
   /** Asks the worker holding (or able to take) the account's connection to reconcile it with the saved row. */
   private async reconnect(accountId: string): Promise<void> {
     await this.queue.add(
-      JobName.ConnectMailAccount,
+      MailJob.ConnectMailAccount,
       { accountId },
       { jobId: `mail-connect-${accountId}-${Date.now()}` },
     );

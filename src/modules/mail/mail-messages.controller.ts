@@ -23,7 +23,6 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import {
   MailFolderDto,
   MailMessageDto,
@@ -34,10 +33,11 @@ import {
   MessageListQueryDto,
 } from './mail-messages.dto';
 import { MailMessagesService } from './mail-messages.service';
+import { MailPermission } from './mail.domain';
 
 @ApiTags('mail')
 @Authenticated()
-@RequirePermission(Permission.MailUse)
+@RequirePermission(MailPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('mail')
 export class MailMessagesController {

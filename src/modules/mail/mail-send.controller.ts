@@ -30,7 +30,6 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import {
   ComposeMailDto,
   MailSubmissionDto,
@@ -41,6 +40,7 @@ import {
   SendMailDto,
 } from './mail-send.dto';
 import { MailSendService } from './mail-send.service';
+import { MailPermission } from './mail.domain';
 
 const IDEMPOTENCY_HEADER = ApiHeader({
   name: 'Idempotency-Key',
@@ -51,7 +51,7 @@ const IDEMPOTENCY_HEADER = ApiHeader({
 /** Sending from a user's own mail account: send, scheduled send, outbox, drafts and attachment uploads. */
 @ApiTags('mail')
 @Authenticated()
-@RequirePermission(Permission.MailUse)
+@RequirePermission(MailPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('mail/accounts/:accountId')
 export class MailSendController {

@@ -17,7 +17,8 @@ import {
 import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { MAIL_QUEUE, MailJob } from './mail.jobs';
 import { REDIS } from 'src/redis/redis.module';
 import { MailAccountsService } from './mail-accounts.service';
 import { MailAccount } from './mail-account.entity';
@@ -110,7 +111,7 @@ export class MailSendService {
     private readonly compose: MailComposeService,
     private readonly interactive: MailInteractiveService,
     @Inject(REDIS) private readonly redis: Redis,
-    @InjectQueue(QueueName.Mail) private readonly queue: Queue<JobPayloads[JobName.SendMail]>,
+    @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<JobPayloads[MailJob.SendMail]>,
   ) {}
 
   /**
@@ -196,7 +197,7 @@ export class MailSendService {
   private async enqueue(submission: MailSubmission, requestId?: string): Promise<void> {
     const delay = submission.sendAt ? Math.max(0, submission.sendAt.getTime() - Date.now()) : 0;
     await this.queue.add(
-      JobName.SendMail,
+      MailJob.SendMail,
       { submissionId: submission.id, requestId },
       { jobId: sendJobId(submission.id), delay },
     );

@@ -54,6 +54,8 @@ export const MAIL_ERROR_STATUS: Record<MailErrorCode, HttpStatus> = {
 };
 
 export class MailError extends AppError<MailErrorCode> {
+  static override readonly statuses = MAIL_ERROR_STATUS;
+
   constructor(code: MailErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

@@ -1,23 +1,23 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Processor } from '@nestjs/bullmq';
 import { JobHandlers, JobSchedule, QueueProcessor } from 'src/queue/queue-processor';
-import { JobName, QueueName } from 'src/queue/queue.constants';
+import { MAIL_QUEUE, MailJob } from './mail.jobs';
 import { MailConnectionsService } from './mail-connections.service';
 import { MailDeliveryService } from './mail-delivery.service';
 import { MailSendService } from './mail-send.service';
 
-@Processor(QueueName.Mail, { autorun: false })
-export class MailProcessor extends QueueProcessor<QueueName.Mail> {
-  readonly queue = QueueName.Mail;
+@Processor(MAIL_QUEUE, { autorun: false })
+export class MailProcessor extends QueueProcessor<typeof MAIL_QUEUE> {
+  readonly queue = MAIL_QUEUE;
 
-  protected readonly handlers: JobHandlers<QueueName.Mail> = {
-    [JobName.ConnectMailAccount]: ({ accountId }) => this.connections.reconcile(accountId),
-    [JobName.SendMail]: ({ submissionId }, job) => this.delivery.deliver(submissionId, job),
-    [JobName.SweepMailOutbox]: () => this.send.requeueStale(),
+  protected readonly handlers: JobHandlers<typeof MAIL_QUEUE> = {
+    [MailJob.ConnectMailAccount]: ({ accountId }) => this.connections.reconcile(accountId),
+    [MailJob.SendMail]: ({ submissionId }, job) => this.delivery.deliver(submissionId, job),
+    [MailJob.SweepMailOutbox]: () => this.send.requeueStale(),
   };
 
-  override readonly schedules: JobSchedule<QueueName.Mail>[] = [
-    { id: 'mail-outbox-sweep', every: 60_000, job: JobName.SweepMailOutbox },
+  override readonly schedules: JobSchedule<typeof MAIL_QUEUE>[] = [
+    { id: 'mail-outbox-sweep', every: 60_000, job: MailJob.SweepMailOutbox },
   ];
 
   constructor(

@@ -1,15 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Processor } from '@nestjs/bullmq';
 import { JobHandlers, QueueProcessor } from 'src/queue/queue-processor';
-import { JobName, QueueName } from 'src/queue/queue.constants';
+import { SYSTEM_QUEUE, SystemJob } from './mailer.jobs';
 import { MailerService } from './mailer.service';
 
-@Processor(QueueName.System, { autorun: false })
-export class MailerProcessor extends QueueProcessor<QueueName.System> {
-  readonly queue = QueueName.System;
+@Processor(SYSTEM_QUEUE, { autorun: false })
+export class MailerProcessor extends QueueProcessor<typeof SYSTEM_QUEUE> {
+  readonly queue = SYSTEM_QUEUE;
 
-  protected readonly handlers: JobHandlers<QueueName.System> = {
-    [JobName.SendSystemMail]: (data) => this.mailer.deliver(data),
+  protected readonly handlers: JobHandlers<typeof SYSTEM_QUEUE> = {
+    [SystemJob.SendSystemMail]: (data) => this.mailer.deliver(data),
   };
 
   constructor(

@@ -2,7 +2,8 @@ import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/po
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { SYSTEM_QUEUE, SystemJob } from './mailer.jobs';
 import { MailTransport } from './mail-transport';
 import { QueuedSystemMail, SystemMailInput } from './mailer.dto';
 import { SystemMail, SystemMailStatus } from './system-mail.entity';
@@ -18,7 +19,7 @@ export class MailerService {
   constructor(
     private readonly em: EntityManager,
     private readonly transport: MailTransport,
-    @InjectQueue(QueueName.System) private readonly queue: Queue<JobPayloads[JobName.SendSystemMail]>,
+    @InjectQueue(SYSTEM_QUEUE) private readonly queue: Queue<JobPayloads[SystemJob.SendSystemMail]>,
   ) {}
 
   async send(input: SystemMailInput): Promise<QueuedSystemMail> {
@@ -27,7 +28,7 @@ export class MailerService {
     // never reached Redis, while the stable jobId keeps a live job from being added twice.
     if (mail.status !== SystemMailStatus.Sent) {
       await this.queue.add(
-        JobName.SendSystemMail,
+        SystemJob.SendSystemMail,
         {
           mailId: mail.id,
           message: { to: input.to, subject: input.subject, text: input.text, html: input.html },
@@ -42,7 +43,7 @@ export class MailerService {
   }
 
   /** Worker side: idempotent — a mail already sent (a retried or duplicated job) is skipped. */
-  async deliver({ mailId, message, requestId }: JobPayloads[JobName.SendSystemMail]): Promise<void> {
+  async deliver({ mailId, message, requestId }: JobPayloads[SystemJob.SendSystemMail]): Promise<void> {
     const mail = await this.em.findOne(SystemMail, mailId);
     if (!mail) {
       this.logger.warn({ mailId, requestId }, 'system mail vanished before delivery');

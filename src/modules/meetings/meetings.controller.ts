@@ -28,7 +28,6 @@ import { NoStore } from 'src/common/http/no-store';
 import { sendDownload } from 'src/common/http/file-download';
 import { AuthRateLimit } from 'src/common/rate-limit/rate-limit.module';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import {
   CreateMeetingDto,
   GuestTokenRequestDto,
@@ -44,11 +43,12 @@ import {
 } from './meetings.dto';
 import { MeetingsService } from './meetings.service';
 import { MeetingRecordingsService } from './recording/meeting-recordings.service';
+import { MeetingsPermission } from './meetings.domain';
 
 /** Video meetings of the organization: scheduling, lifecycle, invitees, join tokens, participant history. */
 @ApiTags('meetings')
 @Authenticated()
-@RequirePermission(Permission.MeetingsUse)
+@RequirePermission(MeetingsPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('video/meetings')
 export class MeetingsController {
@@ -201,7 +201,7 @@ export class MeetingGuestsController {
 /** Recordings of a live meeting: started and stopped by the host; one file per recorded producer. */
 @ApiTags('meetings')
 @Authenticated()
-@RequirePermission(Permission.MeetingsUse)
+@RequirePermission(MeetingsPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('video/meetings/:id/recordings')
 export class MeetingRecordingsController {

@@ -54,6 +54,8 @@ export const MEETING_ERROR_STATUS: Record<MeetingErrorCode, HttpStatus> = {
 };
 
 export class MeetingError extends AppError<MeetingErrorCode> {
+  static override readonly statuses = MEETING_ERROR_STATUS;
+
   constructor(code: MeetingErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

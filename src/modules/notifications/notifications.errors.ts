@@ -12,6 +12,8 @@ export const NOTIFICATION_ERROR_STATUS: Record<NotificationErrorCode, HttpStatus
 };
 
 export class NotificationError extends AppError<NotificationErrorCode> {
+  static override readonly statuses = NOTIFICATION_ERROR_STATUS;
+
   constructor(code: NotificationErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

@@ -17,7 +17,7 @@ import { OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './organizations.dto';
 import { OrgError, OrgErrorCode } from './organizations.errors';
-import { can, Permission, ROLE_PERMISSIONS } from './permissions';
+import { ALL_PERMISSIONS, can, Permission, ROLE_PERMISSIONS } from './permissions';
 import { PLANS, RateKey } from './plans';
 
 export const API_KEY_PATTERN = /^sbk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -168,7 +168,7 @@ export class ApiKeysService {
     options: { organizationId?: string; beyondRole?: OrgRole } = {},
   ): Promise<RevokedApiKey[]> {
     const beyond = options.beyondRole
-      ? Object.values(Permission).filter((scope) => !ROLE_PERMISSIONS[options.beyondRole!].includes(scope))
+      ? ALL_PERMISSIONS.filter((scope) => !ROLE_PERMISSIONS[options.beyondRole!].includes(scope))
       : undefined;
     if (beyond?.length === 0) {
       return [];

@@ -31,7 +31,7 @@ import {
   UpdateOrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
-import { Permission } from './permissions';
+import { OrgPermission } from './organizations.permissions';
 
 @ApiTags('organizations')
 @Authenticated()
@@ -56,7 +56,7 @@ export class OrganizationsController {
   }
 
   @Get('current')
-  @RequirePermission(Permission.OrgRead)
+  @RequirePermission(OrgPermission.OrgRead)
   @ApiOperation({ operationId: 'getCurrentOrganization', summary: 'The organization named by X-Organization-Id' })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrorResponses(403, 404)
@@ -65,7 +65,7 @@ export class OrganizationsController {
   }
 
   @Patch('current')
-  @RequirePermission(Permission.OrgUpdate)
+  @RequirePermission(OrgPermission.OrgUpdate)
   @ApiOperation({ operationId: 'updateCurrentOrganization', summary: 'Rename it or change its slug' })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrorResponses(403, 404, 409)
@@ -92,7 +92,7 @@ export class TeamController {
   }
 
   @Get('members')
-  @RequirePermission(Permission.MembersRead)
+  @RequirePermission(OrgPermission.MembersRead)
   @ApiOperation({ operationId: 'listMembers', summary: 'Members of the organization with their roles' })
   @ApiOkResponse({ type: MemberPageDto })
   @ApiErrorResponses(403, 404)
@@ -101,7 +101,7 @@ export class TeamController {
   }
 
   @Put('members/:userId/role')
-  @RequirePermission(Permission.MembersUpdateRole)
+  @RequirePermission(OrgPermission.MembersUpdateRole)
   @ApiOperation({ operationId: 'updateMemberRole', summary: 'Change a member’s role (the last owner stays owner)' })
   @ApiOkResponse({ type: MemberDto })
   @ApiErrorResponses(403, 404, 409)
@@ -115,7 +115,7 @@ export class TeamController {
   }
 
   @Delete('members/:userId')
-  @RequirePermission(Permission.MembersRemove)
+  @RequirePermission(OrgPermission.MembersRemove)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'removeMember', summary: 'Remove a member' })
   @ApiNoContentResponse()
@@ -129,7 +129,7 @@ export class TeamController {
   }
 
   @Post('invite')
-  @RequirePermission(Permission.MembersInvite)
+  @RequirePermission(OrgPermission.MembersInvite)
   @ApiOperation({ operationId: 'inviteMember', summary: 'Invite by email; the token is mailed (single use, 7 days)' })
   @ApiCreatedResponse({ type: InvitationDto })
   @ApiErrorResponses(403, 404, 409)
@@ -142,7 +142,7 @@ export class TeamController {
   }
 
   @Get('invitations')
-  @RequirePermission(Permission.MembersInvite)
+  @RequirePermission(OrgPermission.MembersInvite)
   @ApiOperation({ operationId: 'listInvitations', summary: 'Pending invitations' })
   @ApiOkResponse({ type: [InvitationDto] })
   @ApiErrorResponses(403, 404)
@@ -151,7 +151,7 @@ export class TeamController {
   }
 
   @Delete('invitations/:id')
-  @RequirePermission(Permission.MembersInvite)
+  @RequirePermission(OrgPermission.MembersInvite)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'revokeInvitation', summary: 'Revoke a pending invitation' })
   @ApiNoContentResponse()
@@ -165,7 +165,7 @@ export class TeamController {
   }
 
   @Post('invitations/:id/resend')
-  @RequirePermission(Permission.MembersInvite)
+  @RequirePermission(OrgPermission.MembersInvite)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ operationId: 'resendInvitation', summary: 'Mail a new token (the old one stops working)' })
   @ApiOkResponse({ type: InvitationDto })
@@ -187,7 +187,7 @@ export class TeamController {
   }
 
   @Post('leave')
-  @RequirePermission(Permission.OrgRead)
+  @RequirePermission(OrgPermission.OrgRead)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'leaveOrganization', summary: 'Leave the organization (not as its last owner)' })
   @ApiNoContentResponse()

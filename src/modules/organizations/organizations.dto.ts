@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsEmail,
   IsEnum,
+  IsIn,
   IsOptional,
   IsString,
   Length,
@@ -20,7 +21,7 @@ import { PageMetaDto, PageQueryDto } from 'src/common/http/pagination.dto';
 import { parseCidr } from 'src/common/net/address-policy';
 import { OrgRole } from './membership.entity';
 import { Plan } from './organization.entity';
-import { Permission } from './permissions';
+import { ALL_PERMISSIONS, Permission } from './permissions';
 import { Feature, QuotaKey } from './plans';
 import { UserResponseDto } from 'src/modules/users/users.dto';
 import { IsIsoDateTime } from 'src/common/http/iso-date-time.decorator';
@@ -102,7 +103,7 @@ export class RolePermissionsDto {
   @ApiProperty({ enum: OrgRole, enumName: 'OrgRole' })
   role!: OrgRole;
 
-  @ApiProperty({ enum: Permission, enumName: 'Permission', isArray: true })
+  @ApiProperty({ enum: [...ALL_PERMISSIONS], enumName: 'Permission', isArray: true })
   permissions!: Permission[];
 }
 
@@ -185,11 +186,11 @@ export class CreateApiKeyDto {
   @Length(1, 100)
   name!: string;
 
-  @ApiProperty({ enum: Permission, enumName: 'Permission', isArray: true, description: 'What the key may do' })
+  @ApiProperty({ enum: [...ALL_PERMISSIONS], enumName: 'Permission', isArray: true, description: 'What the key may do' })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
-  @IsEnum(Permission, { each: true })
+  @IsIn(ALL_PERMISSIONS, { each: true })
   scopes!: Permission[];
 
   @ApiPropertyOptional({ format: 'date-time' })
@@ -209,7 +210,7 @@ export class ApiKeyDto {
   @ApiProperty({ description: 'Recognisable start of the key', example: 'sbk_a1b2c3d4e5f6' })
   prefix!: string;
 
-  @ApiProperty({ enum: Permission, enumName: 'Permission', isArray: true })
+  @ApiProperty({ enum: [...ALL_PERMISSIONS], enumName: 'Permission', isArray: true })
   scopes!: Permission[];
 
   @ApiProperty({ format: 'uuid' })

@@ -44,6 +44,8 @@ export const ORG_ERROR_STATUS: Record<OrgErrorCode, HttpStatus> = {
 };
 
 export class OrgError extends AppError<OrgErrorCode> {
+  static override readonly statuses = ORG_ERROR_STATUS;
+
   constructor(code: OrgErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

@@ -46,8 +46,8 @@ import {
 import { OrganizationsService } from './organizations.service';
 import { Feature } from './plans';
 import { BootstrapService } from './bootstrap.service';
-import { Permission } from './permissions';
 import { UsageService } from './usage.service';
+import { OrgPermission } from './organizations.permissions';
 
 @ApiTags('settings')
 @Authenticated()
@@ -62,7 +62,7 @@ export class SettingsController {
   ) {}
 
   @Get('settings/security')
-  @RequirePermission(Permission.OrgUpdate)
+  @RequirePermission(OrgPermission.OrgUpdate)
   @IpAllowlistOwnerExempt()
   @ApiOperation({ operationId: 'getSecuritySettings', summary: "The organization's IP allowlist" })
   @ApiOkResponse({ type: SecuritySettingsDto })
@@ -72,7 +72,7 @@ export class SettingsController {
   }
 
   @Put('settings/security')
-  @RequirePermission(Permission.OrgUpdate)
+  @RequirePermission(OrgPermission.OrgUpdate)
   @IpAllowlistOwnerExempt()
   @ApiOperation({
     operationId: 'updateSecuritySettings',
@@ -90,7 +90,7 @@ export class SettingsController {
   }
 
   @Get('settings/usage-quotas')
-  @RequirePermission(Permission.OrgRead)
+  @RequirePermission(OrgPermission.OrgRead)
   @ApiOperation({ operationId: 'getUsageQuotas', summary: 'Plan, features and quota usage of the organization' })
   @ApiOkResponse({ type: UsageQuotasDto })
   @ApiErrorResponses(403, 404)
@@ -100,7 +100,7 @@ export class SettingsController {
 
   @Post('settings/api-keys')
   @NoStore()
-  @RequirePermission(Permission.ApiKeysManage)
+  @RequirePermission(OrgPermission.ApiKeysManage)
   @RequiresFeature(Feature.ApiKeys)
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
@@ -114,7 +114,7 @@ export class SettingsController {
   }
 
   @Get('settings/api-keys')
-  @RequirePermission(Permission.ApiKeysManage)
+  @RequirePermission(OrgPermission.ApiKeysManage)
   @ApiOperation({ operationId: 'listApiKeys', summary: 'Live API keys (prefix, scopes, last use)' })
   @ApiOkResponse({ type: [ApiKeyDto] })
   @ApiErrorResponses(403, 404)
@@ -123,7 +123,7 @@ export class SettingsController {
   }
 
   @Delete('settings/api-keys/:id')
-  @RequirePermission(Permission.ApiKeysManage)
+  @RequirePermission(OrgPermission.ApiKeysManage)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key (effective at once)' })
   @ApiNoContentResponse()

@@ -30,6 +30,8 @@ export const REPORT_ERROR_STATUS: Record<ReportErrorCode, HttpStatus> = {
 };
 
 export class ReportError extends AppError<ReportErrorCode> {
+  static override readonly statuses = REPORT_ERROR_STATUS;
+
   constructor(code: ReportErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

@@ -18,7 +18,8 @@ import { User } from 'src/modules/users/user.entity';
 import { UsersService } from 'src/modules/users/users.service';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { ACCOUNT_QUEUE, AccountJob } from './settings.jobs';
 import { DataExportService } from './data-export.service';
 import { AccountDeletionDto, DeleteAccountDto } from './settings.dto';
 import { SettingsError, SettingsErrorCode } from './settings.errors';
@@ -45,7 +46,7 @@ export class AccountDeletionService {
     private readonly exports: DataExportService,
     private readonly webhooks: WebhooksService,
     private readonly apiKeys: ApiKeysService,
-    @InjectQueue(QueueName.Account) private readonly queue: Queue<JobPayloads[JobName.DeleteAccount]>,
+    @InjectQueue(ACCOUNT_QUEUE) private readonly queue: Queue<JobPayloads[AccountJob.DeleteAccount]>,
   ) {}
 
   async request(actor: AuthUser, dto: DeleteAccountDto, client: ClientInfo): Promise<AccountDeletionDto> {
@@ -79,7 +80,7 @@ export class AccountDeletionService {
     user.deletionDueAt = dueAt;
     await this.em.flush();
     await this.queue.add(
-      JobName.DeleteAccount,
+      AccountJob.DeleteAccount,
       { userId: user.id },
       { jobId: `account-delete-${user.id}-${dueAt.getTime()}`, delay: dueAt.getTime() - Date.now() },
     );
@@ -118,7 +119,7 @@ export class AccountDeletionService {
   }
 
   /** Worker side. Does nothing unless a deletion is due: a cancelled request leaves a harmless job behind. */
-  async execute({ userId }: JobPayloads[JobName.DeleteAccount]): Promise<boolean> {
+  async execute({ userId }: JobPayloads[AccountJob.DeleteAccount]): Promise<boolean> {
     const user = await this.em.findOne(User, userId);
     if (!user?.deletionDueAt || user.deletionDueAt.getTime() > Date.now() + 1000) {
       return false;

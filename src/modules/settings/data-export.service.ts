@@ -17,7 +17,8 @@ import { AuditEventType } from 'src/modules/users/audit-event.entity';
 import { AuditService } from 'src/modules/users/audit.service';
 import { User } from 'src/modules/users/user.entity';
 import { toUserDto } from 'src/modules/users/users.service';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { ACCOUNT_QUEUE, AccountJob } from './settings.jobs';
 import { DataExport, DataExportStatus } from './data-export.entity';
 import { EXPORT_SECTIONS } from './export-sections';
 import { resolvePreferences } from './notification-preferences';
@@ -54,7 +55,7 @@ export class DataExportService {
     private readonly config: AppConfigService,
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
-    @InjectQueue(QueueName.Account) private readonly queue: Queue<JobPayloads[JobName.BuildDataExport]>,
+    @InjectQueue(ACCOUNT_QUEUE) private readonly queue: Queue<JobPayloads[AccountJob.BuildDataExport]>,
   ) {}
 
   /** One export at a time per user: a second request while one is pending is 409. */
@@ -65,7 +66,7 @@ export class DataExportService {
     }
     const row = this.em.create(DataExport, { user: actor.id });
     await this.em.flush();
-    await this.queue.add(JobName.BuildDataExport, { exportId: row.id }, { jobId: `data-export-${row.id}` });
+    await this.queue.add(AccountJob.BuildDataExport, { exportId: row.id }, { jobId: `data-export-${row.id}` });
     await this.audit.record(AuditEventType.DataExportRequested, { actorId: actor.id, subjectId: actor.id, ...client });
     return toExportDto(row);
   }
@@ -100,7 +101,7 @@ export class DataExportService {
   }
 
   /** Worker side: builds the archive; idempotent (a ready export is left alone, a half-written file replaced). */
-  async build({ exportId }: JobPayloads[JobName.BuildDataExport]): Promise<void> {
+  async build({ exportId }: JobPayloads[AccountJob.BuildDataExport]): Promise<void> {
     const row = await this.em.findOne(DataExport, exportId, { populate: ['user'] });
     if (!row || row.status !== DataExportStatus.Pending) {
       return;

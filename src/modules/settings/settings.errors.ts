@@ -24,6 +24,8 @@ export const SETTINGS_ERROR_STATUS: Record<SettingsErrorCode, HttpStatus> = {
 };
 
 export class SettingsError extends AppError<SettingsErrorCode> {
+  static override readonly statuses = SETTINGS_ERROR_STATUS;
+
   constructor(code: SettingsErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

@@ -2,25 +2,26 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { JobHandlers, JobSchedule, QueueProcessor } from 'src/queue/queue-processor';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { ACCOUNT_QUEUE, AccountJob } from './settings.jobs';
 import { AccountDeletionService } from './account-deletion.service';
 import { DataExportService } from './data-export.service';
 
-@Processor(QueueName.Account, { autorun: false })
-export class SettingsProcessor extends QueueProcessor<QueueName.Account> {
-  readonly queue = QueueName.Account;
+@Processor(ACCOUNT_QUEUE, { autorun: false })
+export class SettingsProcessor extends QueueProcessor<typeof ACCOUNT_QUEUE> {
+  readonly queue = ACCOUNT_QUEUE;
 
-  protected readonly handlers: JobHandlers<QueueName.Account> = {
-    [JobName.BuildDataExport]: (data, job) => this.buildExport(data, job),
-    [JobName.DeleteAccount]: (data) => this.deletion.execute(data),
-    [JobName.AccountHousekeeping]: async () => ({
+  protected readonly handlers: JobHandlers<typeof ACCOUNT_QUEUE> = {
+    [AccountJob.BuildDataExport]: (data, job) => this.buildExport(data, job),
+    [AccountJob.DeleteAccount]: (data) => this.deletion.execute(data),
+    [AccountJob.AccountHousekeeping]: async () => ({
       exportsExpired: await this.exports.expire(),
       accountsDeleted: await this.deletion.executeOverdue(),
     }),
   };
 
-  override readonly schedules: JobSchedule<QueueName.Account>[] = [
-    { id: 'account-housekeeping', every: 3_600_000, job: JobName.AccountHousekeeping },
+  override readonly schedules: JobSchedule<typeof ACCOUNT_QUEUE>[] = [
+    { id: 'account-housekeeping', every: 3_600_000, job: AccountJob.AccountHousekeeping },
   ];
 
   constructor(
@@ -32,7 +33,7 @@ export class SettingsProcessor extends QueueProcessor<QueueName.Account> {
   }
 
   /** The last failed attempt marks the export failed, so the user is not left waiting on it. */
-  private async buildExport(data: JobPayloads[JobName.BuildDataExport], job: Job): Promise<void> {
+  private async buildExport(data: JobPayloads[AccountJob.BuildDataExport], job: Job): Promise<void> {
     try {
       await this.exports.build(data);
     } catch (error) {

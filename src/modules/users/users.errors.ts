@@ -14,6 +14,8 @@ export const USER_ERROR_STATUS: Record<UserErrorCode, HttpStatus> = {
 };
 
 export class UserError extends AppError<UserErrorCode> {
+  static override readonly statuses = USER_ERROR_STATUS;
+
   constructor(code: UserErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

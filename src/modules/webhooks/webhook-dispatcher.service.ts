@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { SecretBox } from 'src/common/crypto/secret-box';
 import { AppConfigService } from 'src/config/app-config.service';
 import { formatDuration } from 'src/config/duration';
-import { JobName, QueueName } from 'src/queue/queue.constants';
+import { WEBHOOKS_QUEUE, WebhooksJob } from './webhooks.jobs';
 import { AttemptTrigger, WebhookAttempt } from './webhook-attempt.entity';
 import { DeliveryStatus, WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -31,7 +31,7 @@ export class WebhookDispatcher {
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
     private readonly box: SecretBox,
-    @InjectQueue(QueueName.Webhooks) private readonly queue: Queue<DeliverJob>,
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<DeliverJob>,
   ) {}
 
   async deliver({ deliveryId, scheduleIndex, requestId }: DeliverJob): Promise<void> {
@@ -137,7 +137,7 @@ export class WebhookDispatcher {
     }
     const next = delivery.attempts + 1;
     await this.queue.add(
-      JobName.DeliverWebhook,
+      WebhooksJob.DeliverWebhook,
       { deliveryId: delivery.id, scheduleIndex: next },
       { jobId: attemptJobId(delivery.id, next), delay: Math.max(0, delivery.nextAttemptAt.getTime() - Date.now()) },
     );

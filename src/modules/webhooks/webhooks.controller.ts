@@ -31,7 +31,6 @@ import {
   RequirePermission,
   RequiresFeature,
 } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import { Feature } from 'src/modules/organizations/plans';
 import {
   CreatedWebhookEndpointDto,
@@ -47,11 +46,12 @@ import {
   WebhookSecretDto,
 } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
+import { WebhookPermission } from './webhooks.domain';
 
 /** Owners and admins (or API keys with `webhooks.manage`) of an organization whose plan includes webhooks. */
 function ManageWebhooks(): MethodDecorator {
   return applyDecorators(
-    RequirePermission(Permission.WebhooksManage),
+    RequirePermission(WebhookPermission.Manage),
     RequiresFeature(Feature.Webhooks),
     ApiErrorResponses(403, 404),
   );

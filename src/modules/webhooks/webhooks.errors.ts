@@ -18,6 +18,8 @@ export const WEBHOOK_ERROR_STATUS: Record<WebhookErrorCode, HttpStatus> = {
 };
 
 export class WebhookError extends AppError<WebhookErrorCode> {
+  static override readonly statuses = WEBHOOK_ERROR_STATUS;
+
   constructor(code: WebhookErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

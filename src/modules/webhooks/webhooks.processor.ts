@@ -1,20 +1,20 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Processor } from '@nestjs/bullmq';
 import { JobHandlers, JobSchedule, QueueProcessor } from 'src/queue/queue-processor';
-import { JobName, QueueName } from 'src/queue/queue.constants';
+import { WEBHOOKS_QUEUE, WebhooksJob } from './webhooks.jobs';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 
-@Processor(QueueName.Webhooks, { autorun: false })
-export class WebhooksProcessor extends QueueProcessor<QueueName.Webhooks> {
-  readonly queue = QueueName.Webhooks;
+@Processor(WEBHOOKS_QUEUE, { autorun: false })
+export class WebhooksProcessor extends QueueProcessor<typeof WEBHOOKS_QUEUE> {
+  readonly queue = WEBHOOKS_QUEUE;
 
-  protected readonly handlers: JobHandlers<QueueName.Webhooks> = {
-    [JobName.DeliverWebhook]: (data) => this.dispatcher.deliver(data),
-    [JobName.SweepWebhooks]: () => this.dispatcher.sweep(),
+  protected readonly handlers: JobHandlers<typeof WEBHOOKS_QUEUE> = {
+    [WebhooksJob.DeliverWebhook]: (data) => this.dispatcher.deliver(data),
+    [WebhooksJob.SweepWebhooks]: () => this.dispatcher.sweep(),
   };
 
-  override readonly schedules: JobSchedule<QueueName.Webhooks>[] = [
-    { id: 'webhooks-sweep', every: 60_000, job: JobName.SweepWebhooks },
+  override readonly schedules: JobSchedule<typeof WEBHOOKS_QUEUE>[] = [
+    { id: 'webhooks-sweep', every: 60_000, job: WebhooksJob.SweepWebhooks },
   ];
 
   constructor(

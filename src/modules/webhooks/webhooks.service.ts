@@ -12,7 +12,8 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { Feature, PLANS } from 'src/modules/organizations/plans';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { WEBHOOKS_QUEUE, WebhooksJob } from './webhooks.jobs';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -40,7 +41,7 @@ import { WebhookError, WebhookErrorCode } from './webhooks.errors';
 /** Endpoints per organization; enough for any real integration set, small enough to fan out synchronously. */
 export const MAX_ENDPOINTS_PER_ORG = 50;
 
-export type DeliverJob = JobPayloads[JobName.DeliverWebhook];
+export type DeliverJob = JobPayloads[WebhooksJob.DeliverWebhook];
 
 /** The BullMQ job id of a delivery's scheduled attempt: stable, so an attempt is never queued twice. */
 export function attemptJobId(deliveryId: string, scheduleIndex: number): string {
@@ -107,7 +108,7 @@ export class WebhooksService {
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
     private readonly box: SecretBox,
-    @InjectQueue(QueueName.Webhooks) private readonly queue: Queue<DeliverJob>,
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<DeliverJob>,
   ) {}
 
   eventTypes(): WebhookEventTypeDto[] {
@@ -248,7 +249,7 @@ export class WebhooksService {
       throw new WebhookError(WebhookErrorCode.EndpointDisabled, 'The endpoint is disabled; enable it first');
     }
     await this.queue.add(
-      JobName.DeliverWebhook,
+      WebhooksJob.DeliverWebhook,
       { deliveryId: id, requestId },
       { jobId: `webhook-${id}-replay-${randomUUID()}` },
     );
@@ -315,7 +316,7 @@ export class WebhooksService {
     try {
       await this.queue.addBulk(
         deliveries.map((delivery) => ({
-          name: JobName.DeliverWebhook,
+          name: WebhooksJob.DeliverWebhook,
           data: { deliveryId: delivery.id, scheduleIndex: 1, requestId },
           opts: { jobId: attemptJobId(delivery.id, 1), delay: firstDelay },
         })),

@@ -6,7 +6,6 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import { ChatExportService } from './chat-export.service';
 import {
   ChatImportDto,
@@ -17,11 +16,12 @@ import {
 import { ChatImportPlatform } from './chat-import.entity';
 import { ChatImportService } from './chat-import.service';
 import { DATE_ORDERS } from './whatsapp.parser';
+import { ChatPermission } from 'src/modules/chat/chat.domain';
 
 /** Imports of WhatsApp / Telegram exports into read-only conversations, and exports of any conversation. */
 @ApiTags('chat')
 @Authenticated()
-@RequirePermission(Permission.ChatUse)
+@RequirePermission(ChatPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('chat')
 export class ChatImportController {

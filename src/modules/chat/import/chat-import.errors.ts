@@ -54,6 +54,8 @@ export interface ChatImportWarning extends ChatImportLocation {
  * location ("line 17: not a message line and no message before it to continue", "entry 42: date is not a date").
  */
 export class ChatImportError extends AppError<ChatImportErrorCode> {
+  static override readonly statuses = CHAT_IMPORT_ERROR_STATUS;
+
   readonly line?: number;
   readonly entry?: number;
   readonly path?: string;

@@ -2,17 +2,18 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { JobHandlers, QueueProcessor } from 'src/queue/queue-processor';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { CHAT_QUEUE, ChatJob } from './chat-import.jobs';
 import { ChatImportErrorCode } from './chat-import.errors';
 import { ChatImportService } from './chat-import.service';
 
 /** The `chat` queue: `chat.import` runs one uploaded export into an imported conversation. */
-@Processor(QueueName.Chat, { autorun: false })
-export class ChatImportProcessor extends QueueProcessor<QueueName.Chat> {
-  readonly queue = QueueName.Chat;
+@Processor(CHAT_QUEUE, { autorun: false })
+export class ChatImportProcessor extends QueueProcessor<typeof CHAT_QUEUE> {
+  readonly queue = CHAT_QUEUE;
 
-  protected readonly handlers: JobHandlers<QueueName.Chat> = {
-    [JobName.ChatImport]: (data, job) => this.runImport(data, job),
+  protected readonly handlers: JobHandlers<typeof CHAT_QUEUE> = {
+    [ChatJob.ChatImport]: (data, job) => this.runImport(data, job),
   };
 
   constructor(
@@ -23,7 +24,7 @@ export class ChatImportProcessor extends QueueProcessor<QueueName.Chat> {
   }
 
   /** A malformed file fails the import inside `run`; other errors retry, and the last attempt fails the import. */
-  private async runImport(data: JobPayloads[JobName.ChatImport], job: Job): Promise<void> {
+  private async runImport(data: JobPayloads[ChatJob.ChatImport], job: Job): Promise<void> {
     try {
       await this.imports.run(data.importId);
     } catch (error) {

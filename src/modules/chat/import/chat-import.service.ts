@@ -24,7 +24,8 @@ import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { QuotaService } from 'src/modules/users/quota.service';
 import { User } from 'src/modules/users/user.entity';
 import { UserError, UserErrorCode } from 'src/modules/users/users.errors';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { CHAT_QUEUE, ChatJob } from './chat-import.jobs';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { rooms } from 'src/realtime/events';
 import { ChatRealtimeService } from 'src/modules/chat/chat-realtime.service';
@@ -111,7 +112,7 @@ export class ChatImportService {
     private readonly quotas: QuotaService,
     private readonly realtime: RealtimeService,
     private readonly chatRealtime: ChatRealtimeService,
-    @InjectQueue(QueueName.Chat) private readonly queue: Queue<JobPayloads[JobName.ChatImport]>,
+    @InjectQueue(CHAT_QUEUE) private readonly queue: Queue<JobPayloads[ChatJob.ChatImport]>,
   ) {}
 
   // ---- request side ----
@@ -182,7 +183,7 @@ export class ChatImportService {
       });
       owned = false; // the row owns the file now
       try {
-        await this.queue.add(JobName.ChatImport, { importId: id, requestId }, { jobId: `chat-import-${id}` });
+        await this.queue.add(ChatJob.ChatImport, { importId: id, requestId }, { jobId: `chat-import-${id}` });
       } catch (error) {
         await this.fail(id, { code: ChatImportErrorCode.Failed, message: 'the import could not be queued' });
         throw error;

@@ -20,7 +20,6 @@ import { Authenticated, CurrentUser } from 'src/common/auth/auth.decorators';
 import { ApiErrorResponses } from 'src/common/http/api-error-responses.decorator';
 import { ApiIdempotencyKey, idempotencyKeyOf } from 'src/common/http/idempotency-key';
 import { CurrentOrg, OrgContext, RequirePermission } from 'src/modules/organizations/organization.decorators';
-import { Permission } from 'src/modules/organizations/permissions';
 import {
   BulkCallsResultDto,
   BulkCreateCallsDto,
@@ -37,6 +36,7 @@ import {
   UpdateCallDto,
 } from './calls.dto';
 import { Created, CallsService } from './calls.service';
+import { MeetingsPermission } from 'src/modules/meetings/meetings.domain';
 
 /**
  * Call records of the organization: calls logged as they start, scheduled and bulk calls, end, transcript and
@@ -44,7 +44,7 @@ import { Created, CallsService } from './calls.service';
  */
 @ApiTags('calls')
 @Authenticated()
-@RequirePermission(Permission.MeetingsUse)
+@RequirePermission(MeetingsPermission.Use)
 @ApiErrorResponses(401, 403, 404)
 @Controller('video/calls')
 export class CallsController {

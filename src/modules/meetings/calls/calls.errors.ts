@@ -25,6 +25,8 @@ export const CALL_ERROR_STATUS: Record<CallErrorCode, HttpStatus> = {
 };
 
 export class CallError extends AppError<CallErrorCode> {
+  static override readonly statuses = CALL_ERROR_STATUS;
+
   constructor(code: CallErrorCode, message: string, details?: unknown) {
     super(code, message, details);
   }

@@ -1,21 +1,21 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Processor } from '@nestjs/bullmq';
 import { JobHandlers, JobSchedule, QueueProcessor } from 'src/queue/queue-processor';
-import { JobName, QueueName } from 'src/queue/queue.constants';
+import { CALLS_QUEUE, CallsJob } from './calls.jobs';
 import { CallsService } from './calls.service';
 
 /** The `calls` queue: scheduled calls starting at their time, and the sweep re-queueing any whose job went missing. */
-@Processor(QueueName.Calls, { autorun: false })
-export class CallsProcessor extends QueueProcessor<QueueName.Calls> {
-  readonly queue = QueueName.Calls;
+@Processor(CALLS_QUEUE, { autorun: false })
+export class CallsProcessor extends QueueProcessor<typeof CALLS_QUEUE> {
+  readonly queue = CALLS_QUEUE;
 
-  protected readonly handlers: JobHandlers<QueueName.Calls> = {
-    [JobName.StartScheduledCall]: ({ callId }) => this.calls.startScheduled(callId),
-    [JobName.SweepScheduledCalls]: () => this.calls.requeueStale(),
+  protected readonly handlers: JobHandlers<typeof CALLS_QUEUE> = {
+    [CallsJob.StartScheduledCall]: ({ callId }) => this.calls.startScheduled(callId),
+    [CallsJob.SweepScheduledCalls]: () => this.calls.requeueStale(),
   };
 
-  override readonly schedules: JobSchedule<QueueName.Calls>[] = [
-    { id: 'calls-scheduled-sweep', every: 60_000, job: JobName.SweepScheduledCalls },
+  override readonly schedules: JobSchedule<typeof CALLS_QUEUE>[] = [
+    { id: 'calls-scheduled-sweep', every: 60_000, job: CallsJob.SweepScheduledCalls },
   ];
 
   constructor(

@@ -12,7 +12,8 @@ import { nonMembers } from 'src/modules/organizations/non-members';
 import { isOrgAdmin, OrgContext } from 'src/modules/organizations/organization.decorators';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
-import { JobName, JobPayloads, QueueName } from 'src/queue/queue.constants';
+import { JobPayloads } from 'src/queue/queue.types';
+import { CALLS_QUEUE, CallsJob } from './calls.jobs';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { callRuleProblems } from './call-rules';
 import { ACTIVE_CALL_STATUSES, Call, CallDirection, CallParticipant, CallStatus } from './call.entity';
@@ -82,7 +83,7 @@ export class CallsService {
     private readonly meetings: MeetingsService,
     private readonly webhooks: WebhooksService,
     private readonly realtime: RealtimeService,
-    @InjectQueue(QueueName.Calls) private readonly queue: Queue<JobPayloads[JobName.StartScheduledCall]>,
+    @InjectQueue(CALLS_QUEUE) private readonly queue: Queue<JobPayloads[CallsJob.StartScheduledCall]>,
   ) {}
 
   /** A call starting now (in_progress). `video` (internal calls) runs it as a new live meeting you host. */
@@ -538,7 +539,7 @@ export class CallsService {
     }
     await this.queue.addBulk(
       calls.map((call) => ({
-        name: JobName.StartScheduledCall,
+        name: CallsJob.StartScheduledCall,
         data: { callId: call.id, requestId },
         opts: {
           jobId: startCallJobId(call.id),

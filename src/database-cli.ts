@@ -6,9 +6,10 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { loadEnv } from 'src/config/boot-env';
 import { secretBoxFor } from 'src/config/config.module';
 import { ConfigValidationError } from 'src/config/env.schema';
-import { createOrmConfig } from './mikro-orm.config';
+import { ENTITIES } from 'src/domains';
+import { createOrmConfig } from 'src/database/mikro-orm.config';
 
-const USAGE = `usage: node dist/src/database/cli.js <command>
+const USAGE = `usage: node dist/src/database-cli.js <command>
   up               apply pending migrations (npm run migrate)
   down             revert the last migration
   pending          list migrations not yet applied
@@ -18,11 +19,11 @@ const USAGE = `usage: node dist/src/database/cli.js <command>
                    ENCRYPTION_KEYS_PREVIOUS), so the old key can be dropped (npm run secrets:reseal)`;
 
 /** Source folder of migrations (TypeScript), whether run from src/ or dist/src/. */
-const SOURCE_MIGRATIONS = join(__dirname, '..', '..', __filename.endsWith('.js') ? '..' : '', 'migrations');
+const SOURCE_MIGRATIONS = join(__dirname, '..', __filename.endsWith('.js') ? '..' : '', 'migrations');
 
 async function run(command: string | undefined, name: string | undefined): Promise<number> {
   const { DATABASE_URL } = loadEnv(['DATABASE_URL']);
-  const orm = await MikroORM.init(createOrmConfig({ url: DATABASE_URL, poolMax: 2 }));
+  const orm = await MikroORM.init(createOrmConfig({ url: DATABASE_URL, poolMax: 2, entities: ENTITIES }));
   const migrator = orm.getMigrator();
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   try {
