@@ -40,7 +40,8 @@ const modules = (): DynamicModule['imports'] => [
   MikroOrmModule.forRootAsync({
     driver: PostgreSqlDriver,
     inject: [AppConfigService],
-    useFactory: (config: AppConfigService) => createOrmConfig({ url: config.db.url, poolMax: config.db.poolMax, entities: ENTITIES }),
+    useFactory: (config: AppConfigService) =>
+      createOrmConfig({ url: config.db.url, poolMax: config.db.poolMax, entities: ENTITIES }),
   }),
   RedisModule,
   QueueModule.forRoot(QUEUES),

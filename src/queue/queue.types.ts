@@ -4,7 +4,7 @@
  * queue's name and a dot (`mail.send` runs on queue `mail`). Payloads carry the originating request id when there
  * is one so the worker's log lines can be correlated.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface JobPayloads {}
 
 export type JobName = keyof JobPayloads & string;

@@ -9,7 +9,9 @@ import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('committed artefacts match the code', () => {
   it('has no pending schema change: the migrations produce exactly the entities', async () => {
-    const orm = await MikroORM.init(createOrmConfig({ url: process.env.DATABASE_URL!, poolMax: 1, entities: ENTITIES }));
+    const orm = await MikroORM.init(
+      createOrmConfig({ url: process.env.DATABASE_URL!, poolMax: 1, entities: ENTITIES }),
+    );
     try {
       const diff = await orm.getMigrator().checkMigrationNeeded();
       expect({ migrationNeeded: diff, hint: 'run npm run migration:create -- <name>' }).toEqual({

@@ -25,7 +25,7 @@ export abstract class AppError<Code extends string = string> extends Error {
   /** This error's HTTP status, from its class's table (500 when the class declares none for the code). */
   get status(): HttpStatus {
     const table = (this.constructor as unknown as AppErrorClass).statuses;
-    return Object.prototype.hasOwnProperty.call(table, this.code) ? table[this.code] : (500 as HttpStatus);
+    return Object.prototype.hasOwnProperty.call(table, this.code) ? table[this.code] : 500;
   }
 
   withRetryAfter(seconds: number): this {

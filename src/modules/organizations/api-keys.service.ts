@@ -65,7 +65,7 @@ function staleReason(key: ApiKeyStanding): string | undefined {
   if (!key.creatorRole) {
     return 'creator no longer a member';
   }
-  if (!key.scopes.every((scope) => can(key.creatorRole!, scope as Permission))) {
+  if (!key.scopes.every((scope) => can(key.creatorRole!, scope))) {
     return "scopes beyond the creator's role";
   }
   return undefined;
@@ -76,7 +76,7 @@ function toApiKeyDto(key: ApiKey): ApiKeyDto {
     id: key.id,
     name: key.name,
     prefix: `sbk_${key.prefix}`,
-    scopes: key.scopes as Permission[],
+    scopes: key.scopes,
     createdById: key.createdById,
     createdAt: key.createdAt.toISOString(),
     expiresAt: key.expiresAt?.toISOString() ?? null,
@@ -217,7 +217,7 @@ export class ApiKeysService {
       id: key.id,
       organizationId: key.organizationId,
       createdById: key.createdById,
-      scopes: key.scopes as Permission[],
+      scopes: key.scopes,
       role: key.creatorRole!,
       requestsPerMinute: this.config.apiKeyRateLimit.perMinute ?? PLANS[key.plan].rates[RateKey.ApiRequestsPerMinute],
       ipAllowlist: key.ipAllowlist,

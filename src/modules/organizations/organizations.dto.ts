@@ -186,7 +186,12 @@ export class CreateApiKeyDto {
   @Length(1, 100)
   name!: string;
 
-  @ApiProperty({ enum: [...ALL_PERMISSIONS], enumName: 'Permission', isArray: true, description: 'What the key may do' })
+  @ApiProperty({
+    enum: [...ALL_PERMISSIONS],
+    enumName: 'Permission',
+    isArray: true,
+    description: 'What the key may do',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)

@@ -17,7 +17,10 @@ export const webhooksDomain = defineDomain({
   errors: [WebhookError],
   queues: [WEBHOOKS_QUEUE_DEFINITION],
   permissions: {
-    [WebhookPermission.Manage]: { description: 'Register webhook endpoints, see and replay deliveries', roles: ['admin'] },
+    [WebhookPermission.Manage]: {
+      description: 'Register webhook endpoints, see and replay deliveries',
+      roles: ['admin'],
+    },
   },
   personalData: { exportSections: { webhookEndpointsCreated: 'Webhook endpoints this account registered' } },
 });
