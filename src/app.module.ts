@@ -29,6 +29,7 @@ import { UsersModule } from 'src/modules/users/users.module';
 import { QueueModule } from 'src/queue/queue.module';
 import { ENTITIES, QUEUES } from 'src/domains';
 import { RealtimeModule } from 'src/realtime/realtime.module';
+import { DomainEventsModule } from 'src/common/events/domain-events.module';
 import { RedisModule } from 'src/redis/redis.module';
 
 /** Fresh module descriptors for each application instance (tests run several in one process). */
@@ -62,6 +63,7 @@ const modules = (): DynamicModule['imports'] => [
   ReportsModule,
   MeetingsModule,
   RealtimeModule,
+  DomainEventsModule,
 ];
 
 /**

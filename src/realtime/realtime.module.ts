@@ -1,19 +1,16 @@
 import { Global, Module } from '@nestjs/common';
-import { AuthModule } from 'src/modules/auth/auth.module';
-import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
-import { RealtimeGateway } from './realtime.gateway';
 import { RealtimeService } from './realtime.service';
-import { SocketAuthService } from './socket-auth.service';
 
 /**
- * Socket.IO: `RealtimeService` (global, usable from API nodes and workers) pushes typed events to user and
- * organization rooms; `SocketAuthService` authenticates handshakes for this and later gateways (chat, meetings).
- * The server itself is attached by `RedisIoAdapter` in `createHttpApp`, so worker processes never open one.
+ * Socket.IO's platform side: `RealtimeService` (global, usable from API nodes and workers) pushes typed events to
+ * user, organization and conversation rooms. Gateways live in their domains (the `/notifications` namespace in
+ * notifications, `/chat` in chat, `/meetings` in meetings) and authenticate with the auth module's
+ * `SocketAuthService`. The server itself is attached by `RedisIoAdapter` in `createHttpApp`, so worker processes
+ * never open one.
  */
 @Global()
 @Module({
-  imports: [AuthModule, OrganizationsModule],
-  providers: [RealtimeService, SocketAuthService, RealtimeGateway],
-  exports: [RealtimeService, SocketAuthService],
+  providers: [RealtimeService],
+  exports: [RealtimeService],
 })
 export class RealtimeModule {}

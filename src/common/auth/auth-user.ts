@@ -1,4 +1,4 @@
-import type { OrgRole } from 'src/modules/organizations/membership.entity';
+import type { OrgRole } from './org-role';
 
 export enum Role {
   Admin = 'admin',

@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { AuthGuard } from 'src/common/auth/auth.guard';
+import { AuthGuard } from './auth.guard';
 import { AppConfigService } from 'src/config/app-config.service';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { UsersModule } from 'src/modules/users/users.module';
@@ -10,6 +10,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LockoutService } from './lockout.service';
 import { SessionsService } from './sessions.service';
+import { SocketAuthService } from './socket-auth.service';
 import { TokensService } from './tokens.service';
 import { TwoFactorService } from './two-factor.service';
 
@@ -36,8 +37,9 @@ import { TwoFactorService } from './two-factor.service';
     TokensService,
     LockoutService,
     TwoFactorService,
+    SocketAuthService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [SessionsService, TokensService, TwoFactorService],
+  exports: [SessionsService, TokensService, TwoFactorService, SocketAuthService],
 })
 export class AuthModule {}

@@ -1,3 +1,4 @@
+import { AuthModule } from 'src/modules/auth/auth.module';
 import { Module } from '@nestjs/common';
 import { ChatAttachmentsService } from './chat-attachments.service';
 import { NotificationsModule } from 'src/modules/notifications/notifications.module';
@@ -18,7 +19,7 @@ import { ChatImportService } from './import/chat-import.service';
  * and imports (WhatsApp / Telegram exports, queue `chat`) and exports of conversations.
  */
 @Module({
-  imports: [NotificationsModule, UsersModule],
+  imports: [NotificationsModule, UsersModule, AuthModule],
   controllers: [ChatController, ChatImportController],
   providers: [
     ChatService,

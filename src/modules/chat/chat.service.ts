@@ -1,3 +1,5 @@
+import { DomainEventContext, DomainEvents, OnDomainEvent } from 'src/common/events/domain-events';
+import type {} from 'src/modules/organizations/organizations.events';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import {
   EntityManager,
@@ -626,13 +628,26 @@ export class ChatService {
     };
   }
 
-  // ---- used by other modules ----
+  // ---- domain events ----
 
   /**
-   * Inside the caller's transaction, when a user stops being a member of an organization: takes them out of its
-   * conversations. Returns what `afterOrganizationLeft` needs once that transaction committed.
+   * In the transaction that removed a member from an organization: takes them out of its conversations; once it
+   * committed, their sockets leave those rooms and the other members hear of it.
    */
-  async leaveOrganizationConversations(em: EntityManager, organizationId: string, userId: string): Promise<string[]> {
+  @OnDomainEvent('organization.member.removed', { phase: 'transaction' })
+  async onMemberRemoved(
+    { organizationId, userId }: DomainEvents['organization.member.removed'],
+    { em, afterCommit }: DomainEventContext,
+  ): Promise<void> {
+    const conversationIds = await this.leaveOrganizationConversations(em, organizationId, userId);
+    afterCommit(() => this.afterOrganizationLeft(userId, conversationIds));
+  }
+
+  private async leaveOrganizationConversations(
+    em: EntityManager,
+    organizationId: string,
+    userId: string,
+  ): Promise<string[]> {
     const rows = await em.getConnection().execute<{ conversation_id: string }[]>(
       `delete from chat_conversation_members cm using chat_conversations c
         where c.id = cm.conversation_id and c.organization_id = ? and cm.user_id = ?
@@ -645,7 +660,7 @@ export class ChatService {
   }
 
   /** After commit: the user's sockets leave those conversations' rooms, and the other members hear of it. */
-  afterOrganizationLeft(userId: string, conversationIds: string[]): void {
+  private afterOrganizationLeft(userId: string, conversationIds: string[]): void {
     for (const conversationId of conversationIds) {
       this.realtime.leave([userId], conversationId);
       this.realtime.toConversation(conversationId, 'conversation.updated', {

@@ -1,13 +1,10 @@
 import { Entity, Enum, Index, ManyToOne, Property, type Rel, Unique } from '@mikro-orm/core';
+import { OrgRole } from 'src/common/auth/org-role';
 import { BaseEntity } from 'src/database/base.entity';
 import { User } from 'src/modules/users/user.entity';
 import { Organization } from './organization.entity';
 
-export enum OrgRole {
-  Owner = 'owner',
-  Admin = 'admin',
-  Member = 'member',
-}
+export { OrgRole };
 
 @Entity({ tableName: 'memberships' })
 @Unique({ properties: ['organization', 'user'] })

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ChatModule } from 'src/modules/chat/chat.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { ApiKeysService } from './api-keys.service';
 import { BootstrapService } from './bootstrap.service';
@@ -13,7 +12,7 @@ import { OrganizationsService } from './organizations.service';
 
 /** Tenancy: organizations, members and roles; the OrganizationGuard resolves X-Organization-Id for every module. */
 @Module({
-  imports: [UsersModule, ChatModule],
+  imports: [UsersModule],
   controllers: [OrganizationsController, TeamController, SettingsController],
   providers: [
     OrganizationsService,

@@ -1,4 +1,5 @@
-import { ChatService } from 'src/modules/chat/chat.service';
+import { DomainEventBus } from 'src/common/events/domain-events';
+import './organizations.events';
 import { EntityManager, LockMode, QueryOrder, raw, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -79,7 +80,7 @@ export class OrganizationsService {
     private readonly em: EntityManager,
     private readonly webhooks: WebhooksService,
     private readonly realtime: RealtimeService,
-    private readonly chat: ChatService,
+    private readonly events: DomainEventBus,
     private readonly apiKeys: ApiKeysService,
   ) {}
 
@@ -220,15 +221,14 @@ export class OrganizationsService {
       }
       em.remove(target);
       await em.flush();
-      const conversationIds = await this.chat.leaveOrganizationConversations(em, org.id, userId);
+      await this.events.publish('organization.member.removed', { organizationId: org.id, userId }, em);
       // Their API keys in this organization die with the membership.
       const revokedKeys = await this.apiKeys.revokeCreatedBy(em, userId, { organizationId: org.id });
-      return { userId, email: target.user.email ?? null, role: target.role, conversationIds, revokedKeys };
+      return { userId, email: target.user.email ?? null, role: target.role, revokedKeys };
     });
-    const { conversationIds, revokedKeys, ...removed } = result;
+    const { revokedKeys, ...removed } = result;
     await this.apiKeys.announceRevoked(revokedKeys, userId === actor.id ? 'creator_left' : 'creator_removed');
     this.realtime.leaveOrganization(userId, org.id);
-    this.chat.afterOrganizationLeft(userId, conversationIds);
     if (userId === actor.id) {
       await this.webhooks.publish(org.id, WebhookEventType.MemberLeft, removed);
     } else {

@@ -1,7 +1,8 @@
 import { Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { BaseEntity } from 'src/database/base.entity';
 import { User } from 'src/modules/users/user.entity';
-import { Report, ReportStatus } from './report.entity';
+import type { Report } from './report.entity';
+import { ReportStatus } from './report.types';
 
 export enum ReportEventKind {
   Created = 'created',
@@ -17,7 +18,7 @@ export enum ReportEventKind {
 @Entity({ tableName: 'report_events' })
 @Index({ properties: ['report', 'createdAt'] })
 export class ReportEvent extends BaseEntity<'visibleToReporter'> {
-  @ManyToOne(() => Report, { deleteRule: 'cascade' })
+  @ManyToOne('Report', { deleteRule: 'cascade' })
   report!: Rel<Report>;
 
   @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })

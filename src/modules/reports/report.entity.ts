@@ -12,46 +12,12 @@ import {
 import { BaseEntity } from 'src/database/base.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { User } from 'src/modules/users/user.entity';
-import { ReportEvent } from './report-event.entity';
+import type { ReportEvent } from './report-event.entity';
+import { MessageSnapshot, ReportReason, ReportStatus, ReportType } from './report.types';
 import { ReportRepository } from './report.repository';
 
-export enum ReportType {
-  Message = 'message',
-  User = 'user',
-  Bug = 'bug',
-}
-
-export enum ReportReason {
-  Spam = 'spam',
-  Abuse = 'abuse',
-  Harassment = 'harassment',
-  HateSpeech = 'hate_speech',
-  Inappropriate = 'inappropriate',
-  Impersonation = 'impersonation',
-  Other = 'other',
-}
-
-export enum ReportStatus {
-  Open = 'open',
-  InReview = 'in_review',
-  Resolved = 'resolved',
-  Dismissed = 'dismissed',
-  Withdrawn = 'withdrawn',
-}
-
-/** Statuses in which a report is still being handled: one per reporter and target at a time. */
-export const ACTIVE_STATUSES: readonly ReportStatus[] = [ReportStatus.Open, ReportStatus.InReview];
-
-/** What the reported chat message said, and who wrote it, when it was reported (kept if it is edited or deleted). */
-export interface MessageSnapshot {
-  messageId: string;
-  conversationId: string;
-  authorId: string | null;
-  authorUsername: string | null;
-  body: string;
-  createdAt: string;
-  editedAt: string | null;
-}
+export { ACTIVE_STATUSES, ReportReason, ReportStatus, ReportType } from './report.types';
+export type { MessageSnapshot } from './report.types';
 
 /**
  * A user's report of a chat message, another user, or a bug. `activeKey` (`<reporter>|<type>|<target>`) is set
@@ -116,6 +82,6 @@ export class Report extends BaseEntity<'status' | 'statusChangedAt'> {
   @Property({ type: 'text', nullable: true, unique: true })
   activeKey?: string | null;
 
-  @OneToMany(() => ReportEvent, (event) => event.report)
+  @OneToMany('ReportEvent', 'report')
   events = new Collection<ReportEvent>(this);
 }

@@ -1,6 +1,7 @@
 import { EntityRepository, FilterQuery, QueryOrder } from '@mikro-orm/postgresql';
-import { ReportEvent } from './report-event.entity';
-import { Report, ReportStatus, ReportType } from './report.entity';
+import type { ReportEvent } from './report-event.entity';
+import type { Report } from './report.entity';
+import { ReportStatus, ReportType } from './report.types';
 
 /** A position in a newest-first list: after the row created at `at` with id `id`. */
 export interface KeysetPosition {
@@ -64,7 +65,7 @@ export class ReportRepository extends EntityRepository<Report> {
     const where: FilterQuery<ReportEvent> = options.reporterView
       ? { report: reportId, visibleToReporter: true }
       : { report: reportId };
-    return this.em.find(ReportEvent, where, {
+    return this.em.find<ReportEvent, 'actor'>('ReportEvent', where, {
       orderBy: { createdAt: QueryOrder.ASC, id: QueryOrder.ASC },
       populate: ['actor'],
     });

@@ -15,7 +15,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AppError, PlatformErrorCode } from 'src/common/errors/app-error';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
-import { handshakeRefusal } from 'src/realtime/socket-auth.service';
+import { handshakeRefusal } from 'src/realtime/socket-handshake';
 import { User } from 'src/modules/users/user.entity';
 import { Meeting } from 'src/modules/meetings/meeting.entity';
 import { MeetingJoinClaims, MeetingTokensService } from 'src/modules/meetings/meeting-tokens.service';

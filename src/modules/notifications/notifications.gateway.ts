@@ -13,6 +13,7 @@ import { PlatformErrorCode } from 'src/common/errors/app-error';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { OrganizationsService } from 'src/modules/organizations/organizations.service';
 import { OrgErrorCode } from 'src/modules/organizations/organizations.errors';
+import { SocketAuthService } from 'src/modules/auth/socket-auth.service';
 import {
   ClientToServerEvents,
   InterServerEvents,
@@ -20,8 +21,8 @@ import {
   rooms,
   ServerToClientEvents,
   SubscriptionAck,
-} from './events';
-import { SocketAuthService, SocketData } from './socket-auth.service';
+} from 'src/realtime/events';
+import { SocketData } from 'src/realtime/socket-handshake';
 
 type NotificationsSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -31,8 +32,8 @@ type NotificationsSocket = Socket<ClientToServerEvents, ServerToClientEvents, In
  * Emitting is `RealtimeService`'s job; this gateway only admits sockets and manages their rooms.
  */
 @WebSocketGateway({ namespace: NOTIFICATIONS_NAMESPACE })
-export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<NotificationsSocket> {
-  private readonly logger = new Logger(RealtimeGateway.name);
+export class NotificationsGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<NotificationsSocket> {
+  private readonly logger = new Logger(NotificationsGateway.name);
 
   constructor(
     private readonly socketAuth: SocketAuthService,

@@ -1,21 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ExtendedError, Socket } from 'socket.io';
+import { HandshakeError, handshakeRefusal, SocketData } from 'src/realtime/socket-handshake';
 import { AuthUser } from 'src/common/auth/auth-user';
-import { AppError, PlatformErrorCode } from 'src/common/errors/app-error';
-import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
-import { SessionsService } from 'src/modules/auth/sessions.service';
-import { TokensService } from 'src/modules/auth/tokens.service';
+import { AuthError, AuthErrorCode } from './auth.errors';
+import { SessionsService } from './sessions.service';
+import { TokensService } from './tokens.service';
 import { OrgError, OrgErrorCode } from 'src/modules/organizations/organizations.errors';
-
-/** What an authenticated socket carries (`socket.data`). */
-export interface SocketData {
-  user: AuthUser;
-}
-
-/** The error a refused handshake reaches the client with: `connect_error`'s `message` is the code. */
-export interface HandshakeError extends ExtendedError {
-  data: { code: string; message: string };
-}
 
 /**
  * Authenticates Socket.IO handshakes exactly like the HTTP AuthGuard authenticates requests: an access token
@@ -65,20 +55,6 @@ export class SocketAuthService {
   private refusal(error: unknown): HandshakeError {
     return handshakeRefusal(error, this.logger, 'socket authentication failed');
   }
-}
-
-/**
- * What a namespace middleware passes to `next()` to refuse a handshake: the client's `connect_error` carries the
- * error's code and message; anything but an AppError is logged and refused as `INTERNAL`.
- */
-export function handshakeRefusal(error: unknown, logger: Logger, what: string): HandshakeError {
-  if (error instanceof AppError) {
-    const { code, message } = error as AppError;
-    return Object.assign(new Error(code), { data: { code, message } });
-  }
-  logger.error({ err: error }, what);
-  const code = PlatformErrorCode.Internal;
-  return Object.assign(new Error(code), { data: { code, message: 'Internal error' } });
 }
 
 function tokenOf(handshake: Socket['handshake']): string | undefined {

@@ -1,14 +1,14 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
-import { SessionsService } from 'src/modules/auth/sessions.service';
-import { TokensService } from 'src/modules/auth/tokens.service';
+import { AuthError, AuthErrorCode } from './auth.errors';
+import { SessionsService } from './sessions.service';
+import { TokensService } from './tokens.service';
 import { ApiKeysService } from 'src/modules/organizations/api-keys.service';
 import { ORG_PERMISSION } from 'src/modules/organizations/organization.decorators';
 import { OrgError, OrgErrorCode } from 'src/modules/organizations/organizations.errors';
-import { AuthUser, Role } from './auth-user';
-import { IS_PUBLIC, REQUIRE_2FA, ROLES } from './auth.decorators';
+import { AuthUser, Role } from 'src/common/auth/auth-user';
+import { IS_PUBLIC, REQUIRE_2FA, ROLES } from 'src/common/auth/auth.decorators';
 
 /**
  * The global guard: every route needs a valid access token unless marked `@Public()`. The token must verify
