@@ -342,10 +342,11 @@ describe('meetings: signalling on /meetings', () => {
     const meetingId = await createMeeting({ guestsAllowed: true });
     const a = await connect(await joinToken(host, meetingId));
     await request(a, 'join');
-    const { data } = await createSwitchboardClient(t.baseUrl).POST('/api/v1/video/meetings/{id}/guest-token', {
+    const { data, error } = await createSwitchboardClient(t.baseUrl).POST('/api/v1/video/meetings/{id}/guest-token', {
       params: { path: { id: meetingId } },
       body: { name: 'Visitor' },
     });
+    expect(error).toBeUndefined();
     const g = await connect(data!.token);
     const joined = await request(g, 'join');
     expect(joined).toMatchObject({ ok: true, role: 'guest' });
@@ -424,7 +425,8 @@ describe('meetings: signalling on /meetings', () => {
     await request(a, 'produce', { transportId: send.transportId, kind: 'audio', rtpParameters: opus(5551) });
 
     const before = rooms.stats().find((r) => r.meetingId === meetingId)!;
-    const victim = pool.stats().find((s) => s.routers > 0)!;
+    // The worker hosting this meeting's router (another test's meeting may still live on another worker).
+    const victim = pool.stats().find((s) => s.routerIds.includes(before.routerId))!;
     process.kill(victim.pid, 'SIGKILL');
 
     const [reconnectA, reconnectB] = await Promise.all([waitFor(a, 'mediaReconnect'), waitFor(b, 'mediaReconnect')]);

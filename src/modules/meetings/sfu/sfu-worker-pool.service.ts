@@ -101,8 +101,10 @@ export class SfuWorkerPool extends EventEmitter implements OnApplicationShutdown
   }
 
   /** Running workers: pid and routers hosted (for metrics, tests and the death test). */
-  stats(): { slot: number; pid: number; routers: number }[] {
-    return this.slots.flatMap((s, slot) => (s ? [{ slot, pid: s.worker.pid, routers: s.routers.size }] : []));
+  stats(): { slot: number; pid: number; routers: number; routerIds: string[] }[] {
+    return this.slots.flatMap((s, slot) =>
+      s ? [{ slot, pid: s.worker.pid, routers: s.routers.size, routerIds: [...s.routers].map((r) => r.id) }] : [],
+    );
   }
 
   onApplicationShutdown(): void {
