@@ -1,0 +1,132 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { MetadataStorage } from '@mikro-orm/core';
+import { AppError } from 'src/common/errors/app-error';
+import { DOMAINS, ENTITIES, PERMISSIONS, QUEUES, WEBHOOK_EVENTS } from 'src/domains';
+import { ORG_PERMISSION } from 'src/modules/organizations/organization.decorators';
+import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import type { QueueDefinition } from 'src/queue/queue.types';
+
+/**
+ * Every part a domain declares in its folder must be registered through its definition (`<name>.domain.ts`, listed
+ * in `src/domains.ts`): otherwise an entity has no table, an error answers 500, a job is never run, a permission is
+ * granted to nobody. This test loads every file of `src/modules` of each kind and fails naming what is left out.
+ */
+const MODULES = join(__dirname, '..', '..', 'src', 'modules');
+
+function filesEndingWith(suffix: string, dir = MODULES): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      return filesEndingWith(suffix, path);
+    }
+    return name.endsWith(suffix) ? [path] : [];
+  });
+}
+
+/** Every export of every file ending with `suffix`, with the file it came from. */
+function exportsOf(suffix: string): { file: string; name: string; value: unknown }[] {
+  return filesEndingWith(suffix).flatMap((file) =>
+    Object.entries(require(file) as Record<string, unknown>).map(([name, value]) => ({
+      file: relative(MODULES, file),
+      name,
+      value,
+    })),
+  );
+}
+
+/** A TypeScript string enum, as compiled: an object of string values. */
+function enumValues(value: unknown): string[] {
+  return value && typeof value === 'object'
+    ? Object.values(value).filter((v): v is string => typeof v === 'string')
+    : [];
+}
+
+describe('domain registry: every part of a domain is registered', () => {
+  it('lists each domain once, named after its folder', () => {
+    const names = DOMAINS.map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    const folders = readdirSync(MODULES).filter((name) => statSync(join(MODULES, name)).isDirectory());
+    expect([...names].sort()).toEqual([...folders].sort());
+  });
+
+  it('registers every entity of src/modules with the ORM', () => {
+    filesEndingWith('.entity.ts').forEach((file) => require(file));
+    const registered = new Set<unknown>(ENTITIES);
+    const decorated = Object.values(MetadataStorage.getMetadata())
+      .filter((meta) => !meta.abstract && !meta.embeddable && meta.class)
+      .filter((meta) => (meta.path ?? '').includes(`${join('src', 'modules')}`))
+      .map((meta) => meta.className);
+    expect(decorated.length).toBeGreaterThanOrEqual(ENTITIES.length);
+    const missing = decorated.filter((name) => ![...registered].some((e) => (e as { name: string }).name === name));
+    expect(missing).toEqual([]);
+  });
+
+  it('gives every error class its own status table and every error code a status', () => {
+    const registered = new Set(DOMAINS.flatMap((d) => d.errors ?? []));
+    const exported = exportsOf('.errors.ts');
+    const classes = exported.filter(
+      (e) => typeof e.value === 'function' && (e.value as { prototype: unknown }).prototype instanceof AppError,
+    );
+    expect(classes.length).toBeGreaterThan(5);
+    const unregistered = classes.filter((c) => !registered.has(c.value as never)).map((c) => `${c.file}: ${c.name}`);
+    expect(unregistered).toEqual([]);
+    const withoutTable = classes
+      .filter((c) => !Object.prototype.hasOwnProperty.call(c.value, 'statuses'))
+      .map((c) => `${c.file}: ${c.name}`);
+    expect(withoutTable).toEqual([]);
+
+    const statuses = Object.assign({}, ...[...registered].map((c) => c.statuses)) as Record<string, number>;
+    const codes = exported.filter((e) => e.name.endsWith('ErrorCode')).flatMap((e) => enumValues(e.value));
+    expect(codes.length).toBeGreaterThan(20);
+    expect(codes.filter((code) => !(code in statuses))).toEqual([]);
+  });
+
+  it('registers every queue and job a domain declares', () => {
+    const exported = exportsOf('.jobs.ts');
+    const definitions = exported
+      .filter((e) => e.name.endsWith('_QUEUE_DEFINITION'))
+      .map((e) => e.value as QueueDefinition);
+    expect(definitions.length).toBeGreaterThan(3);
+    expect(definitions.filter((d) => !QUEUES.includes(d)).map((d) => d.name)).toEqual([]);
+    const jobs = new Set(QUEUES.flatMap((q) => Object.keys(q.jobs)));
+    const declared = exported.filter((e) => /Job$/.test(e.name)).flatMap((e) => enumValues(e.value));
+    expect(declared.length).toBeGreaterThan(5);
+    expect(declared.filter((job) => !jobs.has(job))).toEqual([]);
+    // A job runs on the queue its name starts with.
+    for (const queue of QUEUES) {
+      expect(Object.keys(queue.jobs).filter((job) => !job.startsWith(`${queue.name}.`))).toEqual([]);
+    }
+  });
+
+  it('registers every permission a domain declares or a route requires', () => {
+    const declared = [...exportsOf('.domain.ts'), ...exportsOf('.permissions.ts')]
+      .filter((e) => /Permission$/.test(e.name))
+      .flatMap((e) => enumValues(e.value));
+    expect(declared.length).toBeGreaterThan(5);
+    expect(declared.filter((p) => !(p in PERMISSIONS))).toEqual([]);
+
+    const required = exportsOf('.controller.ts')
+      .filter((e) => typeof e.value === 'function')
+      .flatMap((e) => {
+        const controller = e.value as { prototype: Record<string, unknown> };
+        const targets = [
+          controller,
+          ...Object.getOwnPropertyNames(controller.prototype).map((key) => controller.prototype[key]),
+        ];
+        return targets.flatMap((target) => {
+          const permission = target ? (Reflect.getMetadata(ORG_PERMISSION, target as object) as unknown) : undefined;
+          return typeof permission === 'string' ? [`${e.file}: ${permission}`] : [];
+        });
+      });
+    expect(required.length).toBeGreaterThan(10);
+    expect(required.filter((entry) => !(entry.split(': ')[1] in PERMISSIONS))).toEqual([]);
+  });
+
+  it('describes every webhook event type, and publishes no event that is not described', () => {
+    // `webhook.test` is sent only by the endpoint test route, to that endpoint: not an event one subscribes to.
+    const types = enumValues(WebhookEventType).filter((t) => t !== String(WebhookEventType.Test));
+    expect(types.filter((t) => !(t in WEBHOOK_EVENTS))).toEqual([]);
+    expect(Object.keys(WEBHOOK_EVENTS).filter((t) => !types.includes(t))).toEqual([]);
+  });
+});
