@@ -24,10 +24,16 @@ function filesEndingWith(suffix: string, dir = MODULES): string[] {
   });
 }
 
+/** A source file's exports (loaded as jest loads any module, so decorators run and register metadata). */
+function load(file: string): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as Record<string, unknown>;
+}
+
 /** Every export of every file ending with `suffix`, with the file it came from. */
 function exportsOf(suffix: string): { file: string; name: string; value: unknown }[] {
   return filesEndingWith(suffix).flatMap((file) =>
-    Object.entries(require(file) as Record<string, unknown>).map(([name, value]) => ({
+    Object.entries(load(file)).map(([name, value]) => ({
       file: relative(MODULES, file),
       name,
       value,
@@ -51,7 +57,7 @@ describe('domain registry: every part of a domain is registered', () => {
   });
 
   it('registers every entity of src/modules with the ORM', () => {
-    filesEndingWith('.entity.ts').forEach((file) => require(file));
+    filesEndingWith('.entity.ts').forEach(load);
     const registered = new Set<unknown>(ENTITIES);
     const decorated = Object.values(MetadataStorage.getMetadata())
       .filter((meta) => !meta.abstract && !meta.embeddable && meta.class)
@@ -115,7 +121,7 @@ describe('domain registry: every part of a domain is registered', () => {
           ...Object.getOwnPropertyNames(controller.prototype).map((key) => controller.prototype[key]),
         ];
         return targets.flatMap((target) => {
-          const permission = target ? (Reflect.getMetadata(ORG_PERMISSION, target as object) as unknown) : undefined;
+          const permission = target ? (Reflect.getMetadata(ORG_PERMISSION, target) as unknown) : undefined;
           return typeof permission === 'string' ? [`${e.file}: ${permission}`] : [];
         });
       });

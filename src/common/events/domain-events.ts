@@ -28,7 +28,7 @@ export interface DomainEventContext {
    * For `transaction` handlers: runs `fn` once the publisher's transaction committed (at once when there is none),
    * e.g. telling sockets about rows the handler just changed. A failure is logged.
    */
-  afterCommit(fn: () => unknown): void;
+  afterCommit: (fn: () => unknown) => void;
 }
 
 export type DomainEventHandler<E extends DomainEventName> = (

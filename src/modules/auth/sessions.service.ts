@@ -1,3 +1,5 @@
+import { DomainEvents, OnDomainEvent } from 'src/common/events/domain-events';
+import type {} from 'src/modules/settings/settings.events';
 import { EntityManager, QueryOrder } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
@@ -141,6 +143,11 @@ export class SessionsService {
   }
 
   /** Drops cached session state, e.g. after a role change or disabling a user. */
+  @OnDomainEvent('account.deleted')
+  async onAccountDeleted({ userId }: DomainEvents['account.deleted']): Promise<void> {
+    await this.forgetUser(userId);
+  }
+
   async forgetUser(userId: string): Promise<void> {
     const sessions = await this.em.fork().find(Session, { user: userId }, { fields: ['id'] });
     await this.forget(sessions.map((s) => s.id));

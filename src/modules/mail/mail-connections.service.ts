@@ -1,3 +1,4 @@
+import { DomainEventBus } from 'src/common/events/domain-events';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ImapFlow } from 'imapflow';
@@ -7,7 +8,6 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { REDIS } from 'src/redis/redis.module';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { MailAccountsService } from './mail-accounts.service';
 import { ACCOUNT_CREDENTIALS, MailAccount, MailSyncState } from './mail-account.entity';
 import { describeFailure, imapOptions, imapSpoke, isAuthFailure } from './mail-connection';
@@ -169,7 +169,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
     private readonly config: AppConfigService,
     private readonly accounts: MailAccountsService,
     private readonly sync: MailSyncService,
-    private readonly webhooks: WebhooksService,
+    private readonly events: DomainEventBus,
     private readonly realtime: RealtimeService,
     readonly hosts: MailHostPolicy,
     @Inject(REDIS) private readonly redis: Redis,
@@ -296,11 +296,14 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
         ...(error ? { error } : {}),
       });
       if (state === MailSyncState.AuthError || state === MailSyncState.ConnectError || state === MailSyncState.Idle) {
-        await this.webhooks.publish(account.organization.id, WebhookEventType.MailAccountState, {
-          accountId: account.id,
-          userId: account.user.id,
-          state,
-          error: error ?? null,
+        await this.events.publish(WebhookEventType.MailAccountState, {
+          organizationId: account.organization.id,
+          data: {
+            accountId: account.id,
+            userId: account.user.id,
+            state,
+            error: error ?? null,
+          },
         });
       }
     } catch (failure) {
@@ -334,14 +337,17 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
         from: message.from ?? null,
         internalDate: message.internalDate.toISOString(),
       });
-      await this.webhooks.publish(account.organization.id, WebhookEventType.MailReceived, {
-        accountId: account.id,
-        userId: account.user.id,
-        id: message.id,
-        folder: result.folder.path,
-        subject: message.subject ?? null,
-        from: message.from ?? null,
-        internalDate: message.internalDate.toISOString(),
+      await this.events.publish(WebhookEventType.MailReceived, {
+        organizationId: account.organization.id,
+        data: {
+          accountId: account.id,
+          userId: account.user.id,
+          id: message.id,
+          folder: result.folder.path,
+          subject: message.subject ?? null,
+          from: message.from ?? null,
+          internalDate: message.internalDate.toISOString(),
+        },
       });
     }
   }

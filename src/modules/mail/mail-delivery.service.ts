@@ -1,9 +1,9 @@
+import { DomainEventBus } from 'src/common/events/domain-events';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { MailAccountsService } from './mail-accounts.service';
 import { ACCOUNT_CREDENTIALS, MailAccount } from './mail-account.entity';
 import { MailComposeService } from './mail-compose.service';
@@ -41,7 +41,7 @@ export class MailDeliveryService {
     private readonly interactive: MailInteractiveService,
     private readonly send: MailSendService,
     private readonly smtp: MailSmtpPoolService,
-    private readonly webhooks: WebhooksService,
+    private readonly events: DomainEventBus,
     private readonly realtime: RealtimeService,
   ) {}
 
@@ -125,12 +125,15 @@ export class MailDeliveryService {
       id: submission.id,
       messageId: submission.messageId,
     });
-    await this.webhooks.publish(account.organization.id, WebhookEventType.MailSent, {
-      accountId: account.id,
-      userId: account.user.id,
-      id: submission.id,
-      messageId: submission.messageId,
-      sentAt: submission.sentAt.toISOString(),
+    await this.events.publish(WebhookEventType.MailSent, {
+      organizationId: account.organization.id,
+      data: {
+        accountId: account.id,
+        userId: account.user.id,
+        id: submission.id,
+        messageId: submission.messageId,
+        sentAt: submission.sentAt.toISOString(),
+      },
     });
   }
 
@@ -184,11 +187,14 @@ export class MailDeliveryService {
       id: submission.id,
       error: submission.error,
     });
-    await this.webhooks.publish(account.organization.id, WebhookEventType.MailSendFailed, {
-      accountId: account.id,
-      userId: account.user.id,
-      id: submission.id,
-      error: submission.error,
+    await this.events.publish(WebhookEventType.MailSendFailed, {
+      organizationId: account.organization.id,
+      data: {
+        accountId: account.id,
+        userId: account.user.id,
+        id: submission.id,
+        error: submission.error,
+      },
     });
   }
 }

@@ -1,3 +1,4 @@
+import { DomainEventBus } from 'src/common/events/domain-events';
 import { EntityManager, QueryOrder } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
@@ -8,7 +9,6 @@ import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { ApiKeyRevokedReason, WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { REDIS } from 'src/redis/redis.module';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyStanding } from './api-key.repository';
@@ -95,7 +95,7 @@ export class ApiKeysService {
 
   constructor(
     private readonly em: EntityManager,
-    private readonly webhooks: WebhooksService,
+    private readonly events: DomainEventBus,
     private readonly config: AppConfigService,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
@@ -127,11 +127,14 @@ export class ApiKeysService {
       expiresAt: dto.expiresAt,
     });
     await this.em.flush();
-    await this.webhooks.publish(org.id, WebhookEventType.ApiKeyCreated, {
-      apiKeyId: key.id,
-      name: key.name,
-      prefix: `sbk_${prefix}`,
-      scopes: key.scopes,
+    await this.events.publish(WebhookEventType.ApiKeyCreated, {
+      organizationId: org.id,
+      data: {
+        apiKeyId: key.id,
+        name: key.name,
+        prefix: `sbk_${prefix}`,
+        scopes: key.scopes,
+      },
     });
     return { ...toApiKeyDto(key), key: `sbk_${prefix}_${secret}` };
   }
@@ -154,7 +157,10 @@ export class ApiKeysService {
     if (revoked === 0) {
       throw new OrgError(OrgErrorCode.ApiKeyNotFound, `API key ${id} not found`);
     }
-    await this.webhooks.publish(org.id, WebhookEventType.ApiKeyRevoked, { apiKeyId: id, reason: 'revoked' });
+    await this.events.publish(WebhookEventType.ApiKeyRevoked, {
+      organizationId: org.id,
+      data: { apiKeyId: id, reason: 'revoked' },
+    });
   }
 
   /**
@@ -186,7 +192,10 @@ export class ApiKeysService {
   /** Publishes `api_key.revoked` for keys `revokeCreatedBy` revoked. */
   async announceRevoked(keys: RevokedApiKey[], reason: ApiKeyRevokedReason): Promise<void> {
     for (const key of keys) {
-      await this.webhooks.publish(key.organizationId, WebhookEventType.ApiKeyRevoked, { apiKeyId: key.id, reason });
+      await this.events.publish(WebhookEventType.ApiKeyRevoked, {
+        organizationId: key.organizationId,
+        data: { apiKeyId: key.id, reason },
+      });
     }
   }
 

@@ -1,3 +1,4 @@
+import { DomainEventBus } from 'src/common/events/domain-events';
 import { EntityManager, LockMode, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
@@ -6,7 +7,6 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { MailerService } from 'src/modules/mailer/mailer.service';
 import { User } from 'src/modules/users/user.entity';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { Invitation } from './invitation.entity';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
@@ -39,7 +39,7 @@ export class InvitationsService {
     private readonly mailer: MailerService,
     private readonly config: AppConfigService,
     private readonly usage: UsageService,
-    private readonly webhooks: WebhooksService,
+    private readonly events: DomainEventBus,
   ) {}
 
   async invite(org: OrgContext, actor: AuthUser, dto: CreateInvitationDto): Promise<InvitationDto> {
@@ -73,11 +73,14 @@ export class InvitationsService {
       return created;
     });
     await this.send(invitation, token);
-    await this.webhooks.publish(org.id, WebhookEventType.InvitationCreated, {
-      invitationId: invitation.id,
-      email,
-      role: dto.role,
-      invitedById: actor.id,
+    await this.events.publish(WebhookEventType.InvitationCreated, {
+      organizationId: org.id,
+      data: {
+        invitationId: invitation.id,
+        email,
+        role: dto.role,
+        invitedById: actor.id,
+      },
     });
     return toInvitationDto(invitation);
   }
@@ -95,10 +98,13 @@ export class InvitationsService {
     const invitation = await this.pending(org, id);
     invitation.revokedAt = new Date();
     await this.em.flush();
-    await this.webhooks.publish(org.id, WebhookEventType.InvitationRevoked, {
-      invitationId: id,
-      email: invitation.email,
-      revokedById: actor.id,
+    await this.events.publish(WebhookEventType.InvitationRevoked, {
+      organizationId: org.id,
+      data: {
+        invitationId: id,
+        email: invitation.email,
+        revokedById: actor.id,
+      },
     });
   }
 
@@ -151,11 +157,14 @@ export class InvitationsService {
     });
     const organizationId = invitation.organization.id;
     const member = { userId: actor.id, email: invitation.email, role: invitation.role };
-    await this.webhooks.publish(organizationId, WebhookEventType.InvitationAccepted, {
-      invitationId: invitation.id,
-      ...member,
+    await this.events.publish(WebhookEventType.InvitationAccepted, {
+      organizationId: organizationId,
+      data: {
+        invitationId: invitation.id,
+        ...member,
+      },
     });
-    await this.webhooks.publish(organizationId, WebhookEventType.MemberJoined, member);
+    await this.events.publish(WebhookEventType.MemberJoined, { organizationId: organizationId, data: member });
     return toOrganizationDto(invitation.organization, invitation.role);
   }
 

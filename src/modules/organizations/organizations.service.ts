@@ -1,4 +1,6 @@
-import { DomainEventBus } from 'src/common/events/domain-events';
+import { User } from 'src/modules/users/user.entity';
+import { DomainEventBus, DomainEventContext, DomainEvents, OnDomainEvent } from 'src/common/events/domain-events';
+import type {} from 'src/modules/settings/settings.events';
 import './organizations.events';
 import { EntityManager, LockMode, QueryOrder, raw, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -7,7 +9,6 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { definedOnly } from 'src/common/http/defined';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { ApiKeysService } from './api-keys.service';
 import { ipAllowed, normaliseCidr } from './ip-allowlist';
@@ -78,9 +79,8 @@ function slugify(name: string): string {
 export class OrganizationsService {
   constructor(
     private readonly em: EntityManager,
-    private readonly webhooks: WebhooksService,
-    private readonly realtime: RealtimeService,
     private readonly events: DomainEventBus,
+    private readonly realtime: RealtimeService,
     private readonly apiKeys: ApiKeysService,
   ) {}
 
@@ -159,11 +159,14 @@ export class OrganizationsService {
       }
       throw error;
     }
-    await this.webhooks.publish(org.id, WebhookEventType.OrganizationUpdated, {
-      organizationId: entity.id,
-      name: entity.name,
-      slug: entity.slug,
-      plan: entity.plan,
+    await this.events.publish(WebhookEventType.OrganizationUpdated, {
+      organizationId: org.id,
+      data: {
+        organizationId: entity.id,
+        name: entity.name,
+        slug: entity.slug,
+        plan: entity.plan,
+      },
     });
     return toOrganizationDto(entity, org.role);
   }
@@ -199,12 +202,15 @@ export class OrganizationsService {
     });
     await this.apiKeys.announceRevoked(revokedKeys, 'creator_role_changed');
     if (previousRole !== role) {
-      await this.webhooks.publish(org.id, WebhookEventType.MemberRoleChanged, {
-        userId,
-        email: member.email,
-        role,
-        previousRole,
-        changedById: actor.id,
+      await this.events.publish(WebhookEventType.MemberRoleChanged, {
+        organizationId: org.id,
+        data: {
+          userId,
+          email: member.email,
+          role,
+          previousRole,
+          changedById: actor.id,
+        },
       });
     }
     return member;
@@ -230,10 +236,59 @@ export class OrganizationsService {
     await this.apiKeys.announceRevoked(revokedKeys, userId === actor.id ? 'creator_left' : 'creator_removed');
     this.realtime.leaveOrganization(userId, org.id);
     if (userId === actor.id) {
-      await this.webhooks.publish(org.id, WebhookEventType.MemberLeft, removed);
+      await this.events.publish(WebhookEventType.MemberLeft, { organizationId: org.id, data: removed });
     } else {
-      await this.webhooks.publish(org.id, WebhookEventType.MemberRemoved, { ...removed, removedById: actor.id });
+      await this.events.publish(WebhookEventType.MemberRemoved, {
+        organizationId: org.id,
+        data: { ...removed, removedById: actor.id },
+      });
     }
+  }
+
+  /**
+   * In the transaction deleting an account: organizations where the user was the only member go with it (their data
+   * cascades), organizations they owned alone get a new owner (the longest-standing admin, else member), and the
+   * API keys they created die. Once committed, the revoked keys are announced and every organization they stay
+   * gone from hears `member.left`.
+   */
+  @OnDomainEvent('account.deleting', { phase: 'transaction' })
+  async onAccountDeleting(
+    { userId }: DomainEvents['account.deleting'],
+    { em, afterCommit }: DomainEventContext,
+  ): Promise<void> {
+    const user = await em.findOneOrFail(User, userId);
+    const revoked = await this.apiKeys.revokeCreatedBy(em, userId);
+    const memberships = await em.find(Membership, { user: userId }, { populate: ['organization'] });
+    const stays: { organizationId: string; role: OrgRole }[] = [];
+    for (const membership of memberships) {
+      const orgId = membership.organization.id;
+      const others = await em.find(
+        Membership,
+        { organization: orgId, user: { $ne: userId } },
+        { orderBy: { joinedAt: QueryOrder.ASC, id: QueryOrder.ASC } },
+      );
+      if (others.length === 0) {
+        em.remove(membership.organization); // its data cascades with it
+        continue;
+      }
+      if (membership.role === OrgRole.Owner && !others.some((m) => m.role === OrgRole.Owner)) {
+        const heir = others.find((m) => m.role === OrgRole.Admin) ?? others[0];
+        heir.role = OrgRole.Owner;
+      }
+      stays.push({ organizationId: orgId, role: membership.role });
+    }
+    await em.flush();
+    const kept = new Set(stays.map((stay) => stay.organizationId));
+    const email = user.email ?? null;
+    afterCommit(async () => {
+      await this.apiKeys.announceRevoked(
+        revoked.filter((key) => kept.has(key.organizationId)),
+        'creator_deleted',
+      );
+      for (const { organizationId, role } of stays) {
+        await this.events.publish(WebhookEventType.MemberLeft, { organizationId, data: { userId, email, role } });
+      }
+    });
   }
 
   leave(org: OrgContext, actor: AuthUser): Promise<void> {

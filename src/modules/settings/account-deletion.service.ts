@@ -1,4 +1,5 @@
-import { EntityManager, QueryOrder } from '@mikro-orm/postgresql';
+import { DomainEventBus } from 'src/common/events/domain-events';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -9,18 +10,16 @@ import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { SessionsService } from 'src/modules/auth/sessions.service';
 import { TwoFactorService } from 'src/modules/auth/two-factor.service';
 import { MailerService } from 'src/modules/mailer/mailer.service';
-import { ApiKeysService } from 'src/modules/organizations/api-keys.service';
 import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
 import { Organization } from 'src/modules/organizations/organization.entity';
-import { AuditEvent, AuditEventType } from 'src/modules/users/audit-event.entity';
+import { AuditEventType } from 'src/modules/users/audit-event.entity';
 import { AuditService } from 'src/modules/users/audit.service';
 import { User } from 'src/modules/users/user.entity';
 import { UsersService } from 'src/modules/users/users.service';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { JobPayloads } from 'src/queue/queue.types';
 import { ACCOUNT_QUEUE, AccountJob } from './settings.jobs';
 import { DataExportService } from './data-export.service';
+import './settings.events';
 import { AccountDeletionDto, DeleteAccountDto } from './settings.dto';
 import { SettingsError, SettingsErrorCode } from './settings.errors';
 
@@ -44,8 +43,7 @@ export class AccountDeletionService {
     private readonly audit: AuditService,
     private readonly mailer: MailerService,
     private readonly exports: DataExportService,
-    private readonly webhooks: WebhooksService,
-    private readonly apiKeys: ApiKeysService,
+    private readonly events: DomainEventBus,
     @InjectQueue(ACCOUNT_QUEUE) private readonly queue: Queue<JobPayloads[AccountJob.DeleteAccount]>,
   ) {}
 
@@ -126,43 +124,16 @@ export class AccountDeletionService {
     }
     const { email, username } = user;
     await this.sessions.revokeAll(userId, 'account_deleted');
-    const { remaining, revokedKeys } = await this.em.transactional(async (em) => {
-      // Their API keys die with the account (those of organizations deleted below go with them).
-      const revoked = await this.apiKeys.revokeCreatedBy(em, userId);
-      const memberships = await em.find(Membership, { user: userId }, { populate: ['organization'] });
-      const stays: { organizationId: string; role: OrgRole }[] = [];
-      for (const membership of memberships) {
-        const orgId = membership.organization.id;
-        const others = await em.find(
-          Membership,
-          { organization: orgId, user: { $ne: userId } },
-          { orderBy: { joinedAt: QueryOrder.ASC, id: QueryOrder.ASC } },
-        );
-        if (others.length === 0) {
-          em.remove(membership.organization); // its data cascades with it
-          continue;
-        }
-        if (membership.role === OrgRole.Owner && !others.some((m) => m.role === OrgRole.Owner)) {
-          const heir = others.find((m) => m.role === OrgRole.Admin) ?? others[0];
-          heir.role = OrgRole.Owner;
-        }
-        stays.push({ organizationId: orgId, role: membership.role });
-      }
-      await this.anonymiseTrail(em, userId);
+    await this.em.transactional(async (em) => {
+      // Each domain takes out what it keeps of the user (organizations: memberships, sole-member organizations,
+      // ownership, API keys; users: the security trail), in this transaction.
+      await this.events.publish('account.deleting', { userId }, em);
       em.remove(user);
       await em.flush();
-      const kept = new Set(stays.map((stay) => stay.organizationId));
-      return { remaining: stays, revokedKeys: revoked.filter((key) => kept.has(key.organizationId)) };
     });
-    // Once more, for an event written by a request that was in flight (a sign-in) while the transaction ran.
-    await this.anonymiseTrail(this.em, userId);
-    await this.sessions.forgetUser(userId);
+    await this.events.publish('account.deleted', { userId });
     await this.exports.removeFiles(userId);
     await this.audit.record(AuditEventType.AccountDeleted, { subjectId: userId });
-    await this.apiKeys.announceRevoked(revokedKeys, 'creator_deleted');
-    for (const { organizationId, role } of remaining) {
-      await this.webhooks.publish(organizationId, WebhookEventType.MemberLeft, { userId, email: email ?? null, role });
-    }
     if (email) {
       await this.mailer.send({
         to: email,
@@ -188,14 +159,6 @@ export class AccountDeletionService {
       done += (await this.execute({ userId: id })) ? 1 : 0;
     }
     return done;
-  }
-
-  private async anonymiseTrail(em: EntityManager, userId: string): Promise<void> {
-    await em.nativeUpdate(
-      AuditEvent,
-      { $or: [{ subjectId: userId }, { actorId: userId }] },
-      { ip: null, userAgent: null, metadata: null },
-    );
   }
 
   /** Organizations where the user is the only owner while others remain: deletion would orphan them. */

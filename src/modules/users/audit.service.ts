@@ -1,3 +1,5 @@
+import { DomainEventContext, OnDomainEvent } from 'src/common/events/domain-events';
+import type {} from 'src/modules/settings/settings.events';
 import { EntityManager, FilterQuery, QueryOrder } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditEvent, AuditEventType } from './audit-event.entity';
@@ -26,6 +28,21 @@ export class AuditService {
   private readonly logger = new Logger(AuditService.name);
 
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Account deletion: security-log entries about the user are kept for the record but stripped of address, device
+   * and details — in the deleting transaction, and once more after it for an entry written by a request that was
+   * in flight (a sign-in) meanwhile.
+   */
+  @OnDomainEvent('account.deleting', { phase: 'transaction' })
+  @OnDomainEvent('account.deleted')
+  async anonymise({ userId }: { userId: string }, { em }: DomainEventContext): Promise<void> {
+    await em.nativeUpdate(
+      AuditEvent,
+      { $or: [{ subjectId: userId }, { actorId: userId }] },
+      { ip: null, userAgent: null, metadata: null },
+    );
+  }
 
   async record(type: AuditEventType, context: AuditContext): Promise<void> {
     const fork = this.em.fork();

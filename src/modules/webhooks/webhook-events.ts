@@ -151,3 +151,24 @@ interface MeetingEventData {
   inviteeIds: string[];
   startedAt: string;
 }
+
+/**
+ * A domain event that is also a webhook event: published on the domain event bus under the webhook event's type
+ * (`member.left`…) by the domain it belongs to, and turned into deliveries by the webhooks domain
+ * (`WebhookEventsListener`) once the publisher's transaction committed.
+ */
+export interface WebhookDomainEvent<T extends WebhookEventType> {
+  organizationId: string;
+  data: WebhookEventData[T];
+  requestId?: string;
+}
+
+/** The webhook events as domain events (`webhook.test` is only sent by its route, never published). */
+export type WebhookDomainEvents = {
+  [T in Exclude<WebhookEventType, WebhookEventType.Test>]: WebhookDomainEvent<T>;
+};
+
+declare module 'src/common/events/domain-events' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface DomainEvents extends WebhookDomainEvents {}
+}

@@ -1,3 +1,4 @@
+import { WebhookEventsListener } from './webhook-events.listener';
 import { Global, Module } from '@nestjs/common';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import { WebhooksController } from './webhooks.controller';
@@ -8,7 +9,7 @@ import { WebhooksService } from './webhooks.service';
 @Global()
 @Module({
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookDispatcher, WebhooksProcessor],
+  providers: [WebhooksService, WebhookDispatcher, WebhooksProcessor, WebhookEventsListener],
   exports: [WebhooksService],
 })
 export class WebhooksModule {}
