@@ -2889,7 +2889,7 @@ export interface components {
             /** @example Request validation failed */
             message: string;
             /**
-             * @description Extra detail; for VALIDATION_FAILED a list of { field, errors } naming each bad field
+             * @description Extra detail. For VALIDATION_FAILED (and other invalid-input codes) a list of { field, errors } naming each bad field; other codes may send an object with context (e.g. { field }, { line, entry } or readiness checks)
              * @example [
              *       {
              *         "field": "email",
@@ -2899,7 +2899,17 @@ export interface components {
              *       }
              *     ]
              */
-            details?: Record<string, never>;
+            details?: {
+                /**
+                 * @description Dotted path of the field
+                 * @example email
+                 */
+                field: string;
+                /** @description Every rule the field broke */
+                errors: string[];
+            }[] | {
+                [key: string]: unknown;
+            };
             /**
              * @description Echoes the X-Request-Id header
              * @example 7f0c2a7e-3c2e-4c53-9b55-0a3b5a8f1d2e
