@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up (no dependency checks) */
+        /**
+         * The process is up (no dependency checks)
+         * @description Answers 200 while the process is up, without checking any dependency; for liveness probes. Public, not rate-limited.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** PostgreSQL and Redis answer; 503 naming what is down otherwise */
+        /**
+         * PostgreSQL and Redis answer; 503 naming what is down otherwise
+         * @description Checks that PostgreSQL and Redis answer; 200 when both do, 503 naming what is down otherwise. Public, not rate-limited; for readiness probes and load balancers.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server name, version and clock */
+        /**
+         * Server name, version and clock
+         * @description Returns the server name, version and current server time, so clients can check compatibility and clock skew. Public.
+         */
         get: operations["getSystemInfo"];
         put?: never;
         post?: never;
@@ -64,7 +73,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account; a verification mail is sent */
+        /**
+         * Create an account; a verification mail is sent
+         * @description Creates a user account from email, username, password and an optional display name and returns an access and refresh token pair; a verification mail goes to the address. Public and rate-limited; 409 when the email or username is already taken.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -81,7 +93,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email or username; 2FA accounts get a challenge unless the code is given. 429 with Retry-After while this account must wait from this source; 423 while it is locked for unknown devices */
+        /**
+         * Log in with email or username; 2FA accounts get a challenge unless the code is given. 429 with Retry-After while this account must wait from this source; 423 while it is locked for unknown devices
+         * @description Signs in with an email or username and password and returns tokens, or a two-factor challenge when the account has 2FA on and no code was sent. Public and rate-limited; 401 for wrong credentials, 403 for a disabled account, 429 with Retry-After while this account must wait from this source, 423 while it is locked for unknown devices (send X-Device-Token from an earlier sign-in).
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -98,7 +113,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a login challenge and a TOTP or recovery code for tokens */
+        /**
+         * Exchange a login challenge and a TOTP or recovery code for tokens
+         * @description Completes a two-factor sign-in: exchanges the challenge from login plus a TOTP or single-use recovery code for tokens. Public and rate-limited; 401 when the challenge or the code is invalid or expired.
+         */
         post: operations["verifyTwoFactorLogin"];
         delete?: never;
         options?: never;
@@ -115,7 +133,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lift an account lock with the token mailed when it tripped (single use, 24 hours) */
+        /**
+         * Lift an account lock with the token mailed when it tripped (single use, 24 hours)
+         * @description Lifts a lockout with the token mailed to the account owner when the lock tripped; the token works once within 24 hours. Public and rate-limited; 400 for an invalid, expired or used token.
+         */
         post: operations["unlockAccount"];
         delete?: never;
         options?: never;
@@ -132,7 +153,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token; reusing one revokes its session */
+        /**
+         * Rotate a refresh token; reusing one revokes its session
+         * @description Exchanges a refresh token for a new token pair; the old refresh token stops working. Public and rate-limited; 401 for an unknown or expired token, and presenting an already rotated token revokes the whole session (reuse detection).
+         */
         post: operations["refreshTokens"];
         delete?: never;
         options?: never;
@@ -149,7 +173,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this session */
+        /**
+         * End this session
+         * @description Revokes the session of the access token used; its refresh token stops working. Any signed-in user; 401 without a valid token.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -166,7 +193,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End every session of this account */
+        /**
+         * End every session of this account
+         * @description Revokes every session of the signed-in account, this one included, on all devices. Any signed-in user.
+         */
         post: operations["logoutAll"];
         delete?: never;
         options?: never;
@@ -181,9 +211,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current account */
+        /**
+         * The current account
+         * @description Returns the account behind the access token: email, username, display name, global role, active, email-verified and 2FA state. Any signed-in user, guests included.
+         */
         get: operations["getMe"];
-        /** Update display name or username */
+        /**
+         * Update display name or username
+         * @description Changes the display name or username of the signed-in account. Any signed-in user; 409 when the username is taken.
+         */
         put: operations["updateMe"];
         post?: never;
         delete?: never;
@@ -200,7 +236,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change the password; every other session ends */
+        /**
+         * Change the password; every other session ends
+         * @description Sets a new password after checking the current one; every other session of the account is revoked. Signed-in users, rate-limited; 401 when the current password is wrong.
+         */
         put: operations["changePassword"];
         post?: never;
         delete?: never;
@@ -216,7 +255,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage quotas of this account (guests have some) */
+        /**
+         * Usage quotas of this account (guests have some)
+         * @description Lists the usage quotas of the signed-in account with used and allowed amounts; guest accounts carry limits, full accounts usually none. Any signed-in user.
+         */
         get: operations["getMyQuotas"];
         put?: never;
         post?: never;
@@ -233,7 +275,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live sessions of this account, with device and IP */
+        /**
+         * Live sessions of this account, with device and IP
+         * @description Lists the live sessions of the signed-in account with user agent, IP, whether 2FA was passed and last use, marking the current one. Any signed-in user.
+         */
         get: operations["listSessions"];
         put?: never;
         post?: never;
@@ -253,7 +298,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one of this account’s sessions */
+        /**
+         * End one of this account’s sessions
+         * @description Ends one session of the signed-in account; its tokens stop working at once. Any signed-in user; 404 when the session is not one of yours.
+         */
         delete: operations["revokeSession"];
         options?: never;
         head?: never;
@@ -269,7 +317,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the email address with the token from the mail */
+        /**
+         * Confirm the email address with the token from the mail
+         * @description Confirms the account email address with the single-use token from the verification mail. Public and rate-limited; 400 for an invalid, expired or used token.
+         */
         post: operations["verifyEmail"];
         delete?: never;
         options?: never;
@@ -286,7 +337,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a new verification mail */
+        /**
+         * Send a new verification mail
+         * @description Sends a new verification mail to the signed-in account; earlier tokens stop working. Signed-in users, rate-limited; 409 when the address is already verified.
+         */
         post: operations["resendVerificationEmail"];
         delete?: never;
         options?: never;
@@ -303,7 +357,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail a reset token; answers the same for unknown addresses */
+        /**
+         * Mail a reset token; answers the same for unknown addresses
+         * @description Mails a password reset token if an account uses the address, and answers the same way when none does so addresses cannot be probed. Public and rate-limited.
+         */
         post: operations["forgotPassword"];
         delete?: never;
         options?: never;
@@ -320,7 +377,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with a reset token (single use, 1 hour); every session ends */
+        /**
+         * Set a new password with a reset token (single use, 1 hour); every session ends
+         * @description Sets a new password with a reset token (single use, valid one hour) and revokes every session of the account. Public and rate-limited; 400 for an invalid, expired or used token.
+         */
         post: operations["resetPassword"];
         delete?: never;
         options?: never;
@@ -337,7 +397,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start TOTP enrolment: a secret and an otpauth:// URI */
+        /**
+         * Start TOTP enrolment: a secret and an otpauth:// URI
+         * @description Starts TOTP enrolment: generates a secret and returns it with an otpauth:// URI for an authenticator app; 2FA is only on after confirmTwoFactor. Signed-in users; 409 when 2FA is already enabled.
+         */
         post: operations["enrollTwoFactor"];
         delete?: never;
         options?: never;
@@ -354,7 +417,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enable 2FA with a first code; returns ten recovery codes */
+        /**
+         * Enable 2FA with a first code; returns ten recovery codes
+         * @description Turns 2FA on with a first code from the enrolled authenticator and returns ten single-use recovery codes, shown only this once. Signed-in users; 409 without a pending enrolment or when 2FA is already on, 401 for a wrong code.
+         */
         post: operations["confirmTwoFactor"];
         delete?: never;
         options?: never;
@@ -371,7 +437,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable 2FA (needs the password and a code) */
+        /**
+         * Disable 2FA (needs the password and a code)
+         * @description Turns 2FA off after checking the password and a current TOTP or recovery code. Signed-in users, rate-limited; 401 for a wrong password or code, 409 when 2FA is not enabled.
+         */
         post: operations["disableTwoFactor"];
         delete?: never;
         options?: never;
@@ -388,7 +457,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a guest session with usage quotas */
+        /**
+         * Start a guest session with usage quotas
+         * @description Creates an anonymous guest account and returns its tokens; guests work under usage quotas until upgraded. Public and rate-limited.
+         */
         post: operations["createGuest"];
         delete?: never;
         options?: never;
@@ -405,7 +477,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Turn this guest into a full account, keeping its data */
+        /**
+         * Turn this guest into a full account, keeping its data
+         * @description Turns the signed-in guest into a full account with email, username and password, keeping everything it created. Guests only; 409 for a non-guest account or a taken email or username.
+         */
         post: operations["upgradeGuest"];
         delete?: never;
         options?: never;
@@ -420,10 +495,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List and search users */
+        /**
+         * List and search users
+         * @description Lists and searches all user accounts of the instance, page by page, filterable by text, role and active state. Platform admins only.
+         */
         get: operations["adminListUsers"];
         put?: never;
-        /** Create a user */
+        /**
+         * Create a user
+         * @description Creates a user account with email, username, password and optionally role, display name and verified email; audited. Platform admins only; 409 when the email or username is taken.
+         */
         post: operations["adminCreateUser"];
         delete?: never;
         options?: never;
@@ -438,11 +519,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One user */
+        /**
+         * One user
+         * @description Returns one user account. Platform admins only; 404 for an unknown user.
+         */
         get: operations["adminGetUser"];
         put?: never;
         post?: never;
-        /** Delete a user and their sessions */
+        /**
+         * Delete a user and their sessions
+         * @description Deletes a user account and ends all of its sessions; audited. Platform admins only; 409 when it is the last active admin.
+         */
         delete: operations["adminDeleteUser"];
         options?: never;
         head?: never;
@@ -458,7 +545,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a user; their sessions end at once */
+        /**
+         * Disable a user; their sessions end at once
+         * @description Disables a user account: signing in is refused and its sessions end at once; audited. Platform admins only; 409 when it is the last active admin.
+         */
         post: operations["adminDisableUser"];
         delete?: never;
         options?: never;
@@ -475,7 +565,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enable a disabled user */
+        /**
+         * Enable a disabled user
+         * @description Re-enables a disabled user account; audited. Platform admins only; 404 for an unknown user.
+         */
         post: operations["adminEnableUser"];
         delete?: never;
         options?: never;
@@ -491,7 +584,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Assign a role (applies to live sessions at once) */
+        /**
+         * Assign a role (applies to live sessions at once)
+         * @description Assigns a global role to a user, effective for their live sessions at once; audited. Platform admins only; 409 when it would demote the last active admin.
+         */
         put: operations["adminSetUserRole"];
         post?: never;
         delete?: never;
@@ -507,11 +603,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live sessions of a user */
+        /**
+         * Live sessions of a user
+         * @description Lists the live sessions of a user with device, IP and last use. Platform admins only; 404 for an unknown user.
+         */
         get: operations["adminListUserSessions"];
         put?: never;
         post?: never;
-        /** End every session of a user */
+        /**
+         * End every session of a user
+         * @description Ends every session of a user; audited. Platform admins only; 404 for an unknown user.
+         */
         delete: operations["adminRevokeUserSessions"];
         options?: never;
         head?: never;
@@ -528,7 +630,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one session of a user */
+        /**
+         * End one session of a user
+         * @description Ends one session of a user; audited. Platform admins only; 404 for an unknown user or session.
+         */
         delete: operations["adminRevokeUserSession"];
         options?: never;
         head?: never;
@@ -542,7 +647,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All organizations with plan and member count */
+        /**
+         * All organizations with plan and member count
+         * @description Lists all organizations of the instance with their plan and member count, page by page. Platform admins only.
+         */
         get: operations["adminListOrganizations"];
         put?: never;
         post?: never;
@@ -560,7 +668,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set the plan of an organization */
+        /**
+         * Set the plan of an organization
+         * @description Sets the plan of an organization, changing its features and quotas at once. Platform admins only; 404 for an unknown organization.
+         */
         put: operations["adminSetOrganizationPlan"];
         post?: never;
         delete?: never;
@@ -576,7 +687,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Security audit log, newest first */
+        /**
+         * Security audit log, newest first
+         * @description Pages through the security audit log (sign-ins, role changes, deletions…), newest first, filterable by event type, subject, actor and time range. Platform admins only.
+         */
         get: operations["adminListAuditEvents"];
         put?: never;
         post?: never;
@@ -593,10 +707,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Organizations you belong to, with your role */
+        /**
+         * Organizations you belong to, with your role
+         * @description Lists the organizations you belong to, with their plan and your role in each. Any signed-in user.
+         */
         get: operations["listMyOrganizations"];
         put?: never;
-        /** Create an organization; you become its owner */
+        /**
+         * Create an organization; you become its owner
+         * @description Creates an organization with a name and slug, and makes you its owner. Any signed-in user; 409 when the slug is taken.
+         */
         post: operations["createOrganization"];
         delete?: never;
         options?: never;
@@ -611,14 +731,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organization named by X-Organization-Id */
+        /**
+         * The organization named by X-Organization-Id
+         * @description Returns the organization named by X-Organization-Id with its plan. Its members (org.read); 404 when you are not a member.
+         */
         get: operations["getCurrentOrganization"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename it or change its slug */
+        /**
+         * Rename it or change its slug
+         * @description Renames the organization named by X-Organization-Id or changes its slug; sends organization.updated. Owners and admins (org.update); 409 when the slug is taken.
+         */
         patch: operations["updateCurrentOrganization"];
         trace?: never;
     };
@@ -629,7 +755,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What each organization role may do */
+        /**
+         * What each organization role may do
+         * @description Lists every organization role with the permissions it holds (owner, admin, member). Any signed-in user.
+         */
         get: operations["getPermissionsMatrix"];
         put?: never;
         post?: never;
@@ -646,7 +775,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members of the organization with their roles */
+        /**
+         * Members of the organization with their roles
+         * @description Lists the members of the organization with their roles, page by page. Its members (members.read).
+         */
         get: operations["listMembers"];
         put?: never;
         post?: never;
@@ -664,7 +796,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change a member’s role (the last owner stays owner) */
+        /**
+         * Change a member’s role (the last owner stays owner)
+         * @description Changes the role of a member ranked below you (owners may change anyone); sends member.role_changed. Owners and admins (members.update_role); 403 for an equal or higher rank, 409 when it would leave no owner.
+         */
         put: operations["updateMemberRole"];
         post?: never;
         delete?: never;
@@ -683,7 +818,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member */
+        /**
+         * Remove a member
+         * @description Removes a member ranked below you from the organization; sends member.removed. Owners and admins (members.remove); 403 for an equal or higher rank, 409 for the last owner.
+         */
         delete: operations["removeMember"];
         options?: never;
         head?: never;
@@ -699,7 +837,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Invite by email; the token is mailed (single use, 7 days) */
+        /**
+         * Invite by email; the token is mailed (single use, 7 days)
+         * @description Invites an email address with a role below yours (owners: any); the single-use token is mailed and valid seven days, replacing an earlier invitation to that address. Owners and admins (members.invite); 403 for a role not below yours or a full member quota, 409 when the address already is a member.
+         */
         post: operations["inviteMember"];
         delete?: never;
         options?: never;
@@ -714,7 +855,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pending invitations */
+        /**
+         * Pending invitations
+         * @description Lists the pending invitations of the organization. Owners and admins (members.invite).
+         */
         get: operations["listInvitations"];
         put?: never;
         post?: never;
@@ -734,7 +878,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a pending invitation */
+        /**
+         * Revoke a pending invitation
+         * @description Revokes a pending invitation; its token stops working. Owners and admins (members.invite); 404 for an unknown invitation.
+         */
         delete: operations["revokeInvitation"];
         options?: never;
         head?: never;
@@ -750,7 +897,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail a new token (the old one stops working) */
+        /**
+         * Mail a new token (the old one stops working)
+         * @description Mails a new token for a pending invitation; the old token stops working. Owners and admins (members.invite); 404 for an unknown invitation.
+         */
         post: operations["resendInvitation"];
         delete?: never;
         options?: never;
@@ -767,7 +917,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join with the mailed token; log in (or register) with the invited address first */
+        /**
+         * Join with the mailed token; log in (or register) with the invited address first
+         * @description Joins the organization with the mailed token; sign in (or register) with the invited address first. Any signed-in user; 400 for an invalid or expired token, 403 when your address differs from the invited one, 409 when you already are a member.
+         */
         post: operations["acceptInvitation"];
         delete?: never;
         options?: never;
@@ -784,7 +937,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave the organization (not as its last owner) */
+        /**
+         * Leave the organization (not as its last owner)
+         * @description Leaves the organization named by X-Organization-Id; sends member.left. Any member; 409 for its last owner.
+         */
         post: operations["leaveOrganization"];
         delete?: never;
         options?: never;
@@ -799,9 +955,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organization's IP allowlist */
+        /**
+         * The organization's IP allowlist
+         * @description Returns the IP allowlist of the organization and whether it applies to members as well as to API keys. Owners and admins (org.update); owners reach it from any address.
+         */
         get: operations["getSecuritySettings"];
-        /** Replace the organization's IP allowlist (API keys; optionally members); people only, not API keys */
+        /**
+         * Replace the organization's IP allowlist (API keys; optionally members); people only, not API keys
+         * @description Replaces the IP allowlist of the organization, which restricts API keys and optionally members. People only, not API keys; owners and admins (org.update), owners from any address; 400 for an invalid range, 409 when the list would lock out the caller.
+         */
         put: operations["updateSecuritySettings"];
         post?: never;
         delete?: never;
@@ -817,7 +979,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Plan, features and quota usage of the organization */
+        /**
+         * Plan, features and quota usage of the organization
+         * @description Returns the plan of the organization, its features and the usage of each quota against its limit. Its members (org.read).
+         */
         get: operations["getUsageQuotas"];
         put?: never;
         post?: never;
@@ -834,10 +999,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live API keys (prefix, scopes, last use) */
+        /**
+         * Live API keys (prefix, scopes, last use)
+         * @description Lists the live API keys of the organization with their prefix, scopes, creator, expiry and last use; secrets are never returned. Owners and admins (api_keys.manage).
+         */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key; the key is shown once */
+        /**
+         * Create an API key; the key is shown once
+         * @description Creates an API key with scopes no wider than your role; the key is shown only in this answer and sends api_key.created. Owners and admins (api_keys.manage) on a plan with API keys; 403 for scopes beyond your role or a plan without the feature.
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -855,7 +1026,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (effective at once) */
+        /**
+         * Revoke an API key (effective at once)
+         * @description Revokes an API key; requests with it fail at once. Owners and admins (api_keys.manage); 404 for an unknown key.
+         */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -869,7 +1043,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current user, organizations with plans and feature flags, server time; ETag / If-None-Match → 304 */
+        /**
+         * Current user, organizations with plans and feature flags, server time; ETag / If-None-Match → 304
+         * @description Returns everything a client needs at start: the current user, their organizations with plans and feature flags, and the server time. Any signed-in user; with If-None-Match and an unchanged ETag the answer is 304 without a body.
+         */
         get: operations["getBootstrap"];
         put?: never;
         post?: never;
@@ -886,7 +1063,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every event an endpoint can subscribe to */
+        /**
+         * Every event an endpoint can subscribe to
+         * @description Lists every event type an endpoint can subscribe to, with what it means. Any signed-in user.
+         */
         get: operations["listWebhookEventTypes"];
         put?: never;
         post?: never;
@@ -903,10 +1083,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organization's endpoints, newest first */
+        /**
+         * The organization's endpoints, newest first
+         * @description Lists the webhook endpoints of the organization, newest first. Owners and admins (webhooks.manage) on a plan with webhooks.
+         */
         get: operations["listWebhookEndpoints"];
         put?: never;
-        /** Add an endpoint; the answer carries its secret */
+        /**
+         * Add an endpoint; the answer carries its secret
+         * @description Registers an endpoint URL for some event types; deliveries are signed (Standard Webhooks) and the answer carries the signing secret. Owners and admins (webhooks.manage) on a plan with webhooks; 400 for a private or localhost target, 403 beyond the endpoint limit.
+         */
         post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
@@ -921,15 +1107,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One endpoint with its failure state */
+        /**
+         * One endpoint with its failure state
+         * @description Returns one endpoint with its events and failure state (consecutive failures, failing since, disabled and why). Owners and admins (webhooks.manage); 404 for an unknown endpoint.
+         */
         get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
-        /** Delete an endpoint with its deliveries */
+        /**
+         * Delete an endpoint with its deliveries
+         * @description Deletes an endpoint with its deliveries and their attempts. Owners and admins (webhooks.manage); 404 for an unknown endpoint.
+         */
         delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
-        /** Change URL, events, description; disable or re-enable */
+        /**
+         * Change URL, events, description; disable or re-enable
+         * @description Changes the URL, events or description of an endpoint, or disables and re-enables it. Owners and admins (webhooks.manage); 400 for a private target.
+         */
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
@@ -940,7 +1135,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signing secret of an endpoint */
+        /**
+         * The signing secret of an endpoint
+         * @description Returns the signing secret of an endpoint, used to verify the webhook-signature header of its deliveries. Owners and admins (webhooks.manage).
+         */
         get: operations["getWebhookSecret"];
         put?: never;
         post?: never;
@@ -959,7 +1157,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the signing secret (the old one stops at once) */
+        /**
+         * Replace the signing secret (the old one stops at once)
+         * @description Replaces the signing secret of an endpoint; deliveries are signed with the new one at once and the old one stops. Owners and admins (webhooks.manage).
+         */
         post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -976,7 +1177,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Queue a webhook.test event to this endpoint */
+        /**
+         * Queue a webhook.test event to this endpoint
+         * @description Queues a webhook.test event to this endpoint and returns the delivery to follow. Owners and admins (webhooks.manage); 409 when the endpoint is disabled.
+         */
         post: operations["testWebhookEndpoint"];
         delete?: never;
         options?: never;
@@ -991,7 +1195,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An endpoint's deliveries, newest first */
+        /**
+         * An endpoint's deliveries, newest first
+         * @description Lists the deliveries of an endpoint, newest first, with status and attempt count. Owners and admins (webhooks.manage).
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -1008,7 +1215,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A delivery with its body and every attempt */
+        /**
+         * A delivery with its body and every attempt
+         * @description Returns one delivery with the body that was signed and every attempt with its response status and timing. Owners and admins (webhooks.manage); 404 for an unknown delivery.
+         */
         get: operations["getWebhookDelivery"];
         put?: never;
         post?: never;
@@ -1027,7 +1237,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now (same webhook-id) */
+        /**
+         * Send a delivery again now (same webhook-id)
+         * @description Sends a delivery again now with the same webhook-id, so receivers can deduplicate. Owners and admins (webhooks.manage); 409 when the endpoint is disabled.
+         */
         post: operations["replayWebhookDelivery"];
         delete?: never;
         options?: never;
@@ -1042,14 +1255,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Name, time zone, language, pending deletion */
+        /**
+         * Name, time zone, language, pending deletion
+         * @description Returns your display name, time zone, language and any pending account deletion. Any signed-in user.
+         */
         get: operations["getProfile"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change display name, time zone or language */
+        /**
+         * Change display name, time zone or language
+         * @description Changes your display name, IANA time zone or language. Any signed-in user; 400 for an unknown zone or language.
+         */
         patch: operations["updateProfile"];
         trace?: never;
     };
@@ -1060,14 +1279,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Email / in-app choice per category, digest */
+        /**
+         * Email / in-app choice per category, digest
+         * @description Returns, per notification category, whether you get it by email, in the app or both, and your digest choice. Any signed-in user.
+         */
         get: operations["getNotificationPreferences"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change some choices; the rest stay */
+        /**
+         * Change some choices; the rest stay
+         * @description Changes some notification choices; categories not sent keep their value. Any signed-in user; 400 for an unknown category or channel.
+         */
         patch: operations["updateNotificationPreferences"];
         trace?: never;
     };
@@ -1078,10 +1303,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your latest 20 exports */
+        /**
+         * Your latest 20 exports
+         * @description Lists your latest 20 data exports with their state, size, checksum and expiry. Any signed-in user.
+         */
         get: operations["listDataExports"];
         put?: never;
-        /** Queue an archive (gzipped JSON) of all your data; mailed when ready */
+        /**
+         * Queue an archive (gzipped JSON) of all your data; mailed when ready
+         * @description Queues an export of all your data as a gzipped JSON archive; a worker builds it and mails you when it is ready. Any signed-in user; 409 while another export is in progress.
+         */
         post: operations["requestDataExport"];
         delete?: never;
         options?: never;
@@ -1096,7 +1327,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** State of one export */
+        /**
+         * State of one export
+         * @description Returns the state of one of your data exports. Any signed-in user; 404 for an unknown export.
+         */
         get: operations["getDataExport"];
         put?: never;
         post?: never;
@@ -1113,7 +1347,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The archive, streamed (application/gzip) */
+        /**
+         * The archive, streamed (application/gzip)
+         * @description Streams a finished export archive (application/gzip). Its owner only; 404 for an unknown export, 409 while it is not ready, 410 once it expired.
+         */
         get: operations["downloadDataExport"];
         put?: never;
         post?: never;
@@ -1133,7 +1370,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Schedule deletion of your account and data after the grace period (password, and 2FA code when on) */
+        /**
+         * Schedule deletion of your account and data after the grace period (password, and 2FA code when on)
+         * @description Schedules deletion of your account and its data after the grace period; cancelAccountDeletion keeps it. Needs your password and, with 2FA on, a code; rate-limited; 401 for a wrong password, 403 when a 2FA code is needed, 409 while a deletion is pending or you are the last owner of an organization.
+         */
         delete: operations["deleteAccount"];
         options?: never;
         head?: never;
@@ -1149,7 +1389,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Keep your account: cancel a scheduled deletion */
+        /**
+         * Keep your account: cancel a scheduled deletion
+         * @description Cancels a scheduled deletion of your account during the grace period. Any signed-in user; 409 when no deletion is scheduled.
+         */
         post: operations["cancelAccountDeletion"];
         delete?: never;
         options?: never;
@@ -1164,7 +1407,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** IMAP/SMTP settings for an address: known providers, MX (Google Workspace, Microsoft 365), SRV, guess */
+        /**
+         * IMAP/SMTP settings for an address: known providers, MX (Google Workspace, Microsoft 365), SRV, guess
+         * @description Suggests IMAP and SMTP servers for an email address from known providers, MX records (Google Workspace, Microsoft 365), SRV records or a guess; nothing is stored. Members with mail.use in the organization named by X-Organization-Id.
+         */
         get: operations["autodiscoverMailSettings"];
         put?: never;
         post?: never;
@@ -1183,7 +1429,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in to IMAP and SMTP without saving; 400 MAIL_HOST_NOT_ALLOWED for a host outside the address policy (before any connection); 422 says which side failed and where (dns, unreachable, tls, auth, protocol) */
+        /**
+         * Log in to IMAP and SMTP without saving; 400 MAIL_HOST_NOT_ALLOWED for a host outside the address policy (before any connection); 422 says which side failed and where (dns, unreachable, tls, auth, protocol)
+         * @description Logs in to the given IMAP and SMTP servers without saving anything and reports the outcome of each side. Members with mail.use; 400 MAIL_HOST_NOT_ALLOWED for a host outside the address policy (checked before any connection), 422 naming which side failed and where (dns, unreachable, tls, auth, protocol).
+         */
         post: operations["testMailAccount"];
         delete?: never;
         options?: never;
@@ -1198,10 +1447,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your mailboxes in this organization, with sync state */
+        /**
+         * Your mailboxes in this organization, with sync state
+         * @description Lists your own mailboxes in the active organization with their sync state, page by page; other members, admins included, never see them. Members with mail.use.
+         */
         get: operations["listMailAccounts"];
         put?: never;
-        /** Connect a mailbox (tested first, then synced) */
+        /**
+         * Connect a mailbox (tested first, then synced)
+         * @description Connects one of your mailboxes to the active organization: the servers are tested, the password is stored encrypted and a worker starts the first sync. Members with mail.use; 409 when this address is already connected, 422 when the connection test fails.
+         */
         post: operations["createMailAccount"];
         delete?: never;
         options?: never;
@@ -1216,15 +1471,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One mailbox with its sync state and last error */
+        /**
+         * One mailbox with its sync state and last error
+         * @description Returns one of your mailboxes with its servers, sync state and last error (never the password). Members with mail.use; 404 when it is not yours.
+         */
         get: operations["getMailAccount"];
         put?: never;
         post?: never;
-        /** Disconnect a mailbox and delete what was synced */
+        /**
+         * Disconnect a mailbox and delete what was synced
+         * @description Disconnects one of your mailboxes and deletes its folders, synced messages, drafts and outbox from Switchboard; the mail server is not touched. Members with mail.use.
+         */
         delete: operations["deleteMailAccount"];
         options?: never;
         head?: never;
-        /** Change name, servers or password (tested first) */
+        /**
+         * Change name, servers or password (tested first)
+         * @description Changes the name, servers or password of one of your mailboxes; new connection settings are tested before they are saved. Members with mail.use; 422 when the test fails.
+         */
         patch: operations["updateMailAccount"];
         trace?: never;
     };
@@ -1237,7 +1501,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop syncing (the connection is closed) */
+        /**
+         * Stop syncing (the connection is closed)
+         * @description Stops syncing one of your mailboxes and closes its IMAP connection; synced mail stays readable. Members with mail.use.
+         */
         post: operations["pauseMailAccount"];
         delete?: never;
         options?: never;
@@ -1254,7 +1521,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sync again */
+        /**
+         * Sync again
+         * @description Starts syncing a paused mailbox again from where it stopped. Members with mail.use.
+         */
         post: operations["resumeMailAccount"];
         delete?: never;
         options?: never;
@@ -1269,7 +1539,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Folders with roles, counts and last sync */
+        /**
+         * Folders with roles, counts and last sync
+         * @description Lists the folders of one of your mailboxes with their special-use role (inbox, sent, drafts, trash…), message and unread counts and last sync. Members with mail.use.
+         */
         get: operations["listMailFolders"];
         put?: never;
         post?: never;
@@ -1286,7 +1559,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages of a folder, newest first, cursor-paginated; filters: unread, flagged, from, dates, attachments */
+        /**
+         * Messages of a folder, newest first, cursor-paginated; filters: unread, flagged, from, dates, attachments
+         * @description Lists the synced messages of one folder, newest first with cursor pagination, filterable by unread, flagged, sender, date range and attachments. Members with mail.use; 400 for an invalid cursor or filter.
+         */
         get: operations["listMailMessages"];
         put?: never;
         post?: never;
@@ -1303,7 +1579,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ranked full-text search over subject, addresses and text of your synced mail */
+        /**
+         * Ranked full-text search over subject, addresses and text of your synced mail
+         * @description Runs a ranked full-text search over subject, addresses and text of the mail synced from your own mailboxes in this organization. Members with mail.use; 400 for an invalid query or cursor.
+         */
         get: operations["searchMail"];
         put?: never;
         post?: never;
@@ -1320,7 +1599,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The conversation of a message (References / In-Reply-To) */
+        /**
+         * The conversation of a message (References / In-Reply-To)
+         * @description Returns the conversation a message belongs to, threaded by References and In-Reply-To, as message summaries. Members with mail.use; 404 when the message is not in one of your mailboxes.
+         */
         get: operations["getMailThread"];
         put?: never;
         post?: never;
@@ -1337,15 +1619,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One message with text, sanitized HTML and attachments */
+        /**
+         * One message with text, sanitized HTML and attachments
+         * @description Returns one message with headers, plain text, sanitized HTML and the list of its attachments. Members with mail.use; 404 when it is not in one of your mailboxes.
+         */
         get: operations["getMailMessage"];
         put?: never;
         post?: never;
-        /** Move to Trash; from Trash, expunge for good */
+        /**
+         * Move to Trash; from Trash, expunge for good
+         * @description Moves a message to Trash, or expunges it for good when it already is in Trash. Members with mail.use; 502 when the server cannot be reached.
+         */
         delete: operations["deleteMailMessage"];
         options?: never;
         head?: never;
-        /** Mark read/unread, flag/unflag (written to the server) */
+        /**
+         * Mark read/unread, flag/unflag (written to the server)
+         * @description Marks a message read or unread and flags or unflags it; the flags are written to the IMAP server. Members with mail.use; 502 when the server cannot be reached.
+         */
         patch: operations["updateMailMessage"];
         trace?: never;
     };
@@ -1356,7 +1647,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One attachment, streamed from the IMAP server as it is decoded (index from the message’s attachments list) */
+        /**
+         * One attachment, streamed from the IMAP server as it is decoded (index from the message’s attachments list)
+         * @description Streams one attachment straight from the IMAP server while it is decoded, by its index in the message attachments list. Members with mail.use; 404 for an unknown index, 410 when the message is gone from the server, 502 when the server cannot be reached.
+         */
         get: operations["downloadMailAttachment"];
         put?: never;
         post?: never;
@@ -1375,7 +1669,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move to another folder of the same account */
+        /**
+         * Move to another folder of the same account
+         * @description Moves a message to another folder of the same mailbox on the IMAP server. Members with mail.use; 404 for a folder of another account, 502 when the server cannot be reached.
+         */
         post: operations["moveMailMessage"];
         delete?: never;
         options?: never;
@@ -1392,7 +1689,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** read / unread / flag / unflag / move / delete up to 1000 messages, one IMAP command per folder */
+        /**
+         * read / unread / flag / unflag / move / delete up to 1000 messages, one IMAP command per folder
+         * @description Applies read, unread, flag, unflag, move or delete to up to 1000 of your messages, with one IMAP command per folder, and reports what was done. Members with mail.use; 400 for an invalid action or folder, 502 when a server cannot be reached.
+         */
         post: operations["bulkMailAction"];
         delete?: never;
         options?: never;
@@ -1409,7 +1709,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send (or schedule with sendAt) a message, a reply, reply-all or forward; delivered by a worker */
+        /**
+         * Send (or schedule with sendAt) a message, a reply, reply-all or forward; delivered by a worker
+         * @description Queues a new message, reply, reply-all or forward from one of your mailboxes, or schedules it with sendAt; a worker delivers it over SMTP and files it in Sent. Members with mail.use; 400 without recipients or with a past sendAt, 413 for attachments over the limit, 422 when the Idempotency-Key was used with a different body, 429 over the send rate.
+         */
         post: operations["sendMail"];
         delete?: never;
         options?: never;
@@ -1424,7 +1727,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Drafts, queued, scheduled, sent and failed messages */
+        /**
+         * Drafts, queued, scheduled, sent and failed messages
+         * @description Lists the drafts and the queued, scheduled, sent and failed messages of one of your mailboxes, page by page, optionally by state. Members with mail.use.
+         */
         get: operations["listMailOutbox"];
         put?: never;
         post?: never;
@@ -1441,11 +1747,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One outgoing message and where it stands */
+        /**
+         * One outgoing message and where it stands
+         * @description Returns one outgoing message with its state, schedule, attempts and last error. Members with mail.use; 404 when it is not in this mailbox.
+         */
         get: operations["getMailSubmission"];
         put?: never;
         post?: never;
-        /** Cancel a queued or scheduled send (409 once sending has started) */
+        /**
+         * Cancel a queued or scheduled send (409 once sending has started)
+         * @description Cancels a queued or scheduled message before a worker picks it up and returns it as cancelled. Members with mail.use; 409 once sending has started or finished.
+         */
         delete: operations["cancelMailSubmission"];
         options?: never;
         head?: never;
@@ -1461,7 +1773,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Save a draft to the Drafts folder (\Draft) */
+        /**
+         * Save a draft to the Drafts folder (\Draft)
+         * @description Saves a draft to the Drafts folder of the mailbox on the IMAP server (flagged \Draft) and keeps it in the outbox as a draft. Members with mail.use; 409 when the mailbox has no Drafts folder, 413 for attachments over the limit, 502 when the server fails.
+         */
         post: operations["createMailDraft"];
         delete?: never;
         options?: never;
@@ -1477,10 +1792,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Replace a draft (new version appended, old deleted) */
+        /**
+         * Replace a draft (new version appended, old deleted)
+         * @description Replaces a draft: the new version is appended to the Drafts folder and the old one deleted. Members with mail.use; 404 for an unknown draft, 409 when the mailbox has no Drafts folder, 413 for attachments over the limit, 502 when the server fails.
+         */
         put: operations["updateMailDraft"];
         post?: never;
-        /** Delete a draft from the Drafts folder */
+        /**
+         * Delete a draft from the Drafts folder
+         * @description Deletes a draft from the Drafts folder on the server and from the outbox. Members with mail.use; 502 when the server fails.
+         */
         delete: operations["deleteMailDraft"];
         options?: never;
         head?: never;
@@ -1496,7 +1817,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a draft now or at sendAt; removed from Drafts once sent. Sending it again answers the same entry */
+        /**
+         * Send a draft now or at sendAt; removed from Drafts once sent. Sending it again answers the same entry
+         * @description Sends a saved draft now or at sendAt; it is removed from Drafts once sent. Members with mail.use; sending the same draft again answers the existing submission with 200 instead of sending twice.
+         */
         post: operations["sendMailDraft"];
         delete?: never;
         options?: never;
@@ -1513,7 +1837,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload files to attach (multipart/form-data, one or more "file" parts), within the configured limits */
+        /**
+         * Upload files to attach (multipart/form-data, one or more "file" parts), within the configured limits
+         * @description Stores one or more files (multipart/form-data "file" parts) to attach by id to a later send or draft of this mailbox. Members with mail.use; 400 for a malformed upload, 413 beyond the configured size or count limits.
+         */
         post: operations["uploadMailAttachments"];
         delete?: never;
         options?: never;
@@ -1528,7 +1855,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your notifications, newest first */
+        /**
+         * Your notifications, newest first
+         * @description Lists your in-app notifications across organizations, newest first, optionally only unread ones or only those about one organizationId. Any signed-in user; 400 for an invalid cursor.
+         */
         get: operations["listNotifications"];
         put?: never;
         post?: never;
@@ -1545,7 +1875,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many of your notifications are unread */
+        /**
+         * How many of your notifications are unread
+         * @description Counts your unread notifications, optionally for one organization. Any signed-in user.
+         */
         get: operations["countUnreadNotifications"];
         put?: never;
         post?: never;
@@ -1563,7 +1896,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Mark one of your notifications read (idempotent) */
+        /**
+         * Mark one of your notifications read (idempotent)
+         * @description Marks one of your notifications read; marking it again changes nothing. Any signed-in user; 404 for someone else’s notification.
+         */
         put: operations["markNotificationRead"];
         post?: never;
         delete?: never;
@@ -1581,7 +1917,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark your unread notifications read, optionally up to one notification or for one organization */
+        /**
+         * Mark your unread notifications read, optionally up to one notification or for one organization
+         * @description Marks your unread notifications read, optionally only up to a given notification or for one organization, and says how many changed. Any signed-in user; 404 for an unknown notification.
+         */
         post: operations["markAllNotificationsRead"];
         delete?: never;
         options?: never;
@@ -1599,7 +1938,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove one of your notifications */
+        /**
+         * Remove one of your notifications
+         * @description Removes one of your notifications. Any signed-in user; 404 for someone else’s notification.
+         */
         delete: operations["deleteNotification"];
         options?: never;
         head?: never;
@@ -1613,10 +1955,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your conversations, latest activity first, with the last message and your unread count */
+        /**
+         * Your conversations, latest activity first, with the last message and your unread count
+         * @description Lists your conversations in the active organization, latest activity first, with their last message and your unread count; archived ones are listed separately with archived=true. Members with chat.use.
+         */
         get: operations["listConversations"];
         put?: never;
-        /** Start a direct conversation (idempotent: 200 with the existing one) or a group (you become its admin) */
+        /**
+         * Start a direct conversation (idempotent: 200 with the existing one) or a group (you become its admin)
+         * @description Starts a direct conversation with another member (idempotent: 200 with the existing one) or a group with a title and members, which you administer. Members with chat.use; 400 for participants who are not members of the organization.
+         */
         post: operations["createConversation"];
         delete?: never;
         options?: never;
@@ -1631,14 +1979,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One conversation with its members */
+        /**
+         * One conversation with its members
+         * @description Returns one of your conversations with its members and their roles. Members with chat.use; 404 when you are not a member of it.
+         */
         get: operations["getConversation"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename a group (group admins) */
+        /**
+         * Rename a group (group admins)
+         * @description Renames a group conversation; its members get conversation.updated live. Group admins; 403 for other members, 409 for a conversation that is not a group.
+         */
         patch: operations["renameConversation"];
         trace?: never;
     };
@@ -1651,7 +2005,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add organization members to a group (admins) */
+        /**
+         * Add organization members to a group (admins)
+         * @description Adds members of the organization to a group conversation; they join its live room at once. Group admins; 400 for users outside the organization, 409 when someone already is a member or the conversation is not a group.
+         */
         post: operations["addConversationMembers"];
         delete?: never;
         options?: never;
@@ -1669,7 +2026,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member from a group (admins) */
+        /**
+         * Remove a member from a group (admins)
+         * @description Removes a member from a group conversation and from its live room. Group admins; 403 for other members, 409 for a conversation that is not a group.
+         */
         delete: operations["removeConversationMember"];
         options?: never;
         head?: never;
@@ -1685,7 +2045,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a group (the last admin leaving makes the longest-standing member admin) */
+        /**
+         * Leave a group (the last admin leaving makes the longest-standing member admin)
+         * @description Leaves a group conversation; when the last admin leaves, the longest-standing member becomes admin. Any member of the group; 409 for a direct conversation.
+         */
         post: operations["leaveConversation"];
         delete?: never;
         options?: never;
@@ -1706,7 +2069,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Archive/unarchive or mute/unmute for yourself */
+        /**
+         * Archive/unarchive or mute/unmute for yourself
+         * @description Archives or unarchives and mutes or unmutes a conversation for yourself only. Members of the conversation.
+         */
         patch: operations["updateConversationMembership"];
         trace?: never;
     };
@@ -1717,10 +2083,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages: newest first (page back with before=<id>), oldest first with after=<id>, or since=<ISO time> for everything created, edited or deleted since (reconnect catch-up) */
+        /**
+         * Messages: newest first (page back with before=<id>), oldest first with after=<id>, or since=<ISO time> for everything created, edited or deleted since (reconnect catch-up)
+         * @description Pages through a conversation: newest first (page back with before=<id>), oldest first with after=<id>, or since=<ISO time> for everything created, edited or deleted since then (catch-up after a reconnect). Members of the conversation; 400 for an invalid cursor.
+         */
         get: operations["listChatMessages"];
         put?: never;
-        /** Send a message (optionally replying to another) */
+        /**
+         * Send a message (optionally replying to another)
+         * @description Posts a message, optionally replying to another message or sharing uploaded attachments by id; members get message.created live over Socket.IO. Members of the conversation; 400 for a reply to another conversation, 409 in an imported read-only conversation, 429 over the per-minute send limit; an Idempotency-Key replay answers 200.
+         */
         post: operations["sendChatMessage"];
         delete?: never;
         options?: never;
@@ -1738,11 +2110,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a message (author, or a group admin) */
+        /**
+         * Delete a message (author, or a group admin)
+         * @description Deletes a message: it stays in the history as deleted, without text or attachments, and members get message.deleted live. Its author or a group admin; 403 for anyone else.
+         */
         delete: operations["deleteChatMessage"];
         options?: never;
         head?: never;
-        /** Edit your own message */
+        /**
+         * Edit your own message
+         * @description Replaces the text of your own message and marks it edited; members get message.updated live. The author only; 403 for someone else’s message, 410 when it was deleted.
+         */
         patch: operations["editChatMessage"];
         trace?: never;
     };
@@ -1755,7 +2133,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload files to share (multipart/form-data, one or more "file" parts); send a message with their ids to share them */
+        /**
+         * Upload files to share (multipart/form-data, one or more "file" parts); send a message with their ids to share them
+         * @description Stores one or more files (multipart/form-data "file" parts) in a conversation; send a message with their ids to share them. Members of the conversation; 400 for a malformed upload, 413 beyond the size or count limits.
+         */
         post: operations["uploadChatAttachments"];
         delete?: never;
         options?: never;
@@ -1770,7 +2151,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A shared file (or your own not yet sent upload), streamed */
+        /**
+         * A shared file (or your own not yet sent upload), streamed
+         * @description Streams a file shared in the conversation, or one of your own uploads not sent yet. Members of the conversation; 404 otherwise.
+         */
         get: operations["downloadChatAttachment"];
         put?: never;
         post?: never;
@@ -1788,7 +2172,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Move your read position (never backwards) */
+        /**
+         * Move your read position (never backwards)
+         * @description Moves your read position in a conversation to a message; it never moves backwards, and the others see the read receipt. Members of the conversation.
+         */
         put: operations["markConversationRead"];
         post?: never;
         delete?: never;
@@ -1804,7 +2191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Unread messages: total and per conversation */
+        /**
+         * Unread messages: total and per conversation
+         * @description Counts your unread messages in the active organization, in total and per conversation. Members with chat.use.
+         */
         get: operations["countUnreadChatMessages"];
         put?: never;
         post?: never;
@@ -1823,7 +2213,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark every conversation read up to its newest message */
+        /**
+         * Mark every conversation read up to its newest message
+         * @description Marks every one of your conversations in the active organization read up to its newest message and says how many changed. Members with chat.use.
+         */
         post: operations["markAllChatRead"];
         delete?: never;
         options?: never;
@@ -1838,7 +2231,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Full-text search (websearch syntax) over messages of your conversations */
+        /**
+         * Full-text search (websearch syntax) over messages of your conversations
+         * @description Runs a full-text search (websearch syntax) over the messages of the conversations you belong to in the active organization. Members with chat.use; 400 for an invalid query or cursor.
+         */
         get: operations["searchChat"];
         put?: never;
         post?: never;
@@ -1855,10 +2251,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your imports in this organization, newest first */
+        /**
+         * Your imports in this organization, newest first
+         * @description Lists your chat imports in the active organization, newest first, with their status. Members with chat.use.
+         */
         get: operations["listChatImports"];
         put?: never;
-        /** Import a WhatsApp .txt or Telegram result.json (multipart: "file" plus "platform"); parsed by a worker. Files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry) */
+        /**
+         * Import a WhatsApp .txt or Telegram result.json (multipart: "file" plus "platform"); parsed by a worker. Files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry)
+         * @description Uploads a WhatsApp .txt or Telegram result.json export (multipart "file" plus "platform") and queues it; a worker turns it into a read-only conversation and you are notified when done. Members with chat.use; files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry), 413 beyond the upload limit.
+         */
         post: operations["importChat"];
         delete?: never;
         options?: never;
@@ -1873,7 +2275,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of your imports: status, progress, error */
+        /**
+         * One of your imports: status, progress, error
+         * @description Returns one of your imports with its status, progress, resulting conversation and error. Members with chat.use; 404 for someone else’s import.
+         */
         get: operations["getChatImport"];
         put?: never;
         post?: never;
@@ -1890,7 +2295,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a conversation you are a member of (streamed): JSON, or WhatsApp-like text */
+        /**
+         * Download a conversation you are a member of (streamed): JSON, or WhatsApp-like text
+         * @description Streams a conversation you are a member of as a download: JSON, or WhatsApp-like text. Members of the conversation; 404 otherwise.
+         */
         get: operations["exportConversation"];
         put?: never;
         post?: never;
@@ -1907,10 +2315,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your reports, newest first */
+        /**
+         * Your reports, newest first
+         * @description Lists the reports you filed, newest first, with their status. Any signed-in user.
+         */
         get: operations["listMyReports"];
         put?: never;
-        /** Report a chat message, a user or a bug (409 with the existing report id while one is still open) */
+        /**
+         * Report a chat message, a user or a bug (409 with the existing report id while one is still open)
+         * @description Reports a chat message, a user or a bug to the platform admins, with a reason and description. Any signed-in user; 400 for reporting yourself, 404 for a target you cannot see, 409 with the existing report id while one is still open, 410 for a deleted target, 429 over the report rate.
+         */
         post: operations["createReport"];
         delete?: never;
         options?: never;
@@ -1925,14 +2339,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of your reports with its status history and replies */
+        /**
+         * One of your reports with its status history and replies
+         * @description Returns one of your reports with its status history and the replies admins made visible to you. Its reporter; 404 for others.
+         */
         get: operations["getMyReport"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit reason, title or description while the report is open */
+        /**
+         * Edit reason, title or description while the report is open
+         * @description Edits the reason, title or description of your report while it is open. Its reporter; 409 once it is in review or closed.
+         */
         patch: operations["updateMyReport"];
         trace?: never;
     };
@@ -1945,7 +2365,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw a report that is open or in review */
+        /**
+         * Withdraw a report that is open or in review
+         * @description Withdraws your report while it is open or in review. Its reporter; 409 once it is resolved or dismissed.
+         */
         post: operations["withdrawMyReport"];
         delete?: never;
         options?: never;
@@ -1960,7 +2383,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reports matching the filters, newest first */
+        /**
+         * Reports matching the filters, newest first
+         * @description Lists the reports matching the filters (status, type, organization, reporter, reported user, creation time), newest first. Platform admins only.
+         */
         get: operations["adminListReports"];
         put?: never;
         post?: never;
@@ -1977,7 +2403,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many reports are in each status */
+        /**
+         * How many reports are in each status
+         * @description Counts the reports in each status, for the moderation queue. Platform admins only.
+         */
         get: operations["adminCountReports"];
         put?: never;
         post?: never;
@@ -1994,14 +2423,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One report with the reported message as it was when reported, and its full history */
+        /**
+         * One report with the reported message as it was when reported, and its full history
+         * @description Returns one report with the reported message as it was when reported, and its full history of status changes and comments. Platform admins only; 404 for an unknown report.
+         */
         get: operations["adminGetReport"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Move a report: open → in_review | dismissed, in_review → resolved | dismissed | open */
+        /**
+         * Move a report: open → in_review | dismissed, in_review → resolved | dismissed | open
+         * @description Moves a report through the workflow: open to in_review or dismissed, in_review to resolved, dismissed or open; the reporter is notified. Platform admins only; 400 when a resolution is required, 409 for a transition not allowed.
+         */
         patch: operations["adminUpdateReport"];
         trace?: never;
     };
@@ -2014,7 +2449,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Comment on a report: internal, or shown to the reporter (who is notified) */
+        /**
+         * Comment on a report: internal, or shown to the reporter (who is notified)
+         * @description Adds a comment to a report: internal, or visible to the reporter, who is then notified. Platform admins only; 404 for an unknown report.
+         */
         post: operations["adminCommentReport"];
         delete?: never;
         options?: never;
@@ -2029,10 +2467,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Meetings you host or are invited to (admins: all of the organization), newest first */
+        /**
+         * Meetings you host or are invited to (admins: all of the organization), newest first
+         * @description Lists the meetings you host or are invited to, newest first, filterable by status, time range and host; organization admins see all of them. Members with meetings.use; 400 for an invalid cursor or filter.
+         */
         get: operations["listMeetings"];
         put?: never;
-        /** Schedule a meeting (or an instant one); you are its host */
+        /**
+         * Schedule a meeting (or an instant one); you are its host
+         * @description Schedules a video meeting on the SFU, or an instant one, with its settings and invitees; you are its host. Members with meetings.use; 400 for an invalid schedule or invitees who are not organization members.
+         */
         post: operations["createMeeting"];
         delete?: never;
         options?: never;
@@ -2047,15 +2491,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One meeting with its settings and invitees */
+        /**
+         * One meeting with its settings and invitees
+         * @description Returns one meeting with its state, settings and invitees. Its host, invitees and organization admins; 404 for others.
+         */
         get: operations["getMeeting"];
         put?: never;
         post?: never;
-        /** Cancel a scheduled meeting (host; 409 while live) */
+        /**
+         * Cancel a scheduled meeting (host; 409 while live)
+         * @description Cancels a scheduled meeting so it can no longer be joined. Its host; 403 for others, 409 while it is live or once it ended or was cancelled.
+         */
         delete: operations["cancelMeeting"];
         options?: never;
         head?: never;
-        /** Change a meeting (host; not once ended or cancelled) */
+        /**
+         * Change a meeting (host; not once ended or cancelled)
+         * @description Changes the title, schedule, settings or invitees of a meeting. Its host; 403 for others, 409 once it ended or was cancelled.
+         */
         patch: operations["updateMeeting"];
         trace?: never;
     };
@@ -2068,7 +2521,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a scheduled meeting (host): it becomes live */
+        /**
+         * Start a scheduled meeting (host): it becomes live
+         * @description Starts a scheduled meeting: it becomes live on the SFU and its host and invitees get meeting.started. Its host; 409 when it is not scheduled.
+         */
         post: operations["startMeeting"];
         delete?: never;
         options?: never;
@@ -2085,7 +2541,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End a live meeting for everyone (host) */
+        /**
+         * End a live meeting for everyone (host)
+         * @description Ends a live meeting for everyone: the participant entries still open are closed and meeting.ended is sent. Its host; 409 when it is not live.
+         */
         post: operations["stopMeeting"];
         delete?: never;
         options?: never;
@@ -2100,7 +2559,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who joined and left when, in order of joining */
+        /**
+         * Who joined and left when, in order of joining
+         * @description Lists who joined the meeting and when each left, in order of joining. Those who may see the meeting; 400 for an invalid cursor.
+         */
         get: operations["listMeetingParticipants"];
         put?: never;
         post?: never;
@@ -2119,7 +2581,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A short-lived token to join this meeting over the /meetings namespace (host, invitees, admins) */
+        /**
+         * A short-lived token to join this meeting over the /meetings namespace (host, invitees, admins)
+         * @description Issues a short-lived token to join this meeting over the /meetings Socket.IO namespace. Its host, invitees and organization admins; 409 when the meeting cannot be joined in its current state.
+         */
         post: operations["createMeetingJoinToken"];
         delete?: never;
         options?: never;
@@ -2136,7 +2601,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A join token for a guest (no auth; the meeting allows guests and is scheduled or live; rate-limited per IP) */
+        /**
+         * A join token for a guest (no auth; the meeting allows guests and is scheduled or live; rate-limited per IP)
+         * @description Issues a join token for a guest with a display name; no account needed. Public and rate-limited per IP; 403 when the meeting does not allow guests, 409 when it is neither scheduled nor live.
+         */
         post: operations["createMeetingGuestToken"];
         delete?: never;
         options?: never;
@@ -2151,10 +2619,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The meeting’s recordings, newest first */
+        /**
+         * The meeting’s recordings, newest first
+         * @description Lists the recordings of a meeting, newest first, with their tracks. Those who may see the meeting.
+         */
         get: operations["listMeetingRecordings"];
         put?: never;
-        /** Record the live meeting (host; settings.recordingAllowed): every camera, microphone and screen */
+        /**
+         * Record the live meeting (host; settings.recordingAllowed): every camera, microphone and screen
+         * @description Starts recording a live meeting: every camera, microphone and screen producer goes to its own file. Its host, when settings.recordingAllowed; 403 otherwise, 409 when not live or already recording, 503 when no recorder is available.
+         */
         post: operations["startMeetingRecording"];
         delete?: never;
         options?: never;
@@ -2169,7 +2643,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One recording with its tracks */
+        /**
+         * One recording with its tracks
+         * @description Returns one recording with its state and tracks. Those who may see the meeting; 404 for an unknown recording.
+         */
         get: operations["getMeetingRecording"];
         put?: never;
         post?: never;
@@ -2188,7 +2665,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop recording (host): the files are finished */
+        /**
+         * Stop recording (host): the files are finished
+         * @description Stops a running recording; its files are finished and become downloadable. Its host.
+         */
         post: operations["stopMeetingRecording"];
         delete?: never;
         options?: never;
@@ -2203,7 +2683,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download one recorded track (host): WebM (VP8/VP9/Opus) or Matroska (H.264), as recorded */
+        /**
+         * Download one recorded track (host): WebM (VP8/VP9/Opus) or Matroska (H.264), as recorded
+         * @description Streams one recorded track as it was recorded: WebM (VP8/VP9/Opus) or Matroska (H.264). The meeting host; 404 for an unknown track.
+         */
         get: operations["downloadMeetingRecordingTrack"];
         put?: never;
         post?: never;
@@ -2220,10 +2703,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Calls you created or take part in (admins: all of the organization), newest first */
+        /**
+         * Calls you created or take part in (admins: all of the organization), newest first
+         * @description Lists the calls you created or take part in, newest first, filterable by status, direction, participant, phone number and time window; organization admins see all. Members with meetings.use; 400 for an invalid cursor or filter.
+         */
         get: operations["listCalls"];
         put?: never;
-        /** Record a call starting now (in_progress); you are a participant. Sends call.started */
+        /**
+         * Record a call starting now (in_progress); you are a participant. Sends call.started
+         * @description Records a call that starts now (in_progress) with you as a participant and sends call.started to the others. Members with meetings.use; 400 for invalid participants; an Idempotency-Key replay answers 200 with the first result.
+         */
         post: operations["createCall"];
         delete?: never;
         options?: never;
@@ -2238,7 +2727,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Counts by status and direction, durations and mean rating of the calls you may see, in a window */
+        /**
+         * Counts by status and direction, durations and mean rating of the calls you may see, in a window
+         * @description Sums the calls you may see within a time window: counts by status and direction, durations and mean rating. Members with meetings.use; 400 for an invalid window.
+         */
         get: operations["getCallStats"];
         put?: never;
         post?: never;
@@ -2257,7 +2749,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Schedule a call: at scheduledAt it starts ringing and its participants get call.started */
+        /**
+         * Schedule a call: at scheduledAt it starts ringing and its participants get call.started
+         * @description Schedules a call: at scheduledAt a job makes it ring and its participants get call.started. Members with meetings.use; 400 for a past scheduledAt or invalid participants; an Idempotency-Key replay answers 200.
+         */
         post: operations["scheduleCall"];
         delete?: never;
         options?: never;
@@ -2274,7 +2769,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 500 calls (scheduled or starting now) in one transaction: all are created or none */
+        /**
+         * Up to 500 calls (scheduled or starting now) in one transaction: all are created or none
+         * @description Creates up to 500 calls, scheduled or starting now, in one transaction: all are created or none, and details name each bad entry. Members with meetings.use; 400 when any entry is invalid.
+         */
         post: operations["createCallsBulk"];
         delete?: never;
         options?: never;
@@ -2289,14 +2787,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One call with its participants, transcript and recording link */
+        /**
+         * One call with its participants, transcript and recording link
+         * @description Returns one call with its participants, transcript and recording link. Its creator, participants and organization admins; 404 for others.
+         */
         get: operations["getCall"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Set or clear the transcript, recording link, notes or subject */
+        /**
+         * Set or clear the transcript, recording link, notes or subject
+         * @description Sets or clears the transcript, recording link, notes or subject of a call. Its creator, participants and organization admins; 400 for invalid values.
+         */
         patch: operations["updateCall"];
         trace?: never;
     };
@@ -2309,7 +2813,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End a ringing or in-progress call (completed by default); 409 when it is not active. Sends call.ended */
+        /**
+         * End a ringing or in-progress call (completed by default); 409 when it is not active. Sends call.ended
+         * @description Ends a ringing or in-progress call, as completed unless another outcome is given, and sends call.ended. Its creator, participants and organization admins; 409 when it is not active.
+         */
         post: operations["endCall"];
         delete?: never;
         options?: never;
@@ -2326,7 +2833,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a scheduled call and remove its job (creator or admin); 409 once it started */
+        /**
+         * Cancel a scheduled call and remove its job (creator or admin); 409 once it started
+         * @description Cancels a scheduled call and removes the job that would start it. Its creator or an organization admin; 403 for others, 409 once it started.
+         */
         post: operations["cancelCall"];
         delete?: never;
         options?: never;
@@ -2343,7 +2853,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rate an ended call (1–5, comment); one per member: a second submission replaces the first */
+        /**
+         * Rate an ended call (1–5, comment); one per member: a second submission replaces the first
+         * @description Rates an ended call from 1 to 5 with an optional comment; one rating per member, a second one replaces the first. Its creator, participants and organization admins; 409 while the call has not ended.
+         */
         post: operations["submitCallFeedback"];
         delete?: never;
         options?: never;
@@ -2376,7 +2889,7 @@ export interface components {
             /** @example Request validation failed */
             message: string;
             /**
-             * @description Extra detail; for VALIDATION_FAILED a list of { field, errors } naming each bad field
+             * @description Extra detail. For VALIDATION_FAILED (and other invalid-input codes) a list of { field, errors } naming each bad field; other codes may send an object with context (e.g. { field }, { line, entry } or readiness checks)
              * @example [
              *       {
              *         "field": "email",
@@ -2386,7 +2899,17 @@ export interface components {
              *       }
              *     ]
              */
-            details?: Record<string, never>;
+            details?: {
+                /**
+                 * @description Dotted path of the field
+                 * @example email
+                 */
+                field: string;
+                /** @description Every rule the field broke */
+                errors: string[];
+            }[] | {
+                [key: string]: unknown;
+            };
             /**
              * @description Echoes the X-Request-Id header
              * @example 7f0c2a7e-3c2e-4c53-9b55-0a3b5a8f1d2e

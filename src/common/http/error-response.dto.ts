@@ -12,7 +12,24 @@ export class ErrorResponseDto {
   message!: string;
 
   @ApiPropertyOptional({
-    description: 'Extra detail; for VALIDATION_FAILED a list of { field, errors } naming each bad field',
+    description:
+      'Extra detail. For VALIDATION_FAILED (and other invalid-input codes) a list of { field, errors } naming each ' +
+      'bad field; other codes may send an object with context (e.g. { field }, { line, entry } or readiness checks)',
+    oneOf: [
+      {
+        type: 'array',
+        description: 'One entry per field that failed validation',
+        items: {
+          type: 'object',
+          required: ['field', 'errors'],
+          properties: {
+            field: { type: 'string', description: 'Dotted path of the field', example: 'email' },
+            errors: { type: 'array', items: { type: 'string' }, description: 'Every rule the field broke' },
+          },
+        },
+      },
+      { type: 'object', additionalProperties: true, description: 'Context of the error, depending on its code' },
+    ],
     example: [{ field: 'email', errors: ['email must be an email'] }],
   })
   details?: unknown;

@@ -45,14 +45,26 @@ export class AdminController {
   ) {}
 
   @Get('users')
-  @ApiOperation({ operationId: 'adminListUsers', summary: 'List and search users' })
+  @ApiOperation({
+    operationId: 'adminListUsers',
+    summary: 'List and search users',
+    description:
+      'Lists and searches all user accounts of the instance, page by page, filterable by text, role and active ' +
+      'state. Platform admins only.',
+  })
   @ApiOkResponse({ type: UserPageDto })
   list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
     return this.admin.list(query);
   }
 
   @Post('users')
-  @ApiOperation({ operationId: 'adminCreateUser', summary: 'Create a user' })
+  @ApiOperation({
+    operationId: 'adminCreateUser',
+    summary: 'Create a user',
+    description:
+      'Creates a user account with email, username, password and optionally role, display name and verified ' +
+      'email; audited. Platform admins only; 409 when the email or username is taken.',
+  })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiErrorResponses(409)
   create(
@@ -64,7 +76,11 @@ export class AdminController {
   }
 
   @Get('users/:id')
-  @ApiOperation({ operationId: 'adminGetUser', summary: 'One user' })
+  @ApiOperation({
+    operationId: 'adminGetUser',
+    summary: 'One user',
+    description: 'Returns one user account. Platform admins only; 404 for an unknown user.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(404)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
@@ -73,7 +89,13 @@ export class AdminController {
 
   @Delete('users/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'adminDeleteUser', summary: 'Delete a user and their sessions' })
+  @ApiOperation({
+    operationId: 'adminDeleteUser',
+    summary: 'Delete a user and their sessions',
+    description:
+      'Deletes a user account and ends all of its sessions; audited. Platform admins only; 409 when it is the ' +
+      'last active admin.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(404, 409)
   remove(
@@ -86,7 +108,13 @@ export class AdminController {
 
   @Post('users/:id/disable')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'adminDisableUser', summary: 'Disable a user; their sessions end at once' })
+  @ApiOperation({
+    operationId: 'adminDisableUser',
+    summary: 'Disable a user; their sessions end at once',
+    description:
+      'Disables a user account: signing in is refused and its sessions end at once; audited. Platform admins ' +
+      'only; 409 when it is the last active admin.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(404, 409)
   disable(
@@ -99,7 +127,11 @@ export class AdminController {
 
   @Post('users/:id/enable')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'adminEnableUser', summary: 'Enable a disabled user' })
+  @ApiOperation({
+    operationId: 'adminEnableUser',
+    summary: 'Enable a disabled user',
+    description: 'Re-enables a disabled user account; audited. Platform admins only; 404 for an unknown user.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(404)
   enable(
@@ -111,7 +143,13 @@ export class AdminController {
   }
 
   @Put('users/:id/role')
-  @ApiOperation({ operationId: 'adminSetUserRole', summary: 'Assign a role (applies to live sessions at once)' })
+  @ApiOperation({
+    operationId: 'adminSetUserRole',
+    summary: 'Assign a role (applies to live sessions at once)',
+    description:
+      'Assigns a global role to a user, effective for their live sessions at once; audited. Platform admins ' +
+      'only; 409 when it would demote the last active admin.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(404, 409)
   setRole(
@@ -124,7 +162,13 @@ export class AdminController {
   }
 
   @Get('users/:id/sessions')
-  @ApiOperation({ operationId: 'adminListUserSessions', summary: 'Live sessions of a user' })
+  @ApiOperation({
+    operationId: 'adminListUserSessions',
+    summary: 'Live sessions of a user',
+    description:
+      'Lists the live sessions of a user with device, IP and last use. Platform admins only; 404 for an unknown ' +
+      'user.',
+  })
   @ApiOkResponse({ type: [SessionDto] })
   @ApiErrorResponses(404)
   sessions(@Param('id', ParseUUIDPipe) id: string): Promise<SessionDto[]> {
@@ -133,7 +177,11 @@ export class AdminController {
 
   @Delete('users/:id/sessions')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'adminRevokeUserSessions', summary: 'End every session of a user' })
+  @ApiOperation({
+    operationId: 'adminRevokeUserSessions',
+    summary: 'End every session of a user',
+    description: 'Ends every session of a user; audited. Platform admins only; 404 for an unknown user.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(404)
   revokeAll(
@@ -146,7 +194,11 @@ export class AdminController {
 
   @Delete('users/:id/sessions/:sessionId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'adminRevokeUserSession', summary: 'End one session of a user' })
+  @ApiOperation({
+    operationId: 'adminRevokeUserSession',
+    summary: 'End one session of a user',
+    description: 'Ends one session of a user; audited. Platform admins only; 404 for an unknown user or session.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(404)
   revoke(
@@ -159,14 +211,26 @@ export class AdminController {
   }
 
   @Get('organizations')
-  @ApiOperation({ operationId: 'adminListOrganizations', summary: 'All organizations with plan and member count' })
+  @ApiOperation({
+    operationId: 'adminListOrganizations',
+    summary: 'All organizations with plan and member count',
+    description:
+      'Lists all organizations of the instance with their plan and member count, page by page. Platform admins ' +
+      'only.',
+  })
   @ApiOkResponse({ type: AdminOrganizationPageDto })
   organizations(@Query() query: ListOrganizationsQueryDto): Promise<AdminOrganizationPageDto> {
     return this.organizationsService.listAll(query);
   }
 
   @Put('organizations/:id/plan')
-  @ApiOperation({ operationId: 'adminSetOrganizationPlan', summary: 'Set the plan of an organization' })
+  @ApiOperation({
+    operationId: 'adminSetOrganizationPlan',
+    summary: 'Set the plan of an organization',
+    description:
+      'Sets the plan of an organization, changing its features and quotas at once. Platform admins only; 404 for ' +
+      'an unknown organization.',
+  })
   @ApiOkResponse({ type: AdminOrganizationDto })
   @ApiErrorResponses(404)
   setPlan(@Param('id', ParseUUIDPipe) id: string, @Body() dto: SetPlanDto): Promise<AdminOrganizationDto> {
@@ -174,7 +238,13 @@ export class AdminController {
   }
 
   @Get('audit-events')
-  @ApiOperation({ operationId: 'adminListAuditEvents', summary: 'Security audit log, newest first' })
+  @ApiOperation({
+    operationId: 'adminListAuditEvents',
+    summary: 'Security audit log, newest first',
+    description:
+      'Pages through the security audit log (sign-ins, role changes, deletions…), newest first, filterable by ' +
+      'event type, subject, actor and time range. Platform admins only.',
+  })
   @ApiOkResponse({ type: AuditPageDto })
   auditLog(@Query() query: ListAuditQueryDto): Promise<AuditPageDto> {
     return this.admin.auditLog(query);

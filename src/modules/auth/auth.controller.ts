@@ -67,7 +67,14 @@ export class AuthController {
   @Post('register')
   @Public()
   @AuthRateLimit()
-  @ApiOperation({ operationId: 'register', summary: 'Create an account; a verification mail is sent' })
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Create an account; a verification mail is sent',
+    description:
+      'Creates a user account from email, username, password and an optional display name and returns an access ' +
+      'and refresh token pair; a verification mail goes to the address. Public and rate-limited; 409 when the ' +
+      'email or username is already taken.',
+  })
   @ApiCreatedResponse({ type: TokensDto })
   @ApiErrorResponses(409)
   @DeviceTokenHeader()
@@ -88,6 +95,11 @@ export class AuthController {
     summary:
       'Log in with email or username; 2FA accounts get a challenge unless the code is given. 429 with ' +
       'Retry-After while this account must wait from this source; 423 while it is locked for unknown devices',
+    description:
+      'Signs in with an email or username and password and returns tokens, or a two-factor challenge when the ' +
+      'account has 2FA on and no code was sent. Public and rate-limited; 401 for wrong credentials, 403 for a ' +
+      'disabled account, 429 with Retry-After while this account must wait from this source, 423 while it is ' +
+      'locked for unknown devices (send X-Device-Token from an earlier sign-in).',
   })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiErrorResponses(401, 403, 423)
@@ -107,6 +119,9 @@ export class AuthController {
   @ApiOperation({
     operationId: 'verifyTwoFactorLogin',
     summary: 'Exchange a login challenge and a TOTP or recovery code for tokens',
+    description:
+      'Completes a two-factor sign-in: exchanges the challenge from login plus a TOTP or single-use recovery ' +
+      'code for tokens. Public and rate-limited; 401 when the challenge or the code is invalid or expired.',
   })
   @ApiOkResponse({ type: TokensDto })
   @ApiErrorResponses(401)
@@ -126,6 +141,9 @@ export class AuthController {
   @ApiOperation({
     operationId: 'unlockAccount',
     summary: 'Lift an account lock with the token mailed when it tripped (single use, 24 hours)',
+    description:
+      'Lifts a lockout with the token mailed to the account owner when the lock tripped; the token works once ' +
+      'within 24 hours. Public and rate-limited; 400 for an invalid, expired or used token.',
   })
   @ApiNoContentResponse()
   unlock(@Body() dto: TokenDto, @Client() client: ClientInfo): Promise<void> {
@@ -136,7 +154,14 @@ export class AuthController {
   @Public()
   @AuthRateLimit()
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'refreshTokens', summary: 'Rotate a refresh token; reusing one revokes its session' })
+  @ApiOperation({
+    operationId: 'refreshTokens',
+    summary: 'Rotate a refresh token; reusing one revokes its session',
+    description:
+      'Exchanges a refresh token for a new token pair; the old refresh token stops working. Public and ' +
+      'rate-limited; 401 for an unknown or expired token, and presenting an already rotated token revokes the ' +
+      'whole session (reuse detection).',
+  })
   @ApiOkResponse({ type: TokensDto })
   @ApiErrorResponses(401)
   refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokensDto> {
@@ -146,7 +171,13 @@ export class AuthController {
   @Post('logout')
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'logout', summary: 'End this session' })
+  @ApiOperation({
+    operationId: 'logout',
+    summary: 'End this session',
+    description:
+      'Revokes the session of the access token used; its refresh token stops working. Any signed-in user; 401 ' +
+      'without a valid token.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(401)
   logout(@CurrentUser() user: AuthUser, @Client() client: ClientInfo): Promise<void> {
@@ -156,7 +187,12 @@ export class AuthController {
   @Post('logout-all')
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'logoutAll', summary: 'End every session of this account' })
+  @ApiOperation({
+    operationId: 'logoutAll',
+    summary: 'End every session of this account',
+    description:
+      'Revokes every session of the signed-in account, this one included, on all devices. Any signed-in user.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(401)
   async logoutAll(@CurrentUser() user: AuthUser, @Client() client: ClientInfo): Promise<void> {
@@ -165,7 +201,13 @@ export class AuthController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ operationId: 'getMe', summary: 'The current account' })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'The current account',
+    description:
+      'Returns the account behind the access token: email, username, display name, global role, active, ' +
+      'email-verified and 2FA state. Any signed-in user, guests included.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(401)
   async me(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
@@ -174,7 +216,13 @@ export class AuthController {
 
   @Put('me')
   @Authenticated()
-  @ApiOperation({ operationId: 'updateMe', summary: 'Update display name or username' })
+  @ApiOperation({
+    operationId: 'updateMe',
+    summary: 'Update display name or username',
+    description:
+      'Changes the display name or username of the signed-in account. Any signed-in user; 409 when the username ' +
+      'is taken.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(401, 409)
   async updateMe(@CurrentUser() user: AuthUser, @Body() dto: UpdateMeDto): Promise<UserResponseDto> {
@@ -185,7 +233,13 @@ export class AuthController {
   @Authenticated()
   @AuthRateLimit()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'changePassword', summary: 'Change the password; every other session ends' })
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary: 'Change the password; every other session ends',
+    description:
+      'Sets a new password after checking the current one; every other session of the account is revoked. ' +
+      'Signed-in users, rate-limited; 401 when the current password is wrong.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(401)
   changePassword(
@@ -198,7 +252,13 @@ export class AuthController {
 
   @Get('me/quotas')
   @Authenticated()
-  @ApiOperation({ operationId: 'getMyQuotas', summary: 'Usage quotas of this account (guests have some)' })
+  @ApiOperation({
+    operationId: 'getMyQuotas',
+    summary: 'Usage quotas of this account (guests have some)',
+    description:
+      'Lists the usage quotas of the signed-in account with used and allowed amounts; guest accounts carry ' +
+      'limits, full accounts usually none. Any signed-in user.',
+  })
   @ApiOkResponse({ type: [QuotaDto] })
   @ApiErrorResponses(401)
   myQuotas(@CurrentUser() user: AuthUser): Promise<QuotaDto[]> {
@@ -207,7 +267,13 @@ export class AuthController {
 
   @Get('sessions')
   @Authenticated()
-  @ApiOperation({ operationId: 'listSessions', summary: 'Live sessions of this account, with device and IP' })
+  @ApiOperation({
+    operationId: 'listSessions',
+    summary: 'Live sessions of this account, with device and IP',
+    description:
+      'Lists the live sessions of the signed-in account with user agent, IP, whether 2FA was passed and last ' +
+      'use, marking the current one. Any signed-in user.',
+  })
   @ApiOkResponse({ type: [SessionDto] })
   @ApiErrorResponses(401)
   sessions(@CurrentUser() user: AuthUser): Promise<SessionDto[]> {
@@ -217,7 +283,13 @@ export class AuthController {
   @Delete('sessions/:id')
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'revokeSession', summary: 'End one of this account’s sessions' })
+  @ApiOperation({
+    operationId: 'revokeSession',
+    summary: 'End one of this account’s sessions',
+    description:
+      'Ends one session of the signed-in account; its tokens stop working at once. Any signed-in user; 404 when ' +
+      'the session is not one of yours.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(401, 404)
   revokeSession(
@@ -232,7 +304,13 @@ export class AuthController {
   @Public()
   @AuthRateLimit()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'verifyEmail', summary: 'Confirm the email address with the token from the mail' })
+  @ApiOperation({
+    operationId: 'verifyEmail',
+    summary: 'Confirm the email address with the token from the mail',
+    description:
+      'Confirms the account email address with the single-use token from the verification mail. Public and ' +
+      'rate-limited; 400 for an invalid, expired or used token.',
+  })
   @ApiNoContentResponse()
   verifyEmail(@Body() dto: TokenDto, @Client() client: ClientInfo): Promise<void> {
     return this.auth.verifyEmail(dto.token, client);
@@ -242,7 +320,13 @@ export class AuthController {
   @Authenticated()
   @AuthRateLimit()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'resendVerificationEmail', summary: 'Send a new verification mail' })
+  @ApiOperation({
+    operationId: 'resendVerificationEmail',
+    summary: 'Send a new verification mail',
+    description:
+      'Sends a new verification mail to the signed-in account; earlier tokens stop working. Signed-in users, ' +
+      'rate-limited; 409 when the address is already verified.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(401, 409)
   resendVerification(@CurrentUser() user: AuthUser): Promise<void> {
@@ -256,6 +340,9 @@ export class AuthController {
   @ApiOperation({
     operationId: 'forgotPassword',
     summary: 'Mail a reset token; answers the same for unknown addresses',
+    description:
+      'Mails a password reset token if an account uses the address, and answers the same way when none does so ' +
+      'addresses cannot be probed. Public and rate-limited.',
   })
   @ApiAcceptedResponse({ type: MessageDto })
   async forgotPassword(@Body() dto: ForgotPasswordDto, @Client() client: ClientInfo): Promise<MessageDto> {
@@ -270,6 +357,9 @@ export class AuthController {
   @ApiOperation({
     operationId: 'resetPassword',
     summary: 'Set a new password with a reset token (single use, 1 hour); every session ends',
+    description:
+      'Sets a new password with a reset token (single use, valid one hour) and revokes every session of the ' +
+      'account. Public and rate-limited; 400 for an invalid, expired or used token.',
   })
   @ApiNoContentResponse()
   resetPassword(@Body() dto: ResetPasswordDto, @Client() client: ClientInfo): Promise<void> {
@@ -279,7 +369,13 @@ export class AuthController {
   @Post('2fa/enroll')
   @Authenticated()
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'enrollTwoFactor', summary: 'Start TOTP enrolment: a secret and an otpauth:// URI' })
+  @ApiOperation({
+    operationId: 'enrollTwoFactor',
+    summary: 'Start TOTP enrolment: a secret and an otpauth:// URI',
+    description:
+      'Starts TOTP enrolment: generates a secret and returns it with an otpauth:// URI for an authenticator app; ' +
+      '2FA is only on after confirmTwoFactor. Signed-in users; 409 when 2FA is already enabled.',
+  })
   @ApiOkResponse({ type: TwoFactorEnrollmentDto })
   @ApiErrorResponses(401, 409)
   enroll(@CurrentUser() user: AuthUser): Promise<TwoFactorEnrollmentDto> {
@@ -292,6 +388,10 @@ export class AuthController {
   @ApiOperation({
     operationId: 'confirmTwoFactor',
     summary: 'Enable 2FA with a first code; returns ten recovery codes',
+    description:
+      'Turns 2FA on with a first code from the enrolled authenticator and returns ten single-use recovery codes, ' +
+      'shown only this once. Signed-in users; 409 without a pending enrolment or when 2FA is already on, 401 for ' +
+      'a wrong code.',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiErrorResponses(401, 409)
@@ -307,7 +407,13 @@ export class AuthController {
   @Authenticated()
   @AuthRateLimit()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'disableTwoFactor', summary: 'Disable 2FA (needs the password and a code)' })
+  @ApiOperation({
+    operationId: 'disableTwoFactor',
+    summary: 'Disable 2FA (needs the password and a code)',
+    description:
+      'Turns 2FA off after checking the password and a current TOTP or recovery code. Signed-in users, ' +
+      'rate-limited; 401 for a wrong password or code, 409 when 2FA is not enabled.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(401, 409)
   disable(
@@ -321,7 +427,13 @@ export class AuthController {
   @Post('guest')
   @Public()
   @AuthRateLimit()
-  @ApiOperation({ operationId: 'createGuest', summary: 'Start a guest session with usage quotas' })
+  @ApiOperation({
+    operationId: 'createGuest',
+    summary: 'Start a guest session with usage quotas',
+    description:
+      'Creates an anonymous guest account and returns its tokens; guests work under usage quotas until upgraded. ' +
+      'Public and rate-limited.',
+  })
   @ApiCreatedResponse({ type: TokensDto })
   createGuest(@Client() client: ClientInfo): Promise<TokensDto> {
     return this.auth.createGuest(client);
@@ -330,7 +442,13 @@ export class AuthController {
   @Post('guest/upgrade')
   @Authenticated()
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'upgradeGuest', summary: 'Turn this guest into a full account, keeping its data' })
+  @ApiOperation({
+    operationId: 'upgradeGuest',
+    summary: 'Turn this guest into a full account, keeping its data',
+    description:
+      'Turns the signed-in guest into a full account with email, username and password, keeping everything it ' +
+      'created. Guests only; 409 for a non-guest account or a taken email or username.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(401, 409)
   async upgradeGuest(

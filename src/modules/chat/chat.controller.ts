@@ -73,6 +73,10 @@ export class ChatController {
   @ApiOperation({
     operationId: 'createConversation',
     summary: 'Start a direct conversation (idempotent: 200 with the existing one) or a group (you become its admin)',
+    description:
+      'Starts a direct conversation with another member (idempotent: 200 with the existing one) or a group with ' +
+      'a title and members, which you administer. Members with chat.use; 400 for participants who are not ' +
+      'members of the organization.',
   })
   @ApiCreatedResponse({ type: ConversationDto })
   @ApiOkResponse({ type: ConversationDto, description: 'The direct conversation with this user already existed' })
@@ -91,6 +95,9 @@ export class ChatController {
   @ApiOperation({
     operationId: 'listConversations',
     summary: 'Your conversations, latest activity first, with the last message and your unread count',
+    description:
+      'Lists your conversations in the active organization, latest activity first, with their last message and ' +
+      'your unread count; archived ones are listed separately with archived=true. Members with chat.use.',
   })
   @ApiOkResponse({ type: ConversationPageDto })
   list(
@@ -102,7 +109,13 @@ export class ChatController {
   }
 
   @Get('conversations/:id')
-  @ApiOperation({ operationId: 'getConversation', summary: 'One conversation with its members' })
+  @ApiOperation({
+    operationId: 'getConversation',
+    summary: 'One conversation with its members',
+    description:
+      'Returns one of your conversations with its members and their roles. Members with chat.use; 404 when you ' +
+      'are not a member of it.',
+  })
   @ApiOkResponse({ type: ConversationDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -113,7 +126,13 @@ export class ChatController {
   }
 
   @Patch('conversations/:id')
-  @ApiOperation({ operationId: 'renameConversation', summary: 'Rename a group (group admins)' })
+  @ApiOperation({
+    operationId: 'renameConversation',
+    summary: 'Rename a group (group admins)',
+    description:
+      'Renames a group conversation; its members get conversation.updated live. Group admins; 403 for other ' +
+      'members, 409 for a conversation that is not a group.',
+  })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrorResponses(409)
   rename(
@@ -127,7 +146,14 @@ export class ChatController {
 
   @Post('conversations/:id/members')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'addConversationMembers', summary: 'Add organization members to a group (admins)' })
+  @ApiOperation({
+    operationId: 'addConversationMembers',
+    summary: 'Add organization members to a group (admins)',
+    description:
+      'Adds members of the organization to a group conversation; they join its live room at once. Group admins; ' +
+      '400 for users outside the organization, 409 when someone already is a member or the conversation is not a ' +
+      'group.',
+  })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrorResponses(409)
   addMembers(
@@ -141,7 +167,13 @@ export class ChatController {
 
   @Delete('conversations/:id/members/:userId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'removeConversationMember', summary: 'Remove a member from a group (admins)' })
+  @ApiOperation({
+    operationId: 'removeConversationMember',
+    summary: 'Remove a member from a group (admins)',
+    description:
+      'Removes a member from a group conversation and from its live room. Group admins; 403 for other members, ' +
+      '409 for a conversation that is not a group.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(409)
   async removeMember(
@@ -158,6 +190,9 @@ export class ChatController {
   @ApiOperation({
     operationId: 'leaveConversation',
     summary: 'Leave a group (the last admin leaving makes the longest-standing member admin)',
+    description:
+      'Leaves a group conversation; when the last admin leaves, the longest-standing member becomes admin. Any ' +
+      'member of the group; 409 for a direct conversation.',
   })
   @ApiNoContentResponse()
   @ApiErrorResponses(409)
@@ -173,6 +208,8 @@ export class ChatController {
   @ApiOperation({
     operationId: 'updateConversationMembership',
     summary: 'Archive/unarchive or mute/unmute for yourself',
+    description:
+      'Archives or unarchives and mutes or unmutes a conversation for yourself only. Members of the ' + 'conversation.',
   })
   @ApiOkResponse({ type: ConversationDto })
   updateMembership(
@@ -186,7 +223,15 @@ export class ChatController {
 
   @Post('conversations/:id/messages')
   @ApiIdempotencyKey('Same key from the same user in the same conversation: the first message is answered (200)')
-  @ApiOperation({ operationId: 'sendChatMessage', summary: 'Send a message (optionally replying to another)' })
+  @ApiOperation({
+    operationId: 'sendChatMessage',
+    summary: 'Send a message (optionally replying to another)',
+    description:
+      'Posts a message, optionally replying to another message or sharing uploaded attachments by id; members ' +
+      'get message.created live over Socket.IO. Members of the conversation; 400 for a reply to another ' +
+      'conversation, 409 in an imported read-only conversation, 429 over the per-minute send limit; an ' +
+      'Idempotency-Key replay answers 200.',
+  })
   @ApiCreatedResponse({ type: ChatMessageDto })
   @ApiOkResponse({ type: ChatMessageDto, description: 'Replay of an earlier send with this idempotency key' })
   async send(
@@ -208,6 +253,10 @@ export class ChatController {
     summary:
       'Messages: newest first (page back with before=<id>), oldest first with after=<id>, or since=<ISO time> for ' +
       'everything created, edited or deleted since (reconnect catch-up)',
+    description:
+      'Pages through a conversation: newest first (page back with before=<id>), oldest first with after=<id>, or ' +
+      'since=<ISO time> for everything created, edited or deleted since then (catch-up after a reconnect). ' +
+      'Members of the conversation; 400 for an invalid cursor.',
   })
   @ApiOkResponse({ type: ChatMessagePageDto })
   messages(
@@ -220,7 +269,13 @@ export class ChatController {
   }
 
   @Patch('conversations/:id/messages/:messageId')
-  @ApiOperation({ operationId: 'editChatMessage', summary: 'Edit your own message' })
+  @ApiOperation({
+    operationId: 'editChatMessage',
+    summary: 'Edit your own message',
+    description:
+      'Replaces the text of your own message and marks it edited; members get message.updated live. The author ' +
+      'only; 403 for someone else’s message, 410 when it was deleted.',
+  })
   @ApiOkResponse({ type: ChatMessageDto })
   @ApiErrorResponses(410)
   edit(
@@ -235,7 +290,13 @@ export class ChatController {
 
   @Delete('conversations/:id/messages/:messageId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'deleteChatMessage', summary: 'Delete a message (author, or a group admin)' })
+  @ApiOperation({
+    operationId: 'deleteChatMessage',
+    summary: 'Delete a message (author, or a group admin)',
+    description:
+      'Deletes a message: it stays in the history as deleted, without text or attachments, and members get ' +
+      'message.deleted live. Its author or a group admin; 403 for anyone else.',
+  })
   @ApiNoContentResponse()
   async remove(
     @CurrentOrg() org: OrgContext,
@@ -251,6 +312,10 @@ export class ChatController {
     operationId: 'uploadChatAttachments',
     summary:
       'Upload files to share (multipart/form-data, one or more "file" parts); send a message with their ids to share them',
+    description:
+      'Stores one or more files (multipart/form-data "file" parts) in a conversation; send a message with their ' +
+      'ids to share them. Members of the conversation; 400 for a malformed upload, 413 beyond the size or count ' +
+      'limits.',
   })
   @AcceptsMultipart()
   @ApiBody({
@@ -275,6 +340,9 @@ export class ChatController {
   @ApiOperation({
     operationId: 'downloadChatAttachment',
     summary: 'A shared file (or your own not yet sent upload), streamed',
+    description:
+      'Streams a file shared in the conversation, or one of your own uploads not sent yet. Members of the ' +
+      'conversation; 404 otherwise.',
   })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
@@ -290,7 +358,13 @@ export class ChatController {
   }
 
   @Put('conversations/:id/read')
-  @ApiOperation({ operationId: 'markConversationRead', summary: 'Move your read position (never backwards)' })
+  @ApiOperation({
+    operationId: 'markConversationRead',
+    summary: 'Move your read position (never backwards)',
+    description:
+      'Moves your read position in a conversation to a message; it never moves backwards, and the others see the ' +
+      'read receipt. Members of the conversation.',
+  })
   @ApiOkResponse({ type: ReadStateDto })
   markRead(
     @CurrentOrg() org: OrgContext,
@@ -302,7 +376,13 @@ export class ChatController {
   }
 
   @Get('messages/unread/count')
-  @ApiOperation({ operationId: 'countUnreadChatMessages', summary: 'Unread messages: total and per conversation' })
+  @ApiOperation({
+    operationId: 'countUnreadChatMessages',
+    summary: 'Unread messages: total and per conversation',
+    description:
+      'Counts your unread messages in the active organization, in total and per conversation. Members with ' +
+      'chat.use.',
+  })
   @ApiOkResponse({ type: UnreadCountDto })
   unread(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<UnreadCountDto> {
     return this.chat.unreadCount(org, user);
@@ -310,7 +390,13 @@ export class ChatController {
 
   @Post('messages/read-all')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'markAllChatRead', summary: 'Mark every conversation read up to its newest message' })
+  @ApiOperation({
+    operationId: 'markAllChatRead',
+    summary: 'Mark every conversation read up to its newest message',
+    description:
+      'Marks every one of your conversations in the active organization read up to its newest message and says ' +
+      'how many changed. Members with chat.use.',
+  })
   @ApiOkResponse({ type: ReadAllResultDto })
   readAll(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<ReadAllResultDto> {
     return this.chat.readAll(org, user);
@@ -320,6 +406,9 @@ export class ChatController {
   @ApiOperation({
     operationId: 'searchChat',
     summary: 'Full-text search (websearch syntax) over messages of your conversations',
+    description:
+      'Runs a full-text search (websearch syntax) over the messages of the conversations you belong to in the ' +
+      'active organization. Members with chat.use; 400 for an invalid query or cursor.',
   })
   @ApiOkResponse({ type: ChatSearchResultDto })
   search(

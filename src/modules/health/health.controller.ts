@@ -14,7 +14,13 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ operationId: 'getLiveness', summary: 'The process is up (no dependency checks)' })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'The process is up (no dependency checks)',
+    description:
+      'Answers 200 while the process is up, without checking any dependency; for liveness probes. Public, not ' +
+      'rate-limited.',
+  })
   live(): Promise<HealthCheckResult> {
     return this.health.live();
   }
@@ -24,6 +30,9 @@ export class HealthController {
   @ApiOperation({
     operationId: 'getReadiness',
     summary: 'PostgreSQL and Redis answer; 503 naming what is down otherwise',
+    description:
+      'Checks that PostgreSQL and Redis answer; 200 when both do, 503 naming what is down otherwise. Public, not ' +
+      'rate-limited; for readiness probes and load balancers.',
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.ready();

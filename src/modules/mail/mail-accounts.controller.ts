@@ -43,6 +43,10 @@ export class MailAccountsController {
   @ApiOperation({
     operationId: 'autodiscoverMailSettings',
     summary: 'IMAP/SMTP settings for an address: known providers, MX (Google Workspace, Microsoft 365), SRV, guess',
+    description:
+      'Suggests IMAP and SMTP servers for an email address from known providers, MX records (Google Workspace, ' +
+      'Microsoft 365), SRV records or a guess; nothing is stored. Members with mail.use in the organization ' +
+      'named by X-Organization-Id.',
   })
   @ApiOkResponse({ type: AutodiscoverDto })
   autodiscover(@Query() query: AutodiscoverQueryDto): Promise<AutodiscoverDto> {
@@ -56,6 +60,10 @@ export class MailAccountsController {
     summary:
       'Log in to IMAP and SMTP without saving; 400 MAIL_HOST_NOT_ALLOWED for a host outside the address policy ' +
       '(before any connection); 422 says which side failed and where (dns, unreachable, tls, auth, protocol)',
+    description:
+      'Logs in to the given IMAP and SMTP servers without saving anything and reports the outcome of each side. ' +
+      'Members with mail.use; 400 MAIL_HOST_NOT_ALLOWED for a host outside the address policy (checked before ' +
+      'any connection), 422 naming which side failed and where (dns, unreachable, tls, auth, protocol).',
   })
   @ApiOkResponse({ type: ConnectionTestDto })
   @ApiErrorResponses(400, 422)
@@ -64,7 +72,14 @@ export class MailAccountsController {
   }
 
   @Post('accounts')
-  @ApiOperation({ operationId: 'createMailAccount', summary: 'Connect a mailbox (tested first, then synced)' })
+  @ApiOperation({
+    operationId: 'createMailAccount',
+    summary: 'Connect a mailbox (tested first, then synced)',
+    description:
+      'Connects one of your mailboxes to the active organization: the servers are tested, the password is stored ' +
+      'encrypted and a worker starts the first sync. Members with mail.use; 409 when this address is already ' +
+      'connected, 422 when the connection test fails.',
+  })
   @ApiCreatedResponse({ type: MailAccountDto })
   @ApiErrorResponses(400, 409, 422)
   create(
@@ -76,7 +91,13 @@ export class MailAccountsController {
   }
 
   @Get('accounts')
-  @ApiOperation({ operationId: 'listMailAccounts', summary: 'Your mailboxes in this organization, with sync state' })
+  @ApiOperation({
+    operationId: 'listMailAccounts',
+    summary: 'Your mailboxes in this organization, with sync state',
+    description:
+      'Lists your own mailboxes in the active organization with their sync state, page by page; other members, ' +
+      'admins included, never see them. Members with mail.use.',
+  })
   @ApiOkResponse({ type: MailAccountPageDto })
   list(
     @CurrentOrg() org: OrgContext,
@@ -87,7 +108,13 @@ export class MailAccountsController {
   }
 
   @Get('accounts/:id')
-  @ApiOperation({ operationId: 'getMailAccount', summary: 'One mailbox with its sync state and last error' })
+  @ApiOperation({
+    operationId: 'getMailAccount',
+    summary: 'One mailbox with its sync state and last error',
+    description:
+      'Returns one of your mailboxes with its servers, sync state and last error (never the password). Members ' +
+      'with mail.use; 404 when it is not yours.',
+  })
   @ApiOkResponse({ type: MailAccountDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -98,7 +125,13 @@ export class MailAccountsController {
   }
 
   @Patch('accounts/:id')
-  @ApiOperation({ operationId: 'updateMailAccount', summary: 'Change name, servers or password (tested first)' })
+  @ApiOperation({
+    operationId: 'updateMailAccount',
+    summary: 'Change name, servers or password (tested first)',
+    description:
+      'Changes the name, servers or password of one of your mailboxes; new connection settings are tested before ' +
+      'they are saved. Members with mail.use; 422 when the test fails.',
+  })
   @ApiOkResponse({ type: MailAccountDto })
   @ApiErrorResponses(400, 422)
   update(
@@ -112,7 +145,13 @@ export class MailAccountsController {
 
   @Post('accounts/:id/pause')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'pauseMailAccount', summary: 'Stop syncing (the connection is closed)' })
+  @ApiOperation({
+    operationId: 'pauseMailAccount',
+    summary: 'Stop syncing (the connection is closed)',
+    description:
+      'Stops syncing one of your mailboxes and closes its IMAP connection; synced mail stays readable. Members ' +
+      'with mail.use.',
+  })
   @ApiOkResponse({ type: MailAccountDto })
   pause(
     @CurrentOrg() org: OrgContext,
@@ -124,7 +163,11 @@ export class MailAccountsController {
 
   @Post('accounts/:id/resume')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'resumeMailAccount', summary: 'Sync again' })
+  @ApiOperation({
+    operationId: 'resumeMailAccount',
+    summary: 'Sync again',
+    description: 'Starts syncing a paused mailbox again from where it stopped. Members with mail.use.',
+  })
   @ApiOkResponse({ type: MailAccountDto })
   resume(
     @CurrentOrg() org: OrgContext,
@@ -136,7 +179,13 @@ export class MailAccountsController {
 
   @Delete('accounts/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'deleteMailAccount', summary: 'Disconnect a mailbox and delete what was synced' })
+  @ApiOperation({
+    operationId: 'deleteMailAccount',
+    summary: 'Disconnect a mailbox and delete what was synced',
+    description:
+      'Disconnects one of your mailboxes and deletes its folders, synced messages, drafts and outbox from ' +
+      'Switchboard; the mail server is not touched. Members with mail.use.',
+  })
   @ApiNoContentResponse()
   remove(
     @CurrentOrg() org: OrgContext,

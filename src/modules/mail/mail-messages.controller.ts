@@ -48,7 +48,13 @@ export class MailMessagesController {
   ) {}
 
   @Get('accounts/:id/folders')
-  @ApiOperation({ operationId: 'listMailFolders', summary: 'Folders with roles, counts and last sync' })
+  @ApiOperation({
+    operationId: 'listMailFolders',
+    summary: 'Folders with roles, counts and last sync',
+    description:
+      'Lists the folders of one of your mailboxes with their special-use role (inbox, sent, drafts, trash…), ' +
+      'message and unread counts and last sync. Members with mail.use.',
+  })
   @ApiOkResponse({ type: [MailFolderDto] })
   folders(
     @CurrentOrg() org: OrgContext,
@@ -62,6 +68,9 @@ export class MailMessagesController {
   @ApiOperation({
     operationId: 'listMailMessages',
     summary: 'Messages of a folder, newest first, cursor-paginated; filters: unread, flagged, from, dates, attachments',
+    description:
+      'Lists the synced messages of one folder, newest first with cursor pagination, filterable by unread, ' +
+      'flagged, sender, date range and attachments. Members with mail.use; 400 for an invalid cursor or filter.',
   })
   @ApiOkResponse({ type: MailMessagePageDto })
   @ApiErrorResponses(400)
@@ -78,6 +87,9 @@ export class MailMessagesController {
   @ApiOperation({
     operationId: 'searchMail',
     summary: 'Ranked full-text search over subject, addresses and text of your synced mail',
+    description:
+      'Runs a ranked full-text search over subject, addresses and text of the mail synced from your own ' +
+      'mailboxes in this organization. Members with mail.use; 400 for an invalid query or cursor.',
   })
   @ApiOkResponse({ type: MailSearchResultDto })
   @ApiErrorResponses(400)
@@ -90,7 +102,13 @@ export class MailMessagesController {
   }
 
   @Get('messages/:id/thread')
-  @ApiOperation({ operationId: 'getMailThread', summary: 'The conversation of a message (References / In-Reply-To)' })
+  @ApiOperation({
+    operationId: 'getMailThread',
+    summary: 'The conversation of a message (References / In-Reply-To)',
+    description:
+      'Returns the conversation a message belongs to, threaded by References and In-Reply-To, as message ' +
+      'summaries. Members with mail.use; 404 when the message is not in one of your mailboxes.',
+  })
   @ApiOkResponse({ type: [MailMessageSummaryDto] })
   thread(
     @CurrentOrg() org: OrgContext,
@@ -101,7 +119,13 @@ export class MailMessagesController {
   }
 
   @Get('messages/:id')
-  @ApiOperation({ operationId: 'getMailMessage', summary: 'One message with text, sanitized HTML and attachments' })
+  @ApiOperation({
+    operationId: 'getMailMessage',
+    summary: 'One message with text, sanitized HTML and attachments',
+    description:
+      'Returns one message with headers, plain text, sanitized HTML and the list of its attachments. Members ' +
+      'with mail.use; 404 when it is not in one of your mailboxes.',
+  })
   @ApiOkResponse({ type: MailMessageDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -116,6 +140,10 @@ export class MailMessagesController {
     operationId: 'downloadMailAttachment',
     summary:
       'One attachment, streamed from the IMAP server as it is decoded (index from the message’s attachments list)',
+    description:
+      'Streams one attachment straight from the IMAP server while it is decoded, by its index in the message ' +
+      'attachments list. Members with mail.use; 404 for an unknown index, 410 when the message is gone from the ' +
+      'server, 502 when the server cannot be reached.',
   })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
@@ -137,7 +165,13 @@ export class MailMessagesController {
 
   @Patch('messages/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'updateMailMessage', summary: 'Mark read/unread, flag/unflag (written to the server)' })
+  @ApiOperation({
+    operationId: 'updateMailMessage',
+    summary: 'Mark read/unread, flag/unflag (written to the server)',
+    description:
+      'Marks a message read or unread and flags or unflags it; the flags are written to the IMAP server. Members ' +
+      'with mail.use; 502 when the server cannot be reached.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(400, 502)
   async update(
@@ -151,7 +185,13 @@ export class MailMessagesController {
 
   @Post('messages/:id/move')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'moveMailMessage', summary: 'Move to another folder of the same account' })
+  @ApiOperation({
+    operationId: 'moveMailMessage',
+    summary: 'Move to another folder of the same account',
+    description:
+      'Moves a message to another folder of the same mailbox on the IMAP server. Members with mail.use; 404 for ' +
+      'a folder of another account, 502 when the server cannot be reached.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(400, 502)
   async move(
@@ -165,7 +205,13 @@ export class MailMessagesController {
 
   @Delete('messages/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'deleteMailMessage', summary: 'Move to Trash; from Trash, expunge for good' })
+  @ApiOperation({
+    operationId: 'deleteMailMessage',
+    summary: 'Move to Trash; from Trash, expunge for good',
+    description:
+      'Moves a message to Trash, or expunges it for good when it already is in Trash. Members with mail.use; 502 ' +
+      'when the server cannot be reached.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(502)
   async remove(
@@ -181,6 +227,10 @@ export class MailMessagesController {
   @ApiOperation({
     operationId: 'bulkMailAction',
     summary: 'read / unread / flag / unflag / move / delete up to 1000 messages, one IMAP command per folder',
+    description:
+      'Applies read, unread, flag, unflag, move or delete to up to 1000 of your messages, with one IMAP command ' +
+      'per folder, and reports what was done. Members with mail.use; 400 for an invalid action or folder, 502 ' +
+      'when a server cannot be reached.',
   })
   @ApiOkResponse({ type: BulkResultDto })
   @ApiErrorResponses(400, 502)

@@ -63,6 +63,11 @@ export class MailSendController {
   @ApiOperation({
     operationId: 'sendMail',
     summary: 'Send (or schedule with sendAt) a message, a reply, reply-all or forward; delivered by a worker',
+    description:
+      'Queues a new message, reply, reply-all or forward from one of your mailboxes, or schedules it with ' +
+      'sendAt; a worker delivers it over SMTP and files it in Sent. Members with mail.use; 400 without ' +
+      'recipients or with a past sendAt, 413 for attachments over the limit, 422 when the Idempotency-Key was ' +
+      'used with a different body, 429 over the send rate.',
   })
   @ApiAcceptedResponse({ type: MailSubmissionDto, description: 'Queued or scheduled' })
   @ApiOkResponse({ type: MailSubmissionDto, description: 'Replay of an earlier request with this Idempotency-Key' })
@@ -82,7 +87,13 @@ export class MailSendController {
   }
 
   @Get('outbox')
-  @ApiOperation({ operationId: 'listMailOutbox', summary: 'Drafts, queued, scheduled, sent and failed messages' })
+  @ApiOperation({
+    operationId: 'listMailOutbox',
+    summary: 'Drafts, queued, scheduled, sent and failed messages',
+    description:
+      'Lists the drafts and the queued, scheduled, sent and failed messages of one of your mailboxes, page by ' +
+      'page, optionally by state. Members with mail.use.',
+  })
   @ApiOkResponse({ type: MailSubmissionPageDto })
   list(
     @CurrentOrg() org: OrgContext,
@@ -94,7 +105,13 @@ export class MailSendController {
   }
 
   @Get('outbox/:id')
-  @ApiOperation({ operationId: 'getMailSubmission', summary: 'One outgoing message and where it stands' })
+  @ApiOperation({
+    operationId: 'getMailSubmission',
+    summary: 'One outgoing message and where it stands',
+    description:
+      'Returns one outgoing message with its state, schedule, attempts and last error. Members with mail.use; ' +
+      '404 when it is not in this mailbox.',
+  })
   @ApiOkResponse({ type: MailSubmissionDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -109,6 +126,9 @@ export class MailSendController {
   @ApiOperation({
     operationId: 'cancelMailSubmission',
     summary: 'Cancel a queued or scheduled send (409 once sending has started)',
+    description:
+      'Cancels a queued or scheduled message before a worker picks it up and returns it as cancelled. Members ' +
+      'with mail.use; 409 once sending has started or finished.',
   })
   @ApiOkResponse({ type: MailSubmissionDto })
   @ApiErrorResponses(409)
@@ -122,7 +142,14 @@ export class MailSendController {
   }
 
   @Post('drafts')
-  @ApiOperation({ operationId: 'createMailDraft', summary: 'Save a draft to the Drafts folder (\\Draft)' })
+  @ApiOperation({
+    operationId: 'createMailDraft',
+    summary: 'Save a draft to the Drafts folder (\\Draft)',
+    description:
+      'Saves a draft to the Drafts folder of the mailbox on the IMAP server (flagged \\Draft) and keeps it in ' +
+      'the outbox as a draft. Members with mail.use; 409 when the mailbox has no Drafts folder, 413 for ' +
+      'attachments over the limit, 502 when the server fails.',
+  })
   @ApiCreatedResponse({ type: MailSubmissionDto })
   @ApiErrorResponses(409, 413, 502)
   createDraft(
@@ -135,7 +162,14 @@ export class MailSendController {
   }
 
   @Put('drafts/:id')
-  @ApiOperation({ operationId: 'updateMailDraft', summary: 'Replace a draft (new version appended, old deleted)' })
+  @ApiOperation({
+    operationId: 'updateMailDraft',
+    summary: 'Replace a draft (new version appended, old deleted)',
+    description:
+      'Replaces a draft: the new version is appended to the Drafts folder and the old one deleted. Members with ' +
+      'mail.use; 404 for an unknown draft, 409 when the mailbox has no Drafts folder, 413 for attachments over ' +
+      'the limit, 502 when the server fails.',
+  })
   @ApiOkResponse({ type: MailSubmissionDto })
   @ApiErrorResponses(409, 413, 502)
   updateDraft(
@@ -150,7 +184,13 @@ export class MailSendController {
 
   @Delete('drafts/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'deleteMailDraft', summary: 'Delete a draft from the Drafts folder' })
+  @ApiOperation({
+    operationId: 'deleteMailDraft',
+    summary: 'Delete a draft from the Drafts folder',
+    description:
+      'Deletes a draft from the Drafts folder on the server and from the outbox. Members with mail.use; 502 when ' +
+      'the server fails.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(502)
   async deleteDraft(
@@ -167,6 +207,9 @@ export class MailSendController {
   @ApiOperation({
     operationId: 'sendMailDraft',
     summary: 'Send a draft now or at sendAt; removed from Drafts once sent. Sending it again answers the same entry',
+    description:
+      'Sends a saved draft now or at sendAt; it is removed from Drafts once sent. Members with mail.use; sending ' +
+      'the same draft again answers the existing submission with 200 instead of sending twice.',
   })
   @ApiAcceptedResponse({ type: MailSubmissionDto })
   @ApiOkResponse({ type: MailSubmissionDto, description: 'The draft was already submitted' })
@@ -188,6 +231,10 @@ export class MailSendController {
   @ApiOperation({
     operationId: 'uploadMailAttachments',
     summary: 'Upload files to attach (multipart/form-data, one or more "file" parts), within the configured limits',
+    description:
+      'Stores one or more files (multipart/form-data "file" parts) to attach by id to a later send or draft of ' +
+      'this mailbox. Members with mail.use; 400 for a malformed upload, 413 beyond the configured size or count ' +
+      'limits.',
   })
   @AcceptsMultipart()
   @ApiBody({

@@ -55,7 +55,14 @@ export class MeetingsController {
   constructor(private readonly meetings: MeetingsService) {}
 
   @Post()
-  @ApiOperation({ operationId: 'createMeeting', summary: 'Schedule a meeting (or an instant one); you are its host' })
+  @ApiOperation({
+    operationId: 'createMeeting',
+    summary: 'Schedule a meeting (or an instant one); you are its host',
+    description:
+      'Schedules a video meeting on the SFU, or an instant one, with its settings and invitees; you are its ' +
+      'host. Members with meetings.use; 400 for an invalid schedule or invitees who are not organization ' +
+      'members.',
+  })
   @ApiCreatedResponse({ type: MeetingDto })
   @ApiErrorResponses(400)
   create(
@@ -70,6 +77,9 @@ export class MeetingsController {
   @ApiOperation({
     operationId: 'listMeetings',
     summary: 'Meetings you host or are invited to (admins: all of the organization), newest first',
+    description:
+      'Lists the meetings you host or are invited to, newest first, filterable by status, time range and host; ' +
+      'organization admins see all of them. Members with meetings.use; 400 for an invalid cursor or filter.',
   })
   @ApiOkResponse({ type: MeetingPageDto })
   @ApiErrorResponses(400)
@@ -82,7 +92,13 @@ export class MeetingsController {
   }
 
   @Get(':id')
-  @ApiOperation({ operationId: 'getMeeting', summary: 'One meeting with its settings and invitees' })
+  @ApiOperation({
+    operationId: 'getMeeting',
+    summary: 'One meeting with its settings and invitees',
+    description:
+      'Returns one meeting with its state, settings and invitees. Its host, invitees and organization admins; ' +
+      '404 for others.',
+  })
   @ApiOkResponse({ type: MeetingDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -93,7 +109,13 @@ export class MeetingsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ operationId: 'updateMeeting', summary: 'Change a meeting (host; not once ended or cancelled)' })
+  @ApiOperation({
+    operationId: 'updateMeeting',
+    summary: 'Change a meeting (host; not once ended or cancelled)',
+    description:
+      'Changes the title, schedule, settings or invitees of a meeting. Its host; 403 for others, 409 once it ' +
+      'ended or was cancelled.',
+  })
   @ApiOkResponse({ type: MeetingDto })
   @ApiErrorResponses(400, 409)
   update(
@@ -107,7 +129,13 @@ export class MeetingsController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'cancelMeeting', summary: 'Cancel a scheduled meeting (host; 409 while live)' })
+  @ApiOperation({
+    operationId: 'cancelMeeting',
+    summary: 'Cancel a scheduled meeting (host; 409 while live)',
+    description:
+      'Cancels a scheduled meeting so it can no longer be joined. Its host; 403 for others, 409 while it is live ' +
+      'or once it ended or was cancelled.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(409)
   async cancel(
@@ -120,7 +148,13 @@ export class MeetingsController {
 
   @Post(':id/start')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'startMeeting', summary: 'Start a scheduled meeting (host): it becomes live' })
+  @ApiOperation({
+    operationId: 'startMeeting',
+    summary: 'Start a scheduled meeting (host): it becomes live',
+    description:
+      'Starts a scheduled meeting: it becomes live on the SFU and its host and invitees get meeting.started. Its ' +
+      'host; 409 when it is not scheduled.',
+  })
   @ApiOkResponse({ type: MeetingDto })
   @ApiErrorResponses(409)
   start(
@@ -133,7 +167,13 @@ export class MeetingsController {
 
   @Post(':id/stop')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'stopMeeting', summary: 'End a live meeting for everyone (host)' })
+  @ApiOperation({
+    operationId: 'stopMeeting',
+    summary: 'End a live meeting for everyone (host)',
+    description:
+      'Ends a live meeting for everyone: the participant entries still open are closed and meeting.ended is ' +
+      'sent. Its host; 409 when it is not live.',
+  })
   @ApiOkResponse({ type: MeetingDto })
   @ApiErrorResponses(409)
   stop(
@@ -145,7 +185,13 @@ export class MeetingsController {
   }
 
   @Get(':id/participants')
-  @ApiOperation({ operationId: 'listMeetingParticipants', summary: 'Who joined and left when, in order of joining' })
+  @ApiOperation({
+    operationId: 'listMeetingParticipants',
+    summary: 'Who joined and left when, in order of joining',
+    description:
+      'Lists who joined the meeting and when each left, in order of joining. Those who may see the meeting; 400 ' +
+      'for an invalid cursor.',
+  })
   @ApiOkResponse({ type: MeetingParticipantPageDto })
   @ApiErrorResponses(400)
   participants(
@@ -163,6 +209,9 @@ export class MeetingsController {
   @ApiOperation({
     operationId: 'createMeetingJoinToken',
     summary: 'A short-lived token to join this meeting over the /meetings namespace (host, invitees, admins)',
+    description:
+      'Issues a short-lived token to join this meeting over the /meetings Socket.IO namespace. Its host, ' +
+      'invitees and organization admins; 409 when the meeting cannot be joined in its current state.',
   })
   @ApiOkResponse({ type: JoinTokenDto })
   @ApiErrorResponses(409)
@@ -190,6 +239,9 @@ export class MeetingGuestsController {
     operationId: 'createMeetingGuestToken',
     summary:
       'A join token for a guest (no auth; the meeting allows guests and is scheduled or live; rate-limited per IP)',
+    description:
+      'Issues a join token for a guest with a display name; no account needed. Public and rate-limited per IP; ' +
+      '403 when the meeting does not allow guests, 409 when it is neither scheduled nor live.',
   })
   @ApiOkResponse({ type: JoinTokenDto })
   @ApiErrorResponses(400, 403, 404, 409, 429)
@@ -211,6 +263,10 @@ export class MeetingRecordingsController {
   @ApiOperation({
     operationId: 'startMeetingRecording',
     summary: 'Record the live meeting (host; settings.recordingAllowed): every camera, microphone and screen',
+    description:
+      'Starts recording a live meeting: every camera, microphone and screen producer goes to its own file. Its ' +
+      'host, when settings.recordingAllowed; 403 otherwise, 409 when not live or already recording, 503 when no ' +
+      'recorder is available.',
   })
   @ApiCreatedResponse({ type: RecordingDto })
   @ApiErrorResponses(409, 503)
@@ -223,7 +279,11 @@ export class MeetingRecordingsController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listMeetingRecordings', summary: 'The meeting’s recordings, newest first' })
+  @ApiOperation({
+    operationId: 'listMeetingRecordings',
+    summary: 'The meeting’s recordings, newest first',
+    description: 'Lists the recordings of a meeting, newest first, with their tracks. Those who may see the meeting.',
+  })
   @ApiOkResponse({ type: RecordingListDto })
   async list(
     @CurrentOrg() org: OrgContext,
@@ -234,7 +294,13 @@ export class MeetingRecordingsController {
   }
 
   @Get(':recordingId')
-  @ApiOperation({ operationId: 'getMeetingRecording', summary: 'One recording with its tracks' })
+  @ApiOperation({
+    operationId: 'getMeetingRecording',
+    summary: 'One recording with its tracks',
+    description:
+      'Returns one recording with its state and tracks. Those who may see the meeting; 404 for an unknown ' +
+      'recording.',
+  })
   @ApiOkResponse({ type: RecordingDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -247,7 +313,11 @@ export class MeetingRecordingsController {
 
   @Post(':recordingId/stop')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'stopMeetingRecording', summary: 'Stop recording (host): the files are finished' })
+  @ApiOperation({
+    operationId: 'stopMeetingRecording',
+    summary: 'Stop recording (host): the files are finished',
+    description: 'Stops a running recording; its files are finished and become downloadable. Its host.',
+  })
   @ApiOkResponse({ type: RecordingDto })
   stop(
     @CurrentOrg() org: OrgContext,
@@ -262,6 +332,9 @@ export class MeetingRecordingsController {
   @ApiOperation({
     operationId: 'downloadMeetingRecordingTrack',
     summary: 'Download one recorded track (host): WebM (VP8/VP9/Opus) or Matroska (H.264), as recorded',
+    description:
+      'Streams one recorded track as it was recorded: WebM (VP8/VP9/Opus) or Matroska (H.264). The meeting host; ' +
+      '404 for an unknown track.',
   })
   @ApiProduces('video/webm', 'audio/webm', 'video/x-matroska')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })

@@ -64,7 +64,13 @@ export class SettingsController {
   @Get('settings/security')
   @RequirePermission(OrgPermission.OrgUpdate)
   @IpAllowlistOwnerExempt()
-  @ApiOperation({ operationId: 'getSecuritySettings', summary: "The organization's IP allowlist" })
+  @ApiOperation({
+    operationId: 'getSecuritySettings',
+    summary: "The organization's IP allowlist",
+    description:
+      'Returns the IP allowlist of the organization and whether it applies to members as well as to API keys. ' +
+      'Owners and admins (org.update); owners reach it from any address.',
+  })
   @ApiOkResponse({ type: SecuritySettingsDto })
   @ApiErrorResponses(403, 404)
   securitySettings(@CurrentOrg() org: OrgContext): Promise<SecuritySettingsDto> {
@@ -77,6 +83,10 @@ export class SettingsController {
   @ApiOperation({
     operationId: 'updateSecuritySettings',
     summary: "Replace the organization's IP allowlist (API keys; optionally members); people only, not API keys",
+    description:
+      'Replaces the IP allowlist of the organization, which restricts API keys and optionally members. People ' +
+      'only, not API keys; owners and admins (org.update), owners from any address; 400 for an invalid range, ' +
+      '409 when the list would lock out the caller.',
   })
   @ApiOkResponse({ type: SecuritySettingsDto })
   @ApiErrorResponses(400, 403, 404, 409)
@@ -91,7 +101,13 @@ export class SettingsController {
 
   @Get('settings/usage-quotas')
   @RequirePermission(OrgPermission.OrgRead)
-  @ApiOperation({ operationId: 'getUsageQuotas', summary: 'Plan, features and quota usage of the organization' })
+  @ApiOperation({
+    operationId: 'getUsageQuotas',
+    summary: 'Plan, features and quota usage of the organization',
+    description:
+      'Returns the plan of the organization, its features and the usage of each quota against its limit. Its ' +
+      'members (org.read).',
+  })
   @ApiOkResponse({ type: UsageQuotasDto })
   @ApiErrorResponses(403, 404)
   usageQuotas(@CurrentOrg() org: OrgContext): Promise<UsageQuotasDto> {
@@ -102,7 +118,14 @@ export class SettingsController {
   @NoStore()
   @RequirePermission(OrgPermission.ApiKeysManage)
   @RequiresFeature(Feature.ApiKeys)
-  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once' })
+  @ApiOperation({
+    operationId: 'createApiKey',
+    summary: 'Create an API key; the key is shown once',
+    description:
+      'Creates an API key with scopes no wider than your role; the key is shown only in this answer and sends ' +
+      'api_key.created. Owners and admins (api_keys.manage) on a plan with API keys; 403 for scopes beyond your ' +
+      'role or a plan without the feature.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrorResponses(403, 404)
   createApiKey(
@@ -115,7 +138,13 @@ export class SettingsController {
 
   @Get('settings/api-keys')
   @RequirePermission(OrgPermission.ApiKeysManage)
-  @ApiOperation({ operationId: 'listApiKeys', summary: 'Live API keys (prefix, scopes, last use)' })
+  @ApiOperation({
+    operationId: 'listApiKeys',
+    summary: 'Live API keys (prefix, scopes, last use)',
+    description:
+      'Lists the live API keys of the organization with their prefix, scopes, creator, expiry and last use; ' +
+      'secrets are never returned. Owners and admins (api_keys.manage).',
+  })
   @ApiOkResponse({ type: [ApiKeyDto] })
   @ApiErrorResponses(403, 404)
   listApiKeys(@CurrentOrg() org: OrgContext): Promise<ApiKeyDto[]> {
@@ -125,7 +154,13 @@ export class SettingsController {
   @Delete('settings/api-keys/:id')
   @RequirePermission(OrgPermission.ApiKeysManage)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key (effective at once)' })
+  @ApiOperation({
+    operationId: 'revokeApiKey',
+    summary: 'Revoke an API key (effective at once)',
+    description:
+      'Revokes an API key; requests with it fail at once. Owners and admins (api_keys.manage); 404 for an ' +
+      'unknown key.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses(403, 404)
   revokeApiKey(@CurrentOrg() org: OrgContext, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
@@ -136,6 +171,10 @@ export class SettingsController {
   @ApiOperation({
     operationId: 'getBootstrap',
     summary: 'Current user, organizations with plans and feature flags, server time; ETag / If-None-Match → 304',
+    description:
+      'Returns everything a client needs at start: the current user, their organizations with plans and feature ' +
+      'flags, and the server time. Any signed-in user; with If-None-Match and an unchanged ETag the answer is ' +
+      '304 without a body.',
   })
   @ApiHeader({ name: 'If-None-Match', required: false })
   @ApiOkResponse({ type: BootstrapDto })

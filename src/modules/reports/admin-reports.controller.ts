@@ -24,14 +24,24 @@ export class AdminReportsController {
   constructor(private readonly reports: ReportsService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'adminListReports', summary: 'Reports matching the filters, newest first' })
+  @ApiOperation({
+    operationId: 'adminListReports',
+    summary: 'Reports matching the filters, newest first',
+    description:
+      'Lists the reports matching the filters (status, type, organization, reporter, reported user, creation ' +
+      'time), newest first. Platform admins only.',
+  })
   @ApiOkResponse({ type: AdminReportPageDto })
   list(@Query() query: AdminListReportsQueryDto): Promise<AdminReportPageDto> {
     return this.reports.adminList(query);
   }
 
   @Get('counts')
-  @ApiOperation({ operationId: 'adminCountReports', summary: 'How many reports are in each status' })
+  @ApiOperation({
+    operationId: 'adminCountReports',
+    summary: 'How many reports are in each status',
+    description: 'Counts the reports in each status, for the moderation queue. Platform admins only.',
+  })
   @ApiOkResponse({ type: ReportCountsDto })
   counts(@Query() query: AdminReportCountsQueryDto): Promise<ReportCountsDto> {
     return this.reports.adminCounts(query);
@@ -41,6 +51,9 @@ export class AdminReportsController {
   @ApiOperation({
     operationId: 'adminGetReport',
     summary: 'One report with the reported message as it was when reported, and its full history',
+    description:
+      'Returns one report with the reported message as it was when reported, and its full history of status ' +
+      'changes and comments. Platform admins only; 404 for an unknown report.',
   })
   @ApiOkResponse({ type: AdminReportDetailDto })
   @ApiErrorResponses(404)
@@ -52,6 +65,9 @@ export class AdminReportsController {
   @ApiOperation({
     operationId: 'adminCommentReport',
     summary: 'Comment on a report: internal, or shown to the reporter (who is notified)',
+    description:
+      'Adds a comment to a report: internal, or visible to the reporter, who is then notified. Platform admins ' +
+      'only; 404 for an unknown report.',
   })
   @ApiCreatedResponse({ type: ReportEventDto })
   @ApiErrorResponses(404)
@@ -67,6 +83,10 @@ export class AdminReportsController {
   @ApiOperation({
     operationId: 'adminUpdateReport',
     summary: 'Move a report: open → in_review | dismissed, in_review → resolved | dismissed | open',
+    description:
+      'Moves a report through the workflow: open to in_review or dismissed, in_review to resolved, dismissed or ' +
+      'open; the reporter is notified. Platform admins only; 400 when a resolution is required, 409 for a ' +
+      'transition not allowed.',
   })
   @ApiOkResponse({ type: AdminReportDetailDto })
   @ApiErrorResponses(404, 409)

@@ -25,6 +25,10 @@ export class ReportsController {
   @ApiOperation({
     operationId: 'createReport',
     summary: 'Report a chat message, a user or a bug (409 with the existing report id while one is still open)',
+    description:
+      'Reports a chat message, a user or a bug to the platform admins, with a reason and description. Any ' +
+      'signed-in user; 400 for reporting yourself, 404 for a target you cannot see, 409 with the existing report ' +
+      'id while one is still open, 410 for a deleted target, 429 over the report rate.',
   })
   @ApiCreatedResponse({ type: ReportDto })
   @ApiErrorResponses(404, 409, 410)
@@ -33,14 +37,24 @@ export class ReportsController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listMyReports', summary: 'Your reports, newest first' })
+  @ApiOperation({
+    operationId: 'listMyReports',
+    summary: 'Your reports, newest first',
+    description: 'Lists the reports you filed, newest first, with their status. Any signed-in user.',
+  })
   @ApiOkResponse({ type: ReportPageDto })
   list(@CurrentUser() user: AuthUser, @Query() query: ListReportsQueryDto): Promise<ReportPageDto> {
     return this.reports.listOwn(user, query);
   }
 
   @Get(':id')
-  @ApiOperation({ operationId: 'getMyReport', summary: 'One of your reports with its status history and replies' })
+  @ApiOperation({
+    operationId: 'getMyReport',
+    summary: 'One of your reports with its status history and replies',
+    description:
+      'Returns one of your reports with its status history and the replies admins made visible to you. Its ' +
+      'reporter; 404 for others.',
+  })
   @ApiOkResponse({ type: ReportDetailDto })
   @ApiErrorResponses(404)
   get(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<ReportDetailDto> {
@@ -51,6 +65,9 @@ export class ReportsController {
   @ApiOperation({
     operationId: 'updateMyReport',
     summary: 'Edit reason, title or description while the report is open',
+    description:
+      'Edits the reason, title or description of your report while it is open. Its reporter; 409 once it is in ' +
+      'review or closed.',
   })
   @ApiOkResponse({ type: ReportDetailDto })
   @ApiErrorResponses(404, 409)
@@ -64,7 +81,12 @@ export class ReportsController {
 
   @Post(':id/withdraw')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'withdrawMyReport', summary: 'Withdraw a report that is open or in review' })
+  @ApiOperation({
+    operationId: 'withdrawMyReport',
+    summary: 'Withdraw a report that is open or in review',
+    description:
+      'Withdraws your report while it is open or in review. Its reporter; 409 once it is resolved or dismissed.',
+  })
   @ApiOkResponse({ type: ReportDetailDto })
   @ApiErrorResponses(404, 409)
   withdraw(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<ReportDetailDto> {

@@ -12,7 +12,13 @@ export class SystemController {
   constructor(private readonly system: SystemService) {}
 
   @Get('info')
-  @ApiOperation({ operationId: 'getSystemInfo', summary: 'Server name, version and clock' })
+  @ApiOperation({
+    operationId: 'getSystemInfo',
+    summary: 'Server name, version and clock',
+    description:
+      'Returns the server name, version and current server time, so clients can check compatibility and clock ' +
+      'skew. Public.',
+  })
   @ApiOkResponse({ type: SystemInfoDto })
   @ApiErrorResponses()
   info(): SystemInfoDto {

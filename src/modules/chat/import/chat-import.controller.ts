@@ -37,6 +37,11 @@ export class ChatImportController {
     summary:
       'Import a WhatsApp .txt or Telegram result.json (multipart: "file" plus "platform"); parsed by a worker. ' +
       'Files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry)',
+    description:
+      'Uploads a WhatsApp .txt or Telegram result.json export (multipart "file" plus "platform") and queues it; ' +
+      'a worker turns it into a read-only conversation and you are notified when done. Members with chat.use; ' +
+      'files up to CHAT_IMPORT_SYNC_VALIDATE_BYTES are validated first (400 with details.line / details.entry), ' +
+      '413 beyond the upload limit.',
   })
   @AcceptsMultipart()
   @ApiBody({
@@ -73,7 +78,13 @@ export class ChatImportController {
   }
 
   @Get('imports')
-  @ApiOperation({ operationId: 'listChatImports', summary: 'Your imports in this organization, newest first' })
+  @ApiOperation({
+    operationId: 'listChatImports',
+    summary: 'Your imports in this organization, newest first',
+    description:
+      'Lists your chat imports in the active organization, newest first, with their status. Members with ' +
+      'chat.use.',
+  })
   @ApiOkResponse({ type: ChatImportPageDto })
   list(
     @CurrentOrg() org: OrgContext,
@@ -84,7 +95,13 @@ export class ChatImportController {
   }
 
   @Get('imports/:id')
-  @ApiOperation({ operationId: 'getChatImport', summary: 'One of your imports: status, progress, error' })
+  @ApiOperation({
+    operationId: 'getChatImport',
+    summary: 'One of your imports: status, progress, error',
+    description:
+      'Returns one of your imports with its status, progress, resulting conversation and error. Members with ' +
+      'chat.use; 404 for someone else’s import.',
+  })
   @ApiOkResponse({ type: ChatImportDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -98,6 +115,9 @@ export class ChatImportController {
   @ApiOperation({
     operationId: 'exportConversation',
     summary: 'Download a conversation you are a member of (streamed): JSON, or WhatsApp-like text',
+    description:
+      'Streams a conversation you are a member of as a download: JSON, or WhatsApp-like text. Members of the ' +
+      'conversation; 404 otherwise.',
   })
   @ApiProduces('application/json', 'text/plain')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })

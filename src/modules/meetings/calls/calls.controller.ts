@@ -54,6 +54,10 @@ export class CallsController {
   @ApiOperation({
     operationId: 'createCall',
     summary: 'Record a call starting now (in_progress); you are a participant. Sends call.started',
+    description:
+      'Records a call that starts now (in_progress) with you as a participant and sends call.started to the ' +
+      'others. Members with meetings.use; 400 for invalid participants; an Idempotency-Key replay answers 200 ' +
+      'with the first result.',
   })
   @ApiIdempotencyKey(
     'A retry with the same key (same user and organization) answers what the first request created (200)',
@@ -75,6 +79,10 @@ export class CallsController {
   @ApiOperation({
     operationId: 'listCalls',
     summary: 'Calls you created or take part in (admins: all of the organization), newest first',
+    description:
+      'Lists the calls you created or take part in, newest first, filterable by status, direction, participant, ' +
+      'phone number and time window; organization admins see all. Members with meetings.use; 400 for an invalid ' +
+      'cursor or filter.',
   })
   @ApiOkResponse({ type: CallPageDto })
   @ApiErrorResponses(400)
@@ -90,6 +98,9 @@ export class CallsController {
   @ApiOperation({
     operationId: 'getCallStats',
     summary: 'Counts by status and direction, durations and mean rating of the calls you may see, in a window',
+    description:
+      'Sums the calls you may see within a time window: counts by status and direction, durations and mean ' +
+      'rating. Members with meetings.use; 400 for an invalid window.',
   })
   @ApiOkResponse({ type: CallStatsDto })
   @ApiErrorResponses(400)
@@ -105,6 +116,9 @@ export class CallsController {
   @ApiOperation({
     operationId: 'scheduleCall',
     summary: 'Schedule a call: at scheduledAt it starts ringing and its participants get call.started',
+    description:
+      'Schedules a call: at scheduledAt a job makes it ring and its participants get call.started. Members with ' +
+      'meetings.use; 400 for a past scheduledAt or invalid participants; an Idempotency-Key replay answers 200.',
   })
   @ApiIdempotencyKey(
     'A retry with the same key (same user and organization) answers what the first request created (200)',
@@ -127,6 +141,9 @@ export class CallsController {
   @ApiOperation({
     operationId: 'createCallsBulk',
     summary: 'Up to 500 calls (scheduled or starting now) in one transaction: all are created or none',
+    description:
+      'Creates up to 500 calls, scheduled or starting now, in one transaction: all are created or none, and ' +
+      'details name each bad entry. Members with meetings.use; 400 when any entry is invalid.',
   })
   @ApiIdempotencyKey(
     'A retry with the same key (same user and organization) answers what the first request created (200)',
@@ -146,7 +163,13 @@ export class CallsController {
   }
 
   @Get(':id')
-  @ApiOperation({ operationId: 'getCall', summary: 'One call with its participants, transcript and recording link' })
+  @ApiOperation({
+    operationId: 'getCall',
+    summary: 'One call with its participants, transcript and recording link',
+    description:
+      'Returns one call with its participants, transcript and recording link. Its creator, participants and ' +
+      'organization admins; 404 for others.',
+  })
   @ApiOkResponse({ type: CallDto })
   get(
     @CurrentOrg() org: OrgContext,
@@ -157,7 +180,13 @@ export class CallsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ operationId: 'updateCall', summary: 'Set or clear the transcript, recording link, notes or subject' })
+  @ApiOperation({
+    operationId: 'updateCall',
+    summary: 'Set or clear the transcript, recording link, notes or subject',
+    description:
+      'Sets or clears the transcript, recording link, notes or subject of a call. Its creator, participants and ' +
+      'organization admins; 400 for invalid values.',
+  })
   @ApiOkResponse({ type: CallDto })
   @ApiErrorResponses(400)
   update(
@@ -174,6 +203,9 @@ export class CallsController {
   @ApiOperation({
     operationId: 'endCall',
     summary: 'End a ringing or in-progress call (completed by default); 409 when it is not active. Sends call.ended',
+    description:
+      'Ends a ringing or in-progress call, as completed unless another outcome is given, and sends call.ended. ' +
+      'Its creator, participants and organization admins; 409 when it is not active.',
   })
   @ApiOkResponse({ type: CallDto })
   @ApiErrorResponses(400, 409)
@@ -191,6 +223,9 @@ export class CallsController {
   @ApiOperation({
     operationId: 'cancelCall',
     summary: 'Cancel a scheduled call and remove its job (creator or admin); 409 once it started',
+    description:
+      'Cancels a scheduled call and removes the job that would start it. Its creator or an organization admin; ' +
+      '403 for others, 409 once it started.',
   })
   @ApiOkResponse({ type: CallDto })
   @ApiErrorResponses(409)
@@ -207,6 +242,9 @@ export class CallsController {
   @ApiOperation({
     operationId: 'submitCallFeedback',
     summary: 'Rate an ended call (1–5, comment); one per member: a second submission replaces the first',
+    description:
+      'Rates an ended call from 1 to 5 with an optional comment; one rating per member, a second one replaces ' +
+      'the first. Its creator, participants and organization admins; 409 while the call has not ended.',
   })
   @ApiOkResponse({ type: CallFeedbackDto })
   @ApiErrorResponses(400, 409)
