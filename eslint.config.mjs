@@ -13,6 +13,7 @@ export default tseslint.config(
       '.data/',
       'client/schema.d.ts',
       'eslint.config.mjs',
+      '.dependency-cruiser.cjs',
       'test/*.config.js',
       'scripts/*.js',
     ],

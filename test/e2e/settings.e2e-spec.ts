@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { authenticator } from 'otplib';
+import { DOMAINS } from 'src/domains';
 import { Organization, Plan } from 'src/modules/organizations/organization.entity';
 import { AuditEvent } from 'src/modules/users/audit-event.entity';
 import { User } from 'src/modules/users/user.entity';
@@ -99,6 +100,26 @@ describe('user settings: profile, notifications, data export, account deletion',
       body: { name: 'ci', scopes: ['org.read'] },
     });
 
+    // Data in other domains: a chat message and a meeting, which the export must carry too.
+    const inOrg = { 'x-organization-id': orgId };
+    const colleague = await registerUser(t);
+    await join_(user, orgId, colleague);
+    const conversation = await call(t, 'POST', '/api/v1/chat/conversations', {
+      ...as(user, { headers: inOrg }),
+      body: { type: 'group', title: 'Notes', memberIds: [colleague.id] },
+    });
+    expect(conversation.status).toBe(201);
+    const message = await call(t, 'POST', `/api/v1/chat/conversations/${conversation.body.id as string}/messages`, {
+      ...as(user, { headers: inOrg }),
+      body: { body: 'remember the milk' },
+    });
+    expect(message.status).toBe(201);
+    const meeting = await call(t, 'POST', '/api/v1/video/meetings', {
+      ...as(user, { headers: inOrg }),
+      body: { title: 'Retro', scheduledStart: '2030-01-10T10:00:00.000Z', scheduledEnd: '2030-01-10T11:00:00.000Z' },
+    });
+    expect(meeting.status).toBe(201);
+
     const requested = await user.api.POST('/api/v1/settings/export-data');
     expect(requested.response.status).toBe(202);
     expect(requested.data).toMatchObject({ status: 'pending', downloadUrl: null });
@@ -132,7 +153,16 @@ describe('user settings: profile, notifications, data export, account deletion',
     expect(archive.sections.apiKeysCreated).toEqual([
       expect.objectContaining({ name: 'ci', prefix: expect.stringMatching(/^sbk_/) as unknown }),
     ]);
-    expect(text).not.toMatch(/secretHash|passwordHash|secret_hash/);
+    // Every domain contributes the sections its definition declares, and only those.
+    const declared = DOMAINS.flatMap((d) =>
+      'exportSections' in d.personalData ? Object.keys(d.personalData.exportSections) : [],
+    );
+    expect(Object.keys(archive.sections).sort()).toEqual([...declared].sort());
+    expect(archive.sections.conversations).toEqual([expect.objectContaining({ title: 'Notes', role: 'admin' })]);
+    expect(archive.sections.chatMessages).toEqual([expect.objectContaining({ body: 'remember the milk' })]);
+    expect(archive.sections.meetings).toEqual([expect.objectContaining({ title: 'Retro', host: true })]);
+    expect(archive.sections.systemMails.length).toBeGreaterThanOrEqual(1);
+    expect(text).not.toMatch(/secretHash|passwordHash|secret_hash|PasswordSealed/);
     await tokenFromOutbox(outbox, user.email, /(data export is ready)/);
 
     for (const path of [`/api/v1/settings/export-data/${id}`, `/api/v1/settings/export-data/${id}/download`]) {

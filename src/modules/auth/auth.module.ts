@@ -1,3 +1,4 @@
+import { AuthPersonalData } from './auth.personal-data';
 import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -32,6 +33,7 @@ import { TwoFactorService } from './two-factor.service';
   ],
   controllers: [AuthController],
   providers: [
+    AuthPersonalData,
     AuthService,
     SessionsService,
     TokensService,

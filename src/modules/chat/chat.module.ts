@@ -1,3 +1,4 @@
+import { ChatPersonalData } from './chat.personal-data';
 import { AuthModule } from 'src/modules/auth/auth.module';
 import { Module } from '@nestjs/common';
 import { ChatAttachmentsService } from './chat-attachments.service';
@@ -22,6 +23,7 @@ import { ChatImportService } from './import/chat-import.service';
   imports: [NotificationsModule, UsersModule, AuthModule],
   controllers: [ChatController, ChatImportController],
   providers: [
+    ChatPersonalData,
     ChatService,
     ChatActivityService,
     ChatAttachmentsService,

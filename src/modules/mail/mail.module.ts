@@ -1,3 +1,4 @@
+import { MailPersonalData } from './mail.personal-data';
 import { Module } from '@nestjs/common';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { MailAccountsController } from './mail-accounts.controller';
@@ -23,6 +24,7 @@ import { MailSmtpPoolService } from './mail-smtp-pool.service';
   imports: [OrganizationsModule],
   controllers: [MailAccountsController, MailMessagesController, MailSendController],
   providers: [
+    MailPersonalData,
     MailHostPolicy,
     MailAccountsService,
     MailParsePool,

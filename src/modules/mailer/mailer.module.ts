@@ -1,3 +1,4 @@
+import { MailerPersonalData } from './mailer.personal-data';
 import { Global, Module } from '@nestjs/common';
 import { MailTransport } from './mail-transport';
 import { MailerProcessor } from './mailer.processor';
@@ -6,7 +7,7 @@ import { MailerService } from './mailer.service';
 /** System mail for every module (`MailerService.send`), delivered by the `system` queue's worker. */
 @Global()
 @Module({
-  providers: [MailTransport, MailerService, MailerProcessor],
+  providers: [MailerPersonalData, MailTransport, MailerService, MailerProcessor],
   exports: [MailerService],
 })
 export class MailerModule {}

@@ -33,7 +33,8 @@ export const meetingsDomain = defineDomain({
     exportSections: {
       meetings: 'Meetings this account hosts or was invited to',
       meetingParticipations: 'When this account joined and left meetings',
-      calls: 'Calls this account took part in, with its feedback',
+      calls: 'Calls this account made or took part in',
+      callFeedback: 'Feedback this account gave on calls',
     },
   },
 });

@@ -1,3 +1,4 @@
+import { MeetingsPersonalData } from './meetings.personal-data';
 import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
@@ -31,6 +32,7 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
   ],
   controllers: [MeetingsController, MeetingGuestsController, MeetingRecordingsController, CallsController],
   providers: [
+    MeetingsPersonalData,
     SfuWorkerPool,
     MeetingsService,
     MeetingTokensService,

@@ -1,3 +1,4 @@
+import { NotificationsPersonalData } from './notifications.personal-data';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { AuthModule } from 'src/modules/auth/auth.module';
@@ -14,7 +15,7 @@ import { NotificationsService } from './notifications.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Notification]), AuthModule, OrganizationsModule],
   controllers: [NotificationsController],
-  providers: [NotificationsService, NotificationsGateway],
+  providers: [NotificationsPersonalData, NotificationsService, NotificationsGateway],
   exports: [NotificationsService],
 })
 export class NotificationsModule {}

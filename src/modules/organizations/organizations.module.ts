@@ -1,3 +1,4 @@
+import { OrganizationsPersonalData } from './organizations.personal-data';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { UsersModule } from 'src/modules/users/users.module';
@@ -15,6 +16,7 @@ import { OrganizationsService } from './organizations.service';
   imports: [UsersModule],
   controllers: [OrganizationsController, TeamController, SettingsController],
   providers: [
+    OrganizationsPersonalData,
     OrganizationsService,
     InvitationsService,
     UsageService,

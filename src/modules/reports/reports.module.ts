@@ -1,3 +1,4 @@
+import { ReportsPersonalData } from './reports.personal-data';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { AdminReportsController } from './admin-reports.controller';
@@ -10,6 +11,6 @@ import { ReportsService } from './reports.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Report, ReportEvent])],
   controllers: [ReportsController, AdminReportsController],
-  providers: [ReportsService],
+  providers: [ReportsPersonalData, ReportsService],
 })
 export class ReportsModule {}

@@ -1,3 +1,6 @@
+import type { ExportSection } from 'src/common/domain/personal-data';
+import { DomainEventBus } from 'src/common/events/domain-events';
+import './settings.events';
 import { EntityManager, QueryOrder } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
@@ -20,7 +23,6 @@ import { toUserDto } from 'src/modules/users/users.service';
 import { JobPayloads } from 'src/queue/queue.types';
 import { ACCOUNT_QUEUE, AccountJob } from './settings.jobs';
 import { DataExport, DataExportStatus } from './data-export.entity';
-import { EXPORT_SECTIONS } from './export-sections';
 import { resolvePreferences } from './notification-preferences';
 import { DataExportDto } from './settings.dto';
 import { SettingsError, SettingsErrorCode } from './settings.errors';
@@ -55,6 +57,7 @@ export class DataExportService {
     private readonly config: AppConfigService,
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
     @InjectQueue(ACCOUNT_QUEUE) private readonly queue: Queue<JobPayloads[AccountJob.BuildDataExport]>,
   ) {}
 
@@ -186,7 +189,14 @@ export class DataExportService {
     yield JSON.stringify(header).slice(0, -1);
     yield `,"sections":{`;
     const em = this.em.fork();
-    for (const [index, section] of EXPORT_SECTIONS.entries()) {
+    // Every domain that keeps data of users adds its own sections.
+    const sections: ExportSection[] = [];
+    await this.events.publish('account.export', {
+      userId: user.id,
+      email: user.email ?? null,
+      add: (section) => sections.push(section),
+    });
+    for (const [index, section] of sections.entries()) {
       yield `${index > 0 ? ',' : ''}${JSON.stringify(section.name)}:[`;
       let first = true;
       for await (const row of section.rows(em, user.id)) {

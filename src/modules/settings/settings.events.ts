@@ -2,8 +2,15 @@
  * Domain events of account deletion (see `src/common/events/domain-events.ts`). Every domain that keeps data of a
  * user handles them; the settings domain names none of them.
  */
+import type { ExportSection } from 'src/common/domain/personal-data';
+
 declare module 'src/common/events/domain-events' {
   interface DomainEvents {
+    /**
+     * The data export of a user is being built: each domain that keeps data of users `add`s its sections (those
+     * its definition declares in `personalData.exportSections`), in a `transaction` handler that only registers them.
+     */
+    'account.export': { userId: string; email: string | null; add: (section: ExportSection) => void };
     /**
      * Inside the transaction that deletes the user row: each domain removes or anonymises what it keeps of the user
      * (`transaction` handlers; rows that reference the user with `on delete cascade` go by themselves).
@@ -13,5 +20,3 @@ declare module 'src/common/events/domain-events' {
     'account.deleted': { userId: string };
   }
 }
-
-export {};

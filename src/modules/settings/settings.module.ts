@@ -1,3 +1,4 @@
+import { SettingsPersonalData } from './settings.personal-data';
 import { Module } from '@nestjs/common';
 import { AuthModule } from 'src/modules/auth/auth.module';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
@@ -12,7 +13,7 @@ import { SettingsService } from './settings.service';
 @Module({
   imports: [UsersModule, AuthModule, OrganizationsModule],
   controllers: [UserSettingsController],
-  providers: [SettingsService, DataExportService, AccountDeletionService, SettingsProcessor],
+  providers: [SettingsPersonalData, SettingsService, DataExportService, AccountDeletionService, SettingsProcessor],
   exports: [SettingsService],
 })
 export class SettingsModule {}

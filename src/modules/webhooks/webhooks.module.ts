@@ -1,3 +1,4 @@
+import { WebhooksPersonalData } from './webhooks.personal-data';
 import { WebhookEventsListener } from './webhook-events.listener';
 import { Global, Module } from '@nestjs/common';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
@@ -9,7 +10,7 @@ import { WebhooksService } from './webhooks.service';
 @Global()
 @Module({
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookDispatcher, WebhooksProcessor, WebhookEventsListener],
+  providers: [WebhooksPersonalData, WebhooksService, WebhookDispatcher, WebhooksProcessor, WebhookEventsListener],
   exports: [WebhooksService],
 })
 export class WebhooksModule {}
