@@ -291,6 +291,23 @@ export class OrganizationsService {
     });
   }
 
+  /** Organizations where the user is the only owner while others remain: deleting the account would orphan them. */
+  async organizationsOnlyOwnedBy(userId: string): Promise<Organization[]> {
+    const owned = await this.em.find(Membership, { user: userId, role: OrgRole.Owner }, { populate: ['organization'] });
+    const orphaned: Organization[] = [];
+    for (const membership of owned) {
+      const orgId = membership.organization.id;
+      const [owners, members] = await Promise.all([
+        this.em.count(Membership, { organization: orgId, role: OrgRole.Owner }),
+        this.em.count(Membership, { organization: orgId }),
+      ]);
+      if (owners === 1 && members > 1) {
+        orphaned.push(membership.organization);
+      }
+    }
+    return orphaned;
+  }
+
   leave(org: OrgContext, actor: AuthUser): Promise<void> {
     return this.remove(org, actor, actor.id);
   }

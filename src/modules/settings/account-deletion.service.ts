@@ -10,8 +10,7 @@ import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { SessionsService } from 'src/modules/auth/sessions.service';
 import { TwoFactorService } from 'src/modules/auth/two-factor.service';
 import { MailerService } from 'src/modules/mailer/mailer.service';
-import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
-import { Organization } from 'src/modules/organizations/organization.entity';
+import { OrganizationsService } from 'src/modules/organizations/organizations.service';
 import { AuditEventType } from 'src/modules/users/audit-event.entity';
 import { AuditService } from 'src/modules/users/audit.service';
 import { User } from 'src/modules/users/user.entity';
@@ -44,6 +43,7 @@ export class AccountDeletionService {
     private readonly mailer: MailerService,
     private readonly exports: DataExportService,
     private readonly events: DomainEventBus,
+    private readonly organizations: OrganizationsService,
     @InjectQueue(ACCOUNT_QUEUE) private readonly queue: Queue<JobPayloads[AccountJob.DeleteAccount]>,
   ) {}
 
@@ -66,7 +66,7 @@ export class AccountDeletionService {
       }
       await this.twoFactor.verifyAny(user, dto.code);
     }
-    const soleOwnerOf = await this.organizationsOnlyOwnedBy(user.id);
+    const soleOwnerOf = await this.organizations.organizationsOnlyOwnedBy(user.id);
     if (soleOwnerOf.length > 0) {
       throw new SettingsError(
         SettingsErrorCode.LastOwner,
@@ -159,22 +159,5 @@ export class AccountDeletionService {
       done += (await this.execute({ userId: id })) ? 1 : 0;
     }
     return done;
-  }
-
-  /** Organizations where the user is the only owner while others remain: deletion would orphan them. */
-  private async organizationsOnlyOwnedBy(userId: string): Promise<Organization[]> {
-    const owned = await this.em.find(Membership, { user: userId, role: OrgRole.Owner }, { populate: ['organization'] });
-    const orphaned: Organization[] = [];
-    for (const membership of owned) {
-      const orgId = membership.organization.id;
-      const [owners, members] = await Promise.all([
-        this.em.count(Membership, { organization: orgId, role: OrgRole.Owner }),
-        this.em.count(Membership, { organization: orgId }),
-      ]);
-      if (owners === 1 && members > 1) {
-        orphaned.push(membership.organization);
-      }
-    }
-    return orphaned;
   }
 }
