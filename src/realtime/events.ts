@@ -1,3 +1,5 @@
+import type { Ack } from './socket-toolkit';
+
 /**
  * The realtime contract: every event the server pushes, with its payload type. Domain code emits through
  * `RealtimeService.toUser` / `toOrganization`, which only accept the names and payloads declared here, and the
@@ -102,7 +104,7 @@ export type ServerToClientEvents = {
 };
 
 /** Answer to `subscribe` / `unsubscribe`. */
-export type SubscriptionAck = { ok: true } | { ok: false; code: string };
+export type SubscriptionAck = Ack;
 
 /** What clients may send on `/notifications`. */
 export interface ClientToServerEvents {

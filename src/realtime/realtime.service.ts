@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Emitter } from '@socket.io/redis-emitter';
+import type { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { REDIS } from 'src/redis/redis.module';
 import {
@@ -10,6 +10,7 @@ import {
   rooms,
   ServerToClientEvents,
 } from './events';
+import { createSocketEmitter } from './socket-toolkit';
 
 /**
  * Pushes events to connected clients, from any process: API nodes and workers alike publish through Redis
@@ -27,16 +28,14 @@ export class RealtimeService {
   private readonly otherNamespaces: Emitter[];
 
   constructor(@Inject(REDIS) redis: Redis) {
-    // The emitter publishes without awaiting; a rejected publish must not become an unhandled rejection.
-    const publisher = {
-      publish: (channel: string, message: string | Buffer): Promise<unknown> =>
-        redis.publish(channel, message).catch((error: Error) => {
-          this.logger.warn({ err: error.message, channel }, 'realtime event not published');
-        }),
-    };
-    const emitter = new Emitter<ServerToClientEvents>(publisher);
-    this.notifications = emitter.of(NOTIFICATIONS_NAMESPACE);
-    this.otherNamespaces = [new Emitter(publisher).of(CHAT_NAMESPACE)];
+    const failure = 'realtime event not published';
+    this.notifications = createSocketEmitter<ServerToClientEvents>(
+      redis,
+      NOTIFICATIONS_NAMESPACE,
+      this.logger,
+      failure,
+    );
+    this.otherNamespaces = [createSocketEmitter(redis, CHAT_NAMESPACE, this.logger, failure)];
   }
 
   /** To every socket of one user (all their devices and sessions). */

@@ -10,6 +10,13 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
+/** The one `VALIDATION_FAILED` error of HTTP and socket payloads: `details` lists every bad field and its rules. */
+export function validationFailed(errors: ValidationError[]): PlatformError {
+  const details = flattenValidationErrors(errors);
+  const fields = details.map((d) => d.field).join(', ');
+  return new PlatformError(PlatformErrorCode.ValidationFailed, `Invalid input: ${fields}`, details);
+}
+
 /** The global pipe: strips nothing silently — unknown fields are rejected — and converts query strings. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
@@ -18,10 +25,6 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const details = flattenValidationErrors(errors);
-      const fields = details.map((d) => d.field).join(', ');
-      return new PlatformError(PlatformErrorCode.ValidationFailed, `Invalid input: ${fields}`, details);
-    },
+    exceptionFactory: validationFailed,
   });
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS } from 'src/redis/redis.module';
+import { TYPING_THROTTLE_MS } from './chat.events';
 
 /** A socket's entry lives this long unless its node refreshes it (every third of it): a crashed node's sockets age out. */
 const ENTRY_TTL_MS = 90_000;
@@ -69,6 +70,15 @@ export class ChatPresenceService implements OnModuleDestroy {
       }
     }
     return result;
+  }
+
+  /**
+   * True for the user's first `typing` in a conversation within TYPING_THROTTLE_MS (across nodes), which is relayed;
+   * later ones in the window are not.
+   */
+  async firstTyping(userId: string, conversationId: string): Promise<boolean> {
+    const set = await this.redis.set(`chat:typing:${userId}:${conversationId}`, '1', 'PX', TYPING_THROTTLE_MS, 'NX');
+    return set === 'OK';
   }
 
   onModuleDestroy(): void {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Emitter } from '@socket.io/redis-emitter';
+import type { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { CHAT_NAMESPACE, rooms } from 'src/realtime/events';
 import { REDIS } from 'src/redis/redis.module';
+import { createSocketEmitter } from 'src/realtime/socket-toolkit';
 import { ChatEventName, ChatEvents, ChatServerToClientEvents } from './chat.events';
 
 /**
@@ -16,13 +17,12 @@ export class ChatRealtimeService {
   private readonly chat: Emitter<ChatServerToClientEvents>;
 
   constructor(@Inject(REDIS) redis: Redis) {
-    const publisher = {
-      publish: (channel: string, message: string | Buffer): Promise<unknown> =>
-        redis.publish(channel, message).catch((error: Error) => {
-          this.logger.warn({ err: error.message, channel }, 'chat event not published');
-        }),
-    };
-    this.chat = new Emitter<ChatServerToClientEvents>(publisher).of(CHAT_NAMESPACE);
+    this.chat = createSocketEmitter<ChatServerToClientEvents>(
+      redis,
+      CHAT_NAMESPACE,
+      this.logger,
+      'chat event not published',
+    );
   }
 
   toConversation<E extends ChatEventName>(conversationId: string, event: E, payload: ChatEvents[E]): void {

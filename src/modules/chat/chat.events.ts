@@ -1,3 +1,4 @@
+import type { Ack } from 'src/realtime/socket-toolkit';
 import type { ChatMessageDto } from './chat.dto';
 
 /**
@@ -32,22 +33,19 @@ export type ChatEventName = keyof ChatEvents;
 export type ChatServerToClientEvents = { [E in ChatEventName]: (payload: ChatEvents[E]) => void };
 
 /** Acknowledgement of client events on `/chat`. */
-export type ChatAck = { ok: true } | { ok: false; code: string };
+export type ChatAck<T extends object = object> = Ack<T>;
 
 /** What clients may send on `/chat`, each with an acknowledgement callback. */
 export interface ChatClientToServerEvents {
   /** Join a conversation's room (members only). Sockets join all their conversations on connect already. */
   'conversation.join': (body: { conversationId: string }, ack: (answer: ChatAck) => void) => void;
   /** "I am typing": relayed to the other members at most once per 2 s per user and conversation. */
-  typing: (body: { conversationId: string }, ack: (answer: ChatAck & { throttled?: boolean }) => void) => void;
+  typing: (body: { conversationId: string }, ack: (answer: ChatAck<{ throttled?: boolean }>) => void) => void;
   /**
    * Who of these users is online now. Only users sharing a conversation with you (and you) are answered; anyone
    * else is left out of `online` as if offline, whether or not the id exists.
    */
-  'presence.query': (
-    body: { userIds: string[] },
-    ack: (answer: { ok: true; online: string[] } | { ok: false; code: string }) => void,
-  ) => void;
+  'presence.query': (body: { userIds: string[] }, ack: (answer: ChatAck<{ online: string[] }>) => void) => void;
 }
 
 /** How long a `typing` indicator stays up without a new one. */

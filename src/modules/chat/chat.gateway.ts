@@ -1,5 +1,5 @@
 import { EnsureRequestContext, EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -10,26 +10,23 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { isUUID } from 'class-validator';
-import Redis from 'ioredis';
 import type { Namespace, Socket } from 'socket.io';
-import { PlatformErrorCode } from 'src/common/errors/app-error';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { CHAT_NAMESPACE, rooms } from 'src/realtime/events';
 import { SocketAuthService } from 'src/modules/auth/socket-auth.service';
-import { SocketData } from 'src/realtime/socket-handshake';
-import { REDIS } from 'src/redis/redis.module';
+import { handshakeRefusal, SocketData } from 'src/realtime/socket-handshake';
+import { answer, AnswerOptions, parsePayload } from 'src/realtime/socket-toolkit';
 import { ChatPresenceService } from './chat-presence.service';
 import { ChatRealtimeService } from './chat-realtime.service';
+import { ConversationRefDto, PresenceQueryDto } from './chat-socket.dto';
 import {
   ChatAck,
   ChatClientToServerEvents,
   ChatEvents,
   ChatServerToClientEvents,
   TYPING_EXPIRES_MS,
-  TYPING_THROTTLE_MS,
 } from './chat.events';
-import { ChatErrorCode } from './chat.errors';
+import { ChatError, ChatErrorCode } from './chat.errors';
 import { ChatService } from './chat.service';
 
 interface ChatSocketData extends SocketData {
@@ -59,7 +56,6 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
     private readonly presence: ChatPresenceService,
     private readonly realtime: ChatRealtimeService,
     private readonly metrics: MetricsService,
-    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -71,11 +67,7 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
           data.conversationIds = ids;
           next();
         },
-        (error: unknown) => {
-          this.logger.error({ err: error }, 'chat handshake failed');
-          const code = PlatformErrorCode.Internal;
-          next(Object.assign(new Error(code), { data: { code, message: 'Internal error' } }));
-        },
+        (error: unknown) => next(handshakeRefusal(error, this.logger, 'chat handshake failed')),
       );
     });
     this.metrics.trackRealtimeNamespace(namespace.name, () => namespace.sockets.size);
@@ -103,57 +95,50 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
   }
 
   @SubscribeMessage('conversation.join')
-  async join(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
-    const conversationId = conversationIdOf(body);
-    if (!conversationId) {
-      return { ok: false, code: PlatformErrorCode.ValidationFailed };
-    }
-    try {
-      if (!(await this.isMember(socket.data.user.id, conversationId))) {
-        return { ok: false, code: ChatErrorCode.ConversationNotFound };
-      }
-    } catch (error) {
-      this.logger.error({ err: error, conversationId }, 'conversation join failed');
-      return { ok: false, code: PlatformErrorCode.Internal };
-    }
-    await socket.join(rooms.conversation(conversationId));
-    return { ok: true };
+  join(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
+    return answer(
+      async () => {
+        const { conversationId } = parsePayload(ConversationRefDto, body);
+        if (!(await this.isMember(socket.data.user.id, conversationId))) {
+          throw conversationNotFound(conversationId);
+        }
+        await socket.join(rooms.conversation(conversationId));
+        return {};
+      },
+      this.ack(socket, 'conversation join failed'),
+    );
   }
 
   /** Relayed to the conversation's room except the typist's own sockets, at most once per 2 s per user+conversation. */
   @SubscribeMessage('typing')
-  async typing(
+  typing(
     @ConnectedSocket() socket: ChatSocket,
     @MessageBody() body: unknown,
-  ): Promise<ChatAck & { throttled?: boolean }> {
-    const conversationId = conversationIdOf(body);
-    if (!conversationId) {
-      return { ok: false, code: PlatformErrorCode.ValidationFailed };
-    }
-    const room = rooms.conversation(conversationId);
-    // The socket is in the room exactly while its user is a member (joined on connect, moved by membership changes).
-    if (!socket.rooms.has(room)) {
-      return { ok: false, code: ChatErrorCode.ConversationNotFound };
-    }
-    const userId = socket.data.user.id;
-    const first = await this.redis.set(`chat:typing:${userId}:${conversationId}`, '1', 'PX', TYPING_THROTTLE_MS, 'NX');
-    if (first !== 'OK') {
-      return { ok: true, throttled: true };
-    }
-    // The room is moved by membership changes through Redis; the database is asked too (once per throttle window),
-    // so a socket still in the room a moment after its user was removed cannot type into it.
-    try {
-      if (!(await this.isMember(userId, conversationId))) {
-        await socket.leave(room);
-        return { ok: false, code: ChatErrorCode.ConversationNotFound };
-      }
-    } catch (error) {
-      this.logger.error({ err: error, conversationId }, 'typing membership check failed');
-      return { ok: false, code: PlatformErrorCode.Internal };
-    }
-    const payload: ChatEvents['typing'] = { conversationId, userId, expiresInMs: TYPING_EXPIRES_MS };
-    this.namespace.to(room).except(rooms.user(userId)).emit('typing', payload);
-    return { ok: true };
+  ): Promise<ChatAck<{ throttled?: boolean }>> {
+    return answer(
+      async (): Promise<{ throttled?: boolean }> => {
+        const { conversationId } = parsePayload(ConversationRefDto, body);
+        const room = rooms.conversation(conversationId);
+        // The socket is in the room exactly while its user is a member (joined on connect, moved by membership changes).
+        if (!socket.rooms.has(room)) {
+          throw conversationNotFound(conversationId);
+        }
+        const userId = socket.data.user.id;
+        if (!(await this.presence.firstTyping(userId, conversationId))) {
+          return { throttled: true };
+        }
+        // The room is moved by membership changes through Redis; the database is asked too (once per throttle window),
+        // so a socket still in the room a moment after its user was removed cannot type into it.
+        if (!(await this.isMember(userId, conversationId))) {
+          await socket.leave(room);
+          throw conversationNotFound(conversationId);
+        }
+        const payload: ChatEvents['typing'] = { conversationId, userId, expiresInMs: TYPING_EXPIRES_MS };
+        this.namespace.to(room).except(rooms.user(userId)).emit('typing', payload);
+        return {};
+      },
+      this.ack(socket, 'typing failed'),
+    );
   }
 
   /**
@@ -162,22 +147,18 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
    * presence nor that the id exists. The same users receive the asker's own `presence` events.
    */
   @SubscribeMessage('presence.query')
-  async presenceQuery(
+  presenceQuery(
     @ConnectedSocket() socket: ChatSocket,
     @MessageBody() body: unknown,
-  ): Promise<{ ok: true; online: string[] } | { ok: false; code: string }> {
-    const ids = (body as { userIds?: unknown } | null)?.userIds;
-    if (!Array.isArray(ids) || ids.length > 500 || !ids.every((id) => typeof id === 'string' && isUUID(id))) {
-      return { ok: false, code: PlatformErrorCode.ValidationFailed };
-    }
-    let visible: Set<string>;
-    try {
-      visible = await this.presenceVisibleTo(socket.data.user.id, ids as string[]);
-    } catch (error) {
-      this.logger.error({ err: error }, 'presence query failed');
-      return { ok: false, code: PlatformErrorCode.Internal };
-    }
-    return { ok: true, online: await this.presence.online((ids as string[]).filter((id) => visible.has(id))) };
+  ): Promise<ChatAck<{ online: string[] }>> {
+    return answer(
+      async () => {
+        const { userIds } = parsePayload(PresenceQueryDto, body);
+        const visible = await this.presenceVisibleTo(socket.data.user.id, userIds);
+        return { online: await this.presence.online(userIds.filter((id) => visible.has(id))) };
+      },
+      this.ack(socket, 'presence query failed'),
+    );
   }
 
   @EnsureRequestContext()
@@ -195,6 +176,10 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
     return this.chat.isMember(userId, conversationId);
   }
 
+  private ack(socket: ChatSocket, failure: string): AnswerOptions {
+    return { style: 'code', logger: this.logger, failure, context: { userId: socket.data.user.id } };
+  }
+
   /** To everyone sharing a conversation with the user, and the user's own other sockets. */
   private async announce(userId: string, status: 'online' | 'offline'): Promise<void> {
     const conversationIds = await this.conversationIdsOf(userId);
@@ -206,7 +191,6 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
   }
 }
 
-function conversationIdOf(body: unknown): string | undefined {
-  const id = (body as { conversationId?: unknown } | null)?.conversationId;
-  return typeof id === 'string' && isUUID(id) ? id : undefined;
+function conversationNotFound(conversationId: string): ChatError {
+  return new ChatError(ChatErrorCode.ConversationNotFound, `Conversation ${conversationId} not found`);
 }

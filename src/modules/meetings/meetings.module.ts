@@ -11,6 +11,7 @@ import { MeetingGuestsController, MeetingRecordingsController, MeetingsControlle
 import { MeetingRecordingsService } from './recording/meeting-recordings.service';
 import { MeetingsService } from './meetings.service';
 import { SfuWorkerPool } from './sfu/sfu-worker-pool.service';
+import { MeetingAdmissionService } from './signalling/meeting-admission.service';
 import { MeetingRoomsService } from './signalling/meeting-rooms.service';
 import { MeetingsGateway } from './signalling/meetings.gateway';
 
@@ -37,6 +38,7 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
     MeetingsService,
     MeetingTokensService,
     MeetingRoomsService,
+    MeetingAdmissionService,
     MeetingsGateway,
     MeetingRecordingsService,
     CallsService,

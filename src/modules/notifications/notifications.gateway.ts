@@ -7,12 +7,10 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { isUUID } from 'class-validator';
 import type { Namespace, Socket } from 'socket.io';
-import { PlatformErrorCode } from 'src/common/errors/app-error';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { OrganizationsService } from 'src/modules/organizations/organizations.service';
-import { OrgErrorCode } from 'src/modules/organizations/organizations.errors';
+import { OrgError, OrgErrorCode } from 'src/modules/organizations/organizations.errors';
 import { SocketAuthService } from 'src/modules/auth/socket-auth.service';
 import {
   ClientToServerEvents,
@@ -23,6 +21,8 @@ import {
   SubscriptionAck,
 } from 'src/realtime/events';
 import { SocketData } from 'src/realtime/socket-handshake';
+import { answer, AnswerOptions, parsePayload } from 'src/realtime/socket-toolkit';
+import { OrganizationSubscriptionDto } from './notifications-socket.dto';
 
 type NotificationsSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -30,6 +30,7 @@ type NotificationsSocket = Socket<ClientToServerEvents, ServerToClientEvents, In
  * The `/notifications` namespace: authenticated on handshake (refused with `connect_error`), each socket joins
  * its user's and its session's rooms, and may subscribe to the organizations its user is a member of.
  * Emitting is `RealtimeService`'s job; this gateway only admits sockets and manages their rooms.
+ * Failures are acknowledged with their code alone (`{ ok: false, code }`).
  */
 @WebSocketGateway({ namespace: NOTIFICATIONS_NAMESPACE })
 export class NotificationsGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<NotificationsSocket> {
@@ -53,41 +54,33 @@ export class NotificationsGateway implements OnGatewayInit<Namespace>, OnGateway
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(
-    @ConnectedSocket() socket: NotificationsSocket,
-    @MessageBody() body: unknown,
-  ): Promise<SubscriptionAck> {
-    const organizationId = organizationIdOf(body);
-    if (!organizationId) {
-      return { ok: false, code: PlatformErrorCode.ValidationFailed };
-    }
-    try {
-      if (!(await this.organizations.roleOf(organizationId, socket.data.user.id))) {
-        return { ok: false, code: OrgErrorCode.NotFound };
-      }
-    } catch (error) {
-      this.logger.error({ err: error, organizationId }, 'organization subscription failed');
-      return { ok: false, code: PlatformErrorCode.Internal };
-    }
-    await socket.join(rooms.organization(organizationId));
-    return { ok: true };
+  subscribe(@ConnectedSocket() socket: NotificationsSocket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    return answer(
+      async () => {
+        const { organizationId } = parsePayload(OrganizationSubscriptionDto, body);
+        if (!(await this.organizations.roleOf(organizationId, socket.data.user.id))) {
+          throw new OrgError(OrgErrorCode.NotFound, `Organization ${organizationId} not found`);
+        }
+        await socket.join(rooms.organization(organizationId));
+        return {};
+      },
+      this.ack(socket, 'organization subscription failed'),
+    );
   }
 
   @SubscribeMessage('unsubscribe')
-  async unsubscribe(
-    @ConnectedSocket() socket: NotificationsSocket,
-    @MessageBody() body: unknown,
-  ): Promise<SubscriptionAck> {
-    const organizationId = organizationIdOf(body);
-    if (!organizationId) {
-      return { ok: false, code: PlatformErrorCode.ValidationFailed };
-    }
-    await socket.leave(rooms.organization(organizationId));
-    return { ok: true };
+  unsubscribe(@ConnectedSocket() socket: NotificationsSocket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+    return answer(
+      async () => {
+        const { organizationId } = parsePayload(OrganizationSubscriptionDto, body);
+        await socket.leave(rooms.organization(organizationId));
+        return {};
+      },
+      this.ack(socket, 'organization unsubscription failed'),
+    );
   }
-}
 
-function organizationIdOf(body: unknown): string | undefined {
-  const id = (body as { organizationId?: unknown } | null)?.organizationId;
-  return typeof id === 'string' && isUUID(id) ? id : undefined;
+  private ack(socket: NotificationsSocket, failure: string): AnswerOptions {
+    return { style: 'code', logger: this.logger, failure, context: { userId: socket.data.user.id } };
+  }
 }

@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
@@ -12,24 +11,37 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { types as ms } from 'mediasoup';
 import type { Namespace, Socket } from 'socket.io';
-import { AppError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { handshakeRefusal } from 'src/realtime/socket-handshake';
-import { User } from 'src/modules/users/user.entity';
-import { Meeting } from 'src/modules/meetings/meeting.entity';
-import { MeetingJoinClaims, MeetingTokensService } from 'src/modules/meetings/meeting-tokens.service';
-import { MeetingError, MeetingErrorCode, meetingNotFound } from 'src/modules/meetings/meetings.errors';
-import { assertJoinable, MeetingsService } from 'src/modules/meetings/meetings.service';
+import { answer, AnswerOptions, parsePayload } from 'src/realtime/socket-toolkit';
+import { MeetingJoinClaims } from 'src/modules/meetings/meeting-tokens.service';
+import { MeetingError, MeetingErrorCode } from 'src/modules/meetings/meetings.errors';
+import { MeetingsService } from 'src/modules/meetings/meetings.service';
 import { iceServersFor } from './ice-servers';
+import { MeetingAdmissionService } from './meeting-admission.service';
 import { MeetingRoom, Peer, PeerIdentity } from './meeting-room';
 import { MeetingRoomsService } from './meeting-rooms.service';
-import { Payload } from './payload';
+import {
+  ChatDto,
+  ConnectTransportDto,
+  ConsumeDto,
+  ConsumerRefDto,
+  CreateTransportDto,
+  JoinDto,
+  MutePeerDto,
+  PeerRefDto,
+  PreferredLayersDto,
+  ProduceDto,
+  ProducerRefDto,
+  RaiseHandDto,
+  TransportRefDto,
+} from './signalling.dto';
 import {
   Ack,
   ConsumeResult,
   JoinResult,
-  MediaSource,
   MEETINGS_NAMESPACE,
   meetingRoom,
   MeetingChatMessage,
@@ -50,11 +62,6 @@ type MeetingSocket = Socket<Record<string, never>, MeetingServerEvents, Record<s
 const CHAT_BURST = 10;
 const CHAT_WINDOW_MS = 10_000;
 
-const KINDS = ['audio', 'video'] as const;
-const SOURCES = ['mic', 'webcam', 'screen'] as const;
-
-const hostRequired = (): MeetingError => new MeetingError(MeetingErrorCode.HostRequired, 'Only the host can do this');
-
 /**
  * The `/meetings` namespace: WebRTC signalling for the SFU (README, "Signalling"). A socket authenticates with a
  * meeting join token in the handshake and is one peer; every request answers through its acknowledgement with
@@ -70,9 +77,17 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
   @WebSocketServer()
   private readonly namespace!: Namespace;
 
+  private readonly ack: AnswerOptions = {
+    style: 'message',
+    logger: this.logger,
+    failure: 'meeting signalling request failed',
+    // mediasoup refuses malformed RTP/DTLS parameters with a TypeError naming what is wrong.
+    translate: (error) =>
+      error instanceof TypeError ? new PlatformError(PlatformErrorCode.ValidationFailed, error.message) : undefined,
+  };
+
   constructor(
-    private readonly em: EntityManager,
-    private readonly tokens: MeetingTokensService,
+    private readonly admission: MeetingAdmissionService,
     private readonly meetings: MeetingsService,
     private readonly rooms: MeetingRoomsService,
     private readonly config: AppConfigService,
@@ -81,8 +96,13 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
 
   afterInit(namespace: Namespace): void {
     namespace.use((socket, next) => {
-      this.authenticate(socket as MeetingSocket).then(
-        () => next(),
+      this.admission.authenticate(socket.handshake.auth).then(
+        ({ claims, identity }) => {
+          const data = (socket as MeetingSocket).data;
+          data.claims = claims;
+          data.identity = identity;
+          next();
+        },
         (error: unknown) => next(handshakeRefusal(error, this.logger, 'meeting handshake failed')),
       );
     });
@@ -106,24 +126,15 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
 
   @SubscribeMessage('join')
   join(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack<JoinResult>> {
-    return this.answer(async () => {
-      const displayName = new Payload(body).text('displayName', 100, true);
+    return answer(async () => {
+      const { displayName } = parsePayload(JoinDto, body);
       const { claims } = socket.data;
       const current = this.peers.get(socket.id);
       if (current && current.room.peers.has(current.peer.id)) {
         return this.joinResult(current.room, current.peer, false);
       }
-      const meeting = await this.em.fork().findOne(Meeting, claims.mid);
-      if (!meeting) {
-        throw meetingNotFound();
-      }
-      assertJoinable(meeting);
-      const open = this.rooms.get(meeting.id);
-      // The same person joining again (a reconnect after a network change, another tab) replaces the old peer,
-      // rather than waiting for its socket to time out.
-      const twin = [...(open?.peers.values() ?? []), ...(open?.waiting.values() ?? [])].find(
-        (p) => p.identity.subject === socket.data.identity.subject && p.socketId !== socket.id,
-      );
+      const meeting = await this.admission.joinable(claims.mid);
+      const twin = this.admission.replaced(this.rooms.get(meeting.id), socket.data.identity.subject, socket.id);
       if (twin) {
         this.namespace.to(twin.socketId).emit('removed', { reason: 'joined-elsewhere' });
         await this.leaveRoom(twin.socketId, false);
@@ -139,14 +150,15 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
       if (displayName) {
         peer.identity.displayName = displayName;
       }
-      if (room.peers.size >= meeting.settings.maxParticipants) {
+      let decision: 'enter' | 'wait';
+      try {
+        decision = this.admission.admit(meeting, room, peer, socket.data.admitted === true);
+      } catch (error) {
         this.rooms.closeIfEmpty(room);
-        throw new MeetingError(MeetingErrorCode.Full, 'The meeting is full', {
-          maxParticipants: meeting.settings.maxParticipants,
-        });
+        throw error;
       }
       this.peers.set(socket.id, { room, peer });
-      if (meeting.settings.waitingRoom && !peer.isHost && !socket.data.admitted) {
+      if (decision === 'wait') {
         room.waiting.set(peer.id, peer);
         for (const host of [...room.peers.values()].filter((p) => p.isHost)) {
           this.namespace.to(host.socketId).emit('waitingPeer', {
@@ -171,17 +183,15 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
       }
       this.namespace.to(meetingRoom(meeting.id)).except(socket.id).emit('peerJoined', peer.info());
       return this.joinResult(room, peer, false);
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('admitPeer')
   admitPeer(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(() => {
-      const peerId = new Payload(body).id('peerId');
+    return answer(() => {
+      const { peerId } = parsePayload(PeerRefDto, body);
       const { room, peer } = this.joined(socket);
-      if (!peer.isHost) {
-        throw hostRequired();
-      }
+      this.admission.assertHost(peer);
       const waiting = room.waiting.get(peerId);
       if (!waiting) {
         throw new MeetingError(MeetingErrorCode.ObjectNotFound, `No peer ${peerId} is waiting`, { peerId });
@@ -192,7 +202,7 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
       }
       this.namespace.to(waiting.socketId).emit('admitted', { peerId });
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('createTransport')
@@ -200,22 +210,20 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
     @ConnectedSocket() socket: MeetingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<TransportResult>> {
-    return this.answer(async () => {
-      const direction = new Payload(body).oneOf('direction', ['send', 'recv'] as const);
+    return answer(async () => {
+      const { direction } = parsePayload(CreateTransportDto, body);
       const { room, peer } = this.joined(socket);
       return room.createTransport(peer, direction);
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('connectTransport')
   connectTransport(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(async () => {
-      const payload = new Payload(body);
-      const transportId = payload.id('transportId');
-      const dtlsParameters = payload.object<ms.DtlsParameters>('dtlsParameters');
+    return answer(async () => {
+      const { transportId, dtlsParameters } = parsePayload(ConnectTransportDto, body);
       await this.joined(socket).peer.transport(transportId).connect({ dtlsParameters });
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('restartIce')
@@ -223,10 +231,10 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
     @ConnectedSocket() socket: MeetingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<{ iceParameters: ms.IceParameters }>> {
-    return this.answer(async () => {
-      const transportId = new Payload(body).id('transportId');
+    return answer(async () => {
+      const { transportId } = parsePayload(TransportRefDto, body);
       return { iceParameters: await this.joined(socket).peer.transport(transportId).restartIce() };
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('produce')
@@ -234,17 +242,12 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
     @ConnectedSocket() socket: MeetingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<{ producerId: string }>> {
-    return this.answer(async () => {
-      const payload = new Payload(body);
-      const transportId = payload.id('transportId');
-      const kind = payload.oneOf('kind', KINDS);
-      const rtpParameters = payload.object<ms.RtpParameters>('rtpParameters');
-      const source: MediaSource = payload
-        .nested('appData')
-        .oneOf('source', SOURCES, kind === 'audio' ? 'mic' : 'webcam');
+    return answer(async () => {
+      const { transportId, kind, rtpParameters, appData } = parsePayload(ProduceDto, body);
+      const source = appData?.source ?? (kind === 'audio' ? 'mic' : 'webcam');
       const { room, peer } = this.joined(socket);
       return { producerId: await room.produce(peer, transportId, kind, rtpParameters, source) };
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('pauseProducer')
@@ -259,53 +262,48 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
 
   @SubscribeMessage('closeProducer')
   closeProducer(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(() => {
-      const producerId = new Payload(body).id('producerId');
+    return answer(() => {
+      const { producerId } = parsePayload(ProducerRefDto, body);
       const { room, peer } = this.joined(socket);
       room.closeProducer(peer, producerId);
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('consume')
   consume(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack<ConsumeResult>> {
-    return this.answer(async () => {
-      const payload = new Payload(body);
-      const producerId = payload.id('producerId');
-      const rtpCapabilities = payload.object<ms.RtpCapabilities>('rtpCapabilities');
+    return answer(async () => {
+      const { producerId, rtpCapabilities } = parsePayload(ConsumeDto, body);
       const { room, peer } = this.joined(socket);
       return room.consume(peer, producerId, rtpCapabilities);
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('resumeConsumer')
   resumeConsumer(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(async () => {
-      const consumerId = new Payload(body).id('consumerId');
+    return answer(async () => {
+      const { consumerId } = parsePayload(ConsumerRefDto, body);
       await this.joined(socket).peer.consumer(consumerId).resume();
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('pauseConsumer')
   pauseConsumer(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(async () => {
-      const consumerId = new Payload(body).id('consumerId');
+    return answer(async () => {
+      const { consumerId } = parsePayload(ConsumerRefDto, body);
       await this.joined(socket).peer.consumer(consumerId).pause();
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('setPreferredLayers')
   setPreferredLayers(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(async () => {
-      const payload = new Payload(body);
-      const consumerId = payload.id('consumerId');
-      const spatialLayer = payload.int('spatialLayer', 0, 3);
-      const temporalLayer = payload.int('temporalLayer', 0, 3, true);
+    return answer(async () => {
+      const { consumerId, spatialLayer, temporalLayer } = parsePayload(PreferredLayersDto, body);
       await this.joined(socket).peer.consumer(consumerId).setPreferredLayers({ spatialLayer, temporalLayer });
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('chat')
@@ -313,23 +311,23 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
     @ConnectedSocket() socket: MeetingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<{ message: MeetingChatMessage }>> {
-    return this.answer(() => {
-      const text = new Payload(body).text('text', 2000);
+    return answer(() => {
+      const { text } = parsePayload(ChatDto, body);
       const { room, peer } = this.joined(socket);
       this.takeChatAllowance(peer.id);
       return { message: room.addChat(peer, text, randomUUID()) };
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('raiseHand')
   raiseHand(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(() => {
-      const raised = new Payload(body).bool('raised');
+    return answer(() => {
+      const { raised } = parsePayload(RaiseHandDto, body);
       const { room, peer } = this.joined(socket);
       peer.handRaised = raised;
       this.namespace.to(meetingRoom(room.meetingId)).emit('handRaised', { peerId: peer.id, raised });
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('mutePeer')
@@ -337,26 +335,20 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
     @ConnectedSocket() socket: MeetingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<{ producerIds: string[] }>> {
-    return this.answer(async () => {
-      const payload = new Payload(body);
-      const peerId = payload.id('peerId');
-      const kind = payload.oneOf('kind', KINDS, 'audio');
+    return answer(async () => {
+      const { peerId, kind = 'audio' } = parsePayload(MutePeerDto, body);
       const { room, peer } = this.joined(socket);
-      if (!peer.isHost) {
-        throw hostRequired();
-      }
+      this.admission.assertHost(peer);
       return { producerIds: await room.mute(room.peer(peerId), kind) };
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('removePeer')
   removePeer(@ConnectedSocket() socket: MeetingSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(async () => {
-      const peerId = new Payload(body).id('peerId');
+    return answer(async () => {
+      const { peerId } = parsePayload(PeerRefDto, body);
       const { room, peer } = this.joined(socket);
-      if (!peer.isHost) {
-        throw hostRequired();
-      }
+      this.admission.assertHost(peer);
       const target = room.peers.get(peerId) ?? room.waiting.get(peerId);
       if (!target) {
         throw new MeetingError(MeetingErrorCode.ObjectNotFound, `No peer ${peerId} in this meeting`, { peerId });
@@ -365,66 +357,30 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
       await this.leaveRoom(target.socketId);
       this.namespace.sockets.get(target.socketId)?.disconnect(true);
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('endMeeting')
   endMeeting(@ConnectedSocket() socket: MeetingSocket): Promise<Ack> {
-    return this.answer(async () => {
+    return answer(async () => {
       const { room, peer } = this.joined(socket);
-      if (!peer.isHost) {
-        throw hostRequired();
-      }
+      this.admission.assertHost(peer);
       await this.meetings.end(room.meetingId);
       return {};
-    });
+    }, this.ack);
   }
 
   @SubscribeMessage('leave')
   leave(@ConnectedSocket() socket: MeetingSocket): Promise<Ack> {
-    return this.answer(async () => {
+    return answer(async () => {
       await this.leaveRoom(socket.id);
       // After the acknowledgement has gone out.
       setImmediate(() => socket.disconnect(true));
       return {};
-    });
+    }, this.ack);
   }
 
   // ---- internals ----
-
-  private async authenticate(socket: MeetingSocket): Promise<void> {
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string' || token.length === 0) {
-      throw new MeetingError(
-        MeetingErrorCode.JoinTokenInvalid,
-        'Connect with auth: { token: <join token from POST /video/meetings/{id}/join-token> }',
-      );
-    }
-    const claims = await this.tokens.verify(token.replace(/^Bearer\s+/i, ''));
-    const em = this.em.fork();
-    const meeting = await em.findOne(Meeting, claims.mid);
-    if (!meeting) {
-      throw meetingNotFound();
-    }
-    assertJoinable(meeting);
-    let identity: PeerIdentity;
-    if (claims.role === 'guest') {
-      identity = { subject: claims.sub, userId: null, displayName: claims.name ?? 'Guest', role: 'guest' };
-    } else {
-      const user = await em.findOne(User, claims.sub);
-      if (!user || !user.isActive) {
-        throw new MeetingError(MeetingErrorCode.JoinTokenInvalid, 'The meeting join token is invalid or expired');
-      }
-      identity = {
-        subject: claims.sub,
-        userId: user.id,
-        displayName: user.displayName || user.username,
-        role: claims.role,
-      };
-    }
-    socket.data.claims = claims;
-    socket.data.identity = identity;
-  }
 
   private joined(socket: MeetingSocket): { room: MeetingRoom; peer: Peer } {
     const entry = this.peers.get(socket.id);
@@ -450,12 +406,12 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
   }
 
   private setProducerPaused(socket: MeetingSocket, body: unknown, paused: boolean): Promise<Ack> {
-    return this.answer(async () => {
-      const producerId = new Payload(body).id('producerId');
+    return answer(async () => {
+      const { producerId } = parsePayload(ProducerRefDto, body);
       const { room, peer } = this.joined(socket);
       await room.setProducerPaused(peer, producerId, paused, false);
       return {};
-    });
+    }, this.ack);
   }
 
   /** Takes the peer out of its room (media closed, `peerLeft`, participant row closed); the last one closes it. */
@@ -506,22 +462,5 @@ export class MeetingsGateway implements OnGatewayInit<Namespace>, OnGatewayDisco
     }
     recent.push(now);
     this.chatSent.set(peerId, recent);
-  }
-
-  private async answer<T extends object>(handler: () => T | Promise<T>): Promise<Ack<T>> {
-    try {
-      return { ok: true, ...(await handler()) };
-    } catch (error) {
-      if (error instanceof AppError) {
-        const { code, message, details } = error as AppError;
-        return { ok: false, code, message, ...(details === undefined ? {} : { details }) };
-      }
-      if (error instanceof TypeError) {
-        // mediasoup refuses malformed RTP/DTLS parameters with a TypeError naming what is wrong.
-        return { ok: false, code: PlatformErrorCode.ValidationFailed, message: error.message };
-      }
-      this.logger.error({ err: error }, 'meeting signalling request failed');
-      return { ok: false, code: PlatformErrorCode.Internal, message: 'Internal error' };
-    }
   }
 }

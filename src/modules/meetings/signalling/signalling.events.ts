@@ -39,9 +39,11 @@ export interface IceServer {
   credential?: string;
 }
 
-/** Every acknowledgement: `ok: true` with the request's result, or the error code and message. */
-export type Ack<T extends object = object> =
-  ({ ok: true } & T) | { ok: false; code: string; message: string; details?: unknown };
+/**
+ * Every acknowledgement: `ok: true` with the request's result, or the error code and message (and details); the
+ * socket toolkit's `Ack` in its `message` style.
+ */
+export type { Ack } from 'src/realtime/socket-toolkit';
 
 export interface JoinResult {
   peerId: string;
