@@ -27,7 +27,7 @@ import { WebhooksModule } from 'src/modules/webhooks/webhooks.module';
 import { SystemModule } from 'src/modules/system/system.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { QueueModule } from 'src/queue/queue.module';
-import { ENTITIES, QUEUES } from 'src/domains';
+import { ENTITIES, QUEUES, REALTIME_NAMESPACES } from 'src/domains';
 import { RealtimeModule } from 'src/realtime/realtime.module';
 import { DomainEventsModule } from 'src/common/events/domain-events.module';
 import { RedisModule } from 'src/redis/redis.module';
@@ -62,7 +62,7 @@ const modules = (): DynamicModule['imports'] => [
   ChatModule,
   ReportsModule,
   MeetingsModule,
-  RealtimeModule,
+  RealtimeModule.forRoot(REALTIME_NAMESPACES),
   DomainEventsModule,
 ];
 

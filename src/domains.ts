@@ -56,3 +56,8 @@ export const WEBHOOK_EVENTS: Readonly<Record<string, string>> = Object.assign(
   {},
   ...DOMAINS.map((domain) => domain.webhookEvents ?? {}),
 ) as Record<string, string>;
+
+/** Every Socket.IO namespace a domain serves. */
+export const REALTIME_NAMESPACES: readonly string[] = DOMAINS.flatMap((domain) =>
+  Object.keys(domain.realtimeNamespaces ?? {}),
+);

@@ -1,5 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { RealtimeService } from './realtime.service';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { REALTIME_NAMESPACES, RealtimeService } from './realtime.service';
 
 /**
  * Socket.IO's platform side: `RealtimeService` (global, usable from API nodes and workers) pushes typed events to
@@ -9,8 +9,14 @@ import { RealtimeService } from './realtime.service';
  * never open one.
  */
 @Global()
-@Module({
-  providers: [RealtimeService],
-  exports: [RealtimeService],
-})
-export class RealtimeModule {}
+@Module({})
+export class RealtimeModule {
+  /** `namespaces`: every namespace the domains serve; sockets of ended sessions are disconnected from each. */
+  static forRoot(namespaces: readonly string[]): DynamicModule {
+    return {
+      module: RealtimeModule,
+      providers: [{ provide: REALTIME_NAMESPACES, useValue: namespaces }, RealtimeService],
+      exports: [RealtimeService],
+    };
+  }
+}

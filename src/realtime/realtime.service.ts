@@ -2,15 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { REDIS } from 'src/redis/redis.module';
-import {
-  CHAT_NAMESPACE,
-  NOTIFICATIONS_NAMESPACE,
-  RealtimeEventName,
-  RealtimeEvents,
-  rooms,
-  ServerToClientEvents,
-} from './events';
+import { NOTIFICATIONS_NAMESPACE, RealtimeEventName, RealtimeEvents, rooms, ServerToClientEvents } from './events';
 import { createSocketEmitter } from './socket-toolkit';
+
+/** Injection token: every Socket.IO namespace the domains serve (their definitions' `realtimeNamespaces`). */
+export const REALTIME_NAMESPACES = Symbol('REALTIME_NAMESPACES');
 
 /**
  * Pushes events to connected clients, from any process: API nodes and workers alike publish through Redis
@@ -27,7 +23,7 @@ export class RealtimeService {
   /** Other namespaces whose sockets also end with their session (they join `session:<id>` too). */
   private readonly otherNamespaces: Emitter[];
 
-  constructor(@Inject(REDIS) redis: Redis) {
+  constructor(@Inject(REDIS) redis: Redis, @Inject(REALTIME_NAMESPACES) namespaces: readonly string[]) {
     const failure = 'realtime event not published';
     this.notifications = createSocketEmitter<ServerToClientEvents>(
       redis,
@@ -35,7 +31,9 @@ export class RealtimeService {
       this.logger,
       failure,
     );
-    this.otherNamespaces = [createSocketEmitter(redis, CHAT_NAMESPACE, this.logger, failure)];
+    this.otherNamespaces = namespaces
+      .filter((namespace) => namespace !== NOTIFICATIONS_NAMESPACE)
+      .map((namespace) => createSocketEmitter(redis, namespace, this.logger, failure));
   }
 
   /** To every socket of one user (all their devices and sessions). */

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
-import { CHAT_NAMESPACE, rooms } from 'src/realtime/events';
+import { rooms } from 'src/realtime/events';
+import { CHAT_NAMESPACE } from './chat.events';
 import { REDIS } from 'src/redis/redis.module';
 import { createSocketEmitter } from 'src/realtime/socket-toolkit';
 import { ChatEventName, ChatEvents, ChatServerToClientEvents } from './chat.events';

@@ -49,6 +49,9 @@ export interface ChatClientToServerEvents {
 }
 
 /** How long a `typing` indicator stays up without a new one. */
+/** The namespace of chat: messages, typing, presence and read receipts. */
+export const CHAT_NAMESPACE = '/chat';
+
 export const TYPING_EXPIRES_MS = 5000;
 /** At most one relayed `typing` per user and conversation in this window. */
 export const TYPING_THROTTLE_MS = 2000;

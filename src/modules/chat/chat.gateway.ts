@@ -12,7 +12,8 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
-import { CHAT_NAMESPACE, rooms } from 'src/realtime/events';
+import { rooms } from 'src/realtime/events';
+import { CHAT_NAMESPACE } from './chat.events';
 import { SocketAuthService } from 'src/modules/auth/socket-auth.service';
 import { handshakeRefusal, SocketData } from 'src/realtime/socket-handshake';
 import { answer, AnswerOptions, parsePayload } from 'src/realtime/socket-toolkit';

@@ -7,7 +7,7 @@ import {
   NotificationChannel,
   resolvePreferences,
 } from 'src/modules/settings/notification-preferences';
-import { NotificationPayload } from 'src/realtime/events';
+import { NotificationPayload } from './notifications.realtime';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { Notification } from './notification.entity';
 import { NotificationRepository } from './notification.repository';
