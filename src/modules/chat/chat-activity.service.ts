@@ -12,6 +12,7 @@ import { ChatMessage } from './chat-message.entity';
 import { mentionRecipients, parseMentions } from './chat-mentions';
 import { ChatMessageDto } from './chat.dto';
 import { ChatError, ChatErrorCode } from './chat.errors';
+import { ChatRepository } from './chat.repository';
 import { Conversation } from './conversation.entity';
 
 const PREVIEW_MAX = 200;
@@ -28,6 +29,7 @@ export class ChatActivityService {
     private readonly webhooks: WebhooksService,
     private readonly config: AppConfigService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly chat: ChatRepository,
   ) {}
 
   /** `CHAT_SEND_RATE_PER_MINUTE` messages per user and minute; beyond, `429 CHAT_SEND_RATE_LIMITED` + Retry-After. */
@@ -51,15 +53,7 @@ export class ChatActivityService {
     const previous = message.mentions;
     const handles = parseMentions(message.body);
     const conversationId = message.conversation.id;
-    const mentioned = handles.length
-      ? await em.getConnection().execute<{ user_id: string; username: string }[]>(
-          `select cm.user_id, u.username from chat_conversation_members cm join users u on u.id = cm.user_id
-            where cm.conversation_id = ? and u.username = any(?::text[])`,
-          [conversationId, `{${handles.join(',')}}`],
-          'all',
-          em.getTransactionContext(),
-        )
-      : [];
+    const mentioned = handles.length ? await this.chat.findMembersByUsername(em, conversationId, handles) : [];
     const order = new Map(handles.map((h, i) => [h, i]));
     message.mentions = mentioned
       .sort((a, b) => (order.get(a.username) ?? 0) - (order.get(b.username) ?? 0))
@@ -74,14 +68,7 @@ export class ChatActivityService {
       return [];
     }
     const conversation = await em.findOneOrFail(Conversation, conversationId);
-    const [author] = await em
-      .getConnection()
-      .execute<{ username: string; display_name: string | null }[]>(
-        'select username, display_name from users where id = ?',
-        [authorId],
-        'all',
-        em.getTransactionContext(),
-      );
+    const author = await this.chat.findAuthorName(em, authorId);
     const who = author?.display_name || `@${author?.username ?? 'someone'}`;
     const where = conversation.title ? ` in ${conversation.title}` : '';
     const body = message.body.length > PREVIEW_MAX ? `${message.body.slice(0, PREVIEW_MAX - 1)}…` : message.body;

@@ -8,6 +8,7 @@ import { ChatController } from './chat.controller';
 import { ChatGateway } from './chat.gateway';
 import { ChatPresenceService } from './chat-presence.service';
 import { ChatRealtimeService } from './chat-realtime.service';
+import { ChatRepository } from './chat.repository';
 import { ChatService } from './chat.service';
 import { ChatExportService } from './import/chat-export.service';
 import { ChatImportController } from './import/chat-import.controller';
@@ -22,6 +23,7 @@ import { ChatImportService } from './import/chat-import.service';
   imports: [NotificationsModule, UsersModule, AuthModule],
   controllers: [ChatController, ChatImportController],
   providers: [
+    ChatRepository,
     ChatService,
     ChatActivityService,
     ChatAttachmentsService,

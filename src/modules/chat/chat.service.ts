@@ -21,6 +21,7 @@ import { Notification } from 'src/modules/notifications/notification.entity';
 import { ChatActivityService } from './chat-activity.service';
 import { ChatMessage } from './chat-message.entity';
 import { ChatRealtimeService } from './chat-realtime.service';
+import { ChatRepository } from './chat.repository';
 import {
   AddMembersDto,
   ChatAttachmentDto,
@@ -88,10 +89,6 @@ function toConversationDto(c: Conversation, members: ConversationMember[], me: C
   };
 }
 
-/** The unread condition for messages `m` against a member row `cm` (others' messages after the read position). */
-const UNREAD_SQL = `m.deleted_at is null and m.author_id is distinct from cm.user_id
-  and (cm.last_read_at is null or (m.created_at, m.id) > (cm.last_read_at, cm.last_read_message_id))`;
-
 /**
  * Conversations and messages of the organization's chat. Every read and write starts from the caller's own
  * membership row, so a conversation the caller is not in is 404, whatever its id. Realtime events go out only after
@@ -104,6 +101,7 @@ export class ChatService {
     private readonly realtime: ChatRealtimeService,
     private readonly config: AppConfigService,
     private readonly activity: ChatActivityService,
+    private readonly chat: ChatRepository,
   ) {}
 
   // ---- conversations ----
@@ -177,40 +175,15 @@ export class ChatService {
   }
 
   async list(org: OrgContext, actor: AuthUser, query: ListConversationsQueryDto): Promise<ConversationPageDto> {
-    const params: unknown[] = [actor.id, org.id, query.archived];
-    let cursorSql = '';
-    if (query.cursor) {
-      // Keyset over (coalesce(lastMessageAt, createdAt) desc, id desc).
-      const { at, id } = decodeKeysetCursor(query.cursor, invalidCursor);
-      cursorSql = 'and (coalesce(c.last_message_at, c.created_at), c.id) < (?, ?)';
-      params.push(at, id);
-    }
-    params.push(query.limit + 1);
-    const rows = await this.em.getConnection().execute<
-      {
-        id: string;
-        type: ConversationType;
-        title: string | null;
-        last_message_at: Date | null;
-        sort_at: Date;
-        muted: boolean;
-        archived: boolean;
-        unread: number;
-        last_message_id: string | null;
-      }[]
-    >(
-      `select c.id, c.type, c.title, c.last_message_at, coalesce(c.last_message_at, c.created_at) as sort_at,
-              cm.muted, cm.archived,
-              (select count(*)::int from chat_messages m where m.conversation_id = c.id and ${UNREAD_SQL}) as unread,
-              (select m.id from chat_messages m where m.conversation_id = c.id
-                order by m.created_at desc, m.id desc limit 1) as last_message_id
-         from chat_conversation_members cm
-         join chat_conversations c on c.id = cm.conversation_id
-        where cm.user_id = ? and c.organization_id = ? and cm.archived = ? ${cursorSql}
-        order by sort_at desc, c.id desc
-        limit ?`,
-      params,
-    );
+    // Keyset over (coalesce(lastMessageAt, createdAt) desc, id desc).
+    const after = query.cursor ? decodeKeysetCursor(query.cursor, invalidCursor) : undefined;
+    const rows = await this.chat.findConversationPage({
+      userId: actor.id,
+      organizationId: org.id,
+      archived: query.archived,
+      after,
+      limit: query.limit,
+    });
     const page = rows.slice(0, query.limit);
     const lastIds = page.map((r) => r.last_message_id).filter((id): id is string => Boolean(id));
     const lastMessages = lastIds.length ? await this.em.find(ChatMessage, { id: { $in: lastIds } }) : [];
@@ -537,11 +510,7 @@ export class ChatService {
         readAt: new Date().toISOString(),
       });
     }
-    const [{ count }] = await this.em.getConnection().execute<{ count: number }[]>(
-      `select count(*)::int as count from chat_messages m, chat_conversation_members cm
-          where cm.id = ? and m.conversation_id = cm.conversation_id and ${UNREAD_SQL}`,
-      [me.id],
-    );
+    const count = await this.chat.countUnreadOfMember(me.id);
     return {
       conversationId,
       lastReadMessageId: me.lastReadMessageId ?? null,
@@ -551,16 +520,7 @@ export class ChatService {
   }
 
   async unreadCount(org: OrgContext, actor: AuthUser): Promise<UnreadCountDto> {
-    const rows = await this.em.getConnection().execute<{ conversation_id: string; count: number }[]>(
-      `select cm.conversation_id, count(*)::int as count
-         from chat_conversation_members cm
-         join chat_conversations c on c.id = cm.conversation_id
-         join chat_messages m on m.conversation_id = cm.conversation_id
-        where cm.user_id = ? and c.organization_id = ? and ${UNREAD_SQL}
-        group by cm.conversation_id
-        order by cm.conversation_id`,
-      [actor.id, org.id],
-    );
+    const rows = await this.chat.countUnreadByConversation(actor.id, org.id);
     return {
       total: rows.reduce((sum, r) => sum + r.count, 0),
       conversations: rows.map((r) => ({ conversationId: r.conversation_id, count: r.count })),
@@ -569,24 +529,7 @@ export class ChatService {
 
   /** Moves the read position of every conversation of the caller (in this organization) to its newest message. */
   async readAll(org: OrgContext, actor: AuthUser): Promise<ReadAllResultDto> {
-    const moved = await this.em.getConnection().execute<{ conversation_id: string; message_id: string }[]>(
-      `with latest as (
-         select cm.id as member_id, lm.id, lm.created_at
-           from chat_conversation_members cm
-           join chat_conversations c on c.id = cm.conversation_id
-           cross join lateral (
-             select m.id, m.created_at from chat_messages m where m.conversation_id = cm.conversation_id
-              order by m.created_at desc, m.id desc limit 1
-           ) lm
-          where cm.user_id = ? and c.organization_id = ?
-            and (cm.last_read_at is null or (lm.created_at, lm.id) > (cm.last_read_at, cm.last_read_message_id))
-       )
-       update chat_conversation_members cm
-          set last_read_message_id = latest.id, last_read_at = latest.created_at, updated_at = now()
-         from latest where cm.id = latest.member_id
-       returning cm.conversation_id, latest.id as message_id`,
-      [actor.id, org.id],
-    );
+    const moved = await this.chat.markAllRead(actor.id, org.id);
     const readAt = new Date().toISOString();
     for (const row of moved) {
       this.realtime.toConversation(row.conversation_id, 'read', {
@@ -603,24 +546,13 @@ export class ChatService {
 
   /** websearch syntax with the 'simple' configuration, over the conversations the caller is a member of. */
   async search(org: OrgContext, actor: AuthUser, query: ChatSearchQueryDto): Promise<ChatSearchResultDto> {
-    const params: unknown[] = [query.q, actor.id, org.id, query.q];
-    let filter = '';
-    if (query.conversationId) {
-      filter = 'and m.conversation_id = ?';
-      params.push(query.conversationId);
-    }
-    params.push(query.limit);
-    const hits = await this.em.getConnection().execute<{ id: string; rank: number }[]>(
-      `select m.id, ts_rank_cd(m.search, websearch_to_tsquery('simple', ?))::float8 as rank
-         from chat_conversation_members cm
-         join chat_conversations c on c.id = cm.conversation_id
-         join chat_messages m on m.conversation_id = cm.conversation_id
-        where cm.user_id = ? and c.organization_id = ? and m.deleted_at is null
-          and m.search @@ websearch_to_tsquery('simple', ?) ${filter}
-        order by rank desc, m.created_at desc, m.id
-        limit ?`,
-      params,
-    );
+    const hits = await this.chat.searchMessages({
+      userId: actor.id,
+      organizationId: org.id,
+      q: query.q,
+      conversationId: query.conversationId,
+      limit: query.limit,
+    });
     const rows = hits.length ? await this.em.find(ChatMessage, { id: { $in: hits.map((h) => h.id) } }) : [];
     const byId = new Map((await this.toDtos(rows)).map((m) => [m.id, m]));
     return {
@@ -639,24 +571,8 @@ export class ChatService {
     { organizationId, userId }: DomainEvents['organization.member.removed'],
     { em, afterCommit }: DomainEventContext,
   ): Promise<void> {
-    const conversationIds = await this.leaveOrganizationConversations(em, organizationId, userId);
+    const conversationIds = await this.chat.removeFromOrganizationConversations(em, organizationId, userId);
     afterCommit(() => this.afterOrganizationLeft(userId, conversationIds));
-  }
-
-  private async leaveOrganizationConversations(
-    em: EntityManager,
-    organizationId: string,
-    userId: string,
-  ): Promise<string[]> {
-    const rows = await em.getConnection().execute<{ conversation_id: string }[]>(
-      `delete from chat_conversation_members cm using chat_conversations c
-        where c.id = cm.conversation_id and c.organization_id = ? and cm.user_id = ?
-        returning cm.conversation_id`,
-      [organizationId, userId],
-      'all',
-      em.getTransactionContext(),
-    );
-    return rows.map((r) => r.conversation_id);
   }
 
   /** After commit: the user's sockets leave those conversations' rooms, and the other members hear of it. */
@@ -674,14 +590,8 @@ export class ChatService {
   // ---- used by the gateway ----
 
   /** Ids of every conversation the user is a member of (all organizations): the rooms a `/chat` socket joins. */
-  async conversationIdsOf(userId: string): Promise<string[]> {
-    const rows = await this.em
-      .getConnection()
-      .execute<{ conversation_id: string }[]>(
-        'select conversation_id from chat_conversation_members where user_id = ?',
-        [userId],
-      );
-    return rows.map((r) => r.conversation_id);
+  conversationIdsOf(userId: string): Promise<string[]> {
+    return this.chat.conversationIdsOf(userId);
   }
 
   /**
@@ -689,23 +599,11 @@ export class ChatService {
    * one), and `userId` itself: the users whose presence `userId` may see.
    */
   async presenceVisibleTo(userId: string, userIds: string[]): Promise<Set<string>> {
-    const rows = await this.em.getConnection().execute<{ user_id: string }[]>(
-      `select distinct other.user_id from chat_conversation_members mine
-         join chat_conversation_members other on other.conversation_id = mine.conversation_id
-        where mine.user_id = ? and other.user_id = any(?::uuid[])`,
-      [userId, `{${userIds.join(',')}}`],
-    );
-    return new Set([userId, ...rows.map((r) => r.user_id)]);
+    return new Set([userId, ...(await this.chat.usersSharingAConversationWith(userId, userIds))]);
   }
 
-  async isMember(userId: string, conversationId: string): Promise<boolean> {
-    const rows = await this.em
-      .getConnection()
-      .execute<unknown[]>('select 1 from chat_conversation_members where user_id = ? and conversation_id = ?', [
-        userId,
-        conversationId,
-      ]);
-    return rows.length > 0;
+  isMember(userId: string, conversationId: string): Promise<boolean> {
+    return this.chat.isMember(userId, conversationId);
   }
 
   // ---- helpers ----
