@@ -13,6 +13,7 @@ import { ChatService } from './chat.service';
 import { ChatExportService } from './import/chat-export.service';
 import { ChatImportController } from './import/chat-import.controller';
 import { ChatImportProcessor } from './import/chat-import.processor';
+import { ChatImportRepository } from './import/chat-import.repository';
 import { ChatImportService } from './import/chat-import.service';
 
 /**
@@ -31,6 +32,7 @@ import { ChatImportService } from './import/chat-import.service';
     ChatPresenceService,
     ChatGateway,
     ChatImportService,
+    ChatImportRepository,
     ChatExportService,
     ChatImportProcessor,
   ],
