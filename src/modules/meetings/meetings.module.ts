@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { AppConfigService } from 'src/config/app-config.service';
 import { CallsController } from './calls/calls.controller';
 import { CallsProcessor } from './calls/calls.processor';
+import { CallsRepository } from './calls/calls.repository';
 import { CallsService } from './calls/calls.service';
 import { MeetingTokensService } from './meeting-tokens.service';
 import { MeetingGuestsController, MeetingRecordingsController, MeetingsController } from './meetings.controller';
@@ -37,6 +38,7 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
     MeetingRoomsService,
     MeetingsGateway,
     MeetingRecordingsService,
+    CallsRepository,
     CallsService,
     CallsProcessor,
   ],

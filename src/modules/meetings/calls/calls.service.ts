@@ -16,7 +16,7 @@ import { JobPayloads } from 'src/queue/queue.types';
 import { CALLS_QUEUE, CallsJob } from './calls.jobs';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { callRuleProblems } from './call-rules';
-import { ACTIVE_CALL_STATUSES, Call, CallDirection, CallParticipant, CallStatus } from './call.entity';
+import { Call, CallDirection, CallParticipant, CallStatus } from './call.entity';
 import {
   BulkCallsResultDto,
   BulkCreateCallsDto,
@@ -34,13 +34,13 @@ import {
   UpdateCallDto,
 } from './calls.dto';
 import { CallError, CallErrorCode, callNotFound, invalidCallInput } from './calls.errors';
+import { CallScope, CallsRepository, ENDED_CALL_STATUSES } from './calls.repository';
 
 /** The delayed job that starts a scheduled call: one per call, so a retried request or a sweep never adds a second. */
 export const startCallJobId = (callId: string): string => `call-start-${callId}`;
 
 /** Scheduled calls this long past their time without having started get their job again (`requeueStale`). */
 const STALE_MS = 60_000;
-const ENDED_STATUSES: readonly CallStatus[] = [CallStatus.Completed, CallStatus.Missed, CallStatus.Failed];
 
 const invalidCursor = (): CallError =>
   new CallError(CallErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
@@ -84,6 +84,7 @@ export class CallsService {
     private readonly webhooks: WebhooksService,
     private readonly realtime: RealtimeService,
     @InjectQueue(CALLS_QUEUE) private readonly queue: Queue<JobPayloads[CallsJob.StartScheduledCall]>,
+    private readonly calls: CallsRepository,
   ) {}
 
   /** A call starting now (in_progress). `video` (internal calls) runs it as a new live meeting you host. */
@@ -168,43 +169,23 @@ export class CallsService {
   }
 
   async list(org: OrgContext, actor: AuthUser, query: ListCallsQueryDto): Promise<CallPageDto> {
-    const { where, params } = this.scope(org, actor, query);
-    if (query.status) {
-      where.push('c.status = ?');
-      params.push(query.status);
-    }
-    if (query.direction) {
-      where.push('c.direction = ?');
-      params.push(query.direction);
-    }
-    if (query.participantId) {
-      where.push('exists (select 1 from call_participants p where p.call_id = c.id and p.user_id = ?)');
-      params.push(query.participantId);
-    }
-    if (query.phoneNumber) {
-      where.push('c.phone_number = ?');
-      params.push(query.phoneNumber);
-    }
-    if (query.cursor) {
-      const { at, id } = decodeKeysetCursor(query.cursor, invalidCursor);
-      where.push('(c.created_at, c.id) < (?, ?)');
-      params.push(at, id);
-    }
-    params.push(query.limit + 1);
-    const rows = await this.em
-      .getConnection()
-      .execute<{ id: string }[]>(
-        `select c.id from calls c where ${where.join(' and ')} order by c.created_at desc, c.id desc limit ?`,
-        params,
-      );
-    const page = rows.slice(0, query.limit);
-    const found = page.length ? await this.em.find(Call, { id: { $in: page.map((r) => r.id) } }) : [];
+    const ids = await this.calls.findPageIds({
+      ...this.scope(org, actor, query),
+      status: query.status,
+      direction: query.direction,
+      participantId: query.participantId,
+      phoneNumber: query.phoneNumber,
+      after: query.cursor ? decodeKeysetCursor(query.cursor, invalidCursor) : undefined,
+      limit: query.limit,
+    });
+    const page = ids.slice(0, query.limit);
+    const found = page.length ? await this.em.find(Call, { id: { $in: page } }) : [];
     const byId = new Map(found.map((c) => [c.id, c]));
-    const ordered = page.map((r) => byId.get(r.id)).filter((c): c is Call => !!c);
+    const ordered = page.map((id) => byId.get(id)).filter((c): c is Call => !!c);
     const last = ordered[ordered.length - 1];
     return {
       items: await this.toDtos(ordered),
-      nextCursor: rows.length > query.limit && last ? encodeKeysetCursor(last.createdAt, last.id) : null,
+      nextCursor: ids.length > query.limit && last ? encodeKeysetCursor(last.createdAt, last.id) : null,
     };
   }
 
@@ -238,16 +219,9 @@ export class CallsService {
   async end(org: OrgContext, actor: AuthUser, id: string, dto: EndCallDto): Promise<CallDto> {
     const call = await this.findVisible(org, actor, id);
     const outcome = dto.outcome ?? CallOutcome.Completed;
-    const updated = await this.em.getConnection().execute<{ id: string }[]>(
-      `update calls set status = ?, ended_at = now(), updated_at = now(),
-              duration_seconds = case when ? then 0
-                                      else greatest(0, floor(extract(epoch from (now() - coalesce(started_at, now())))))::int
-                                 end
-        where id = ? and status in (?, ?) returning id`,
-      [outcome, outcome === CallOutcome.Missed, call.id, ...ACTIVE_CALL_STATUSES],
-    );
+    const ended = await this.calls.endActive(call.id, outcome);
     await this.em.refresh(call);
-    if (updated.length === 0) {
+    if (!ended) {
       throw new CallError(CallErrorCode.InvalidState, `A ${call.status} call cannot be ended`, {
         status: call.status,
       });
@@ -294,21 +268,12 @@ export class CallsService {
    */
   async feedback(org: OrgContext, actor: AuthUser, id: string, dto: CallFeedbackInputDto): Promise<CallFeedbackDto> {
     const call = await this.findVisible(org, actor, id);
-    if (!ENDED_STATUSES.includes(call.status)) {
+    if (!ENDED_CALL_STATUSES.includes(call.status)) {
       throw new CallError(CallErrorCode.InvalidState, `A ${call.status} call cannot be rated yet`, {
         status: call.status,
       });
     }
-    const [row] = await this.em
-      .getConnection()
-      .execute<{ rating: number; comment: string | null; updated_at: Date; replaced: boolean }[]>(
-        `insert into call_feedback (id, created_at, updated_at, call_id, user_id, rating, comment)
-            values (gen_random_uuid(), now(), now(), ?, ?, ?, ?)
-       on conflict (call_id, user_id)
-       do update set rating = excluded.rating, comment = excluded.comment, updated_at = now()
-       returning rating, comment, updated_at, (xmax <> 0) as replaced`,
-        [call.id, actor.id, dto.rating, dto.comment ?? null],
-      );
+    const row = await this.calls.upsertFeedback(call.id, actor.id, dto.rating, dto.comment ?? null);
     return {
       callId: call.id,
       userId: actor.id,
@@ -321,30 +286,7 @@ export class CallsService {
 
   /** Counts by status and direction, durations and ratings of the calls you may see, in one SQL statement. */
   async stats(org: OrgContext, actor: AuthUser, query: CallStatsQueryDto): Promise<CallStatsDto> {
-    const { where, params } = this.scope(org, actor, query);
-    const [row] = await this.em.getConnection().execute<
-      {
-        total: string;
-        by_status: Record<string, string> | null;
-        by_direction: Record<string, string> | null;
-        total_duration: string | null;
-        avg_duration: string | null;
-        avg_rating: string | null;
-        feedback_count: string;
-      }[]
-    >(
-      `with v as (select c.id, c.status, c.direction, c.duration_seconds from calls c where ${where.join(' and ')})
-       select (select count(*) from v) as total,
-              (select json_object_agg(status, n) from (select status, count(*) as n from v group by status) s)
-                as by_status,
-              (select json_object_agg(direction, n) from (select direction, count(*) as n from v group by direction) d)
-                as by_direction,
-              (select sum(duration_seconds) from v where status in (?, ?, ?)) as total_duration,
-              (select avg(duration_seconds) from v where status in (?, ?, ?)) as avg_duration,
-              (select avg(f.rating) from call_feedback f join v on v.id = f.call_id) as avg_rating,
-              (select count(*) from call_feedback f join v on v.id = f.call_id) as feedback_count`,
-      [...params, ...ENDED_STATUSES, ...ENDED_STATUSES],
-    );
+    const row = await this.calls.stats(this.scope(org, actor, query));
     const count = (counts: Record<string, string> | null, key: string): number => Number(counts?.[key] ?? 0);
     const round = (value: string | null): number | null =>
       value === null ? null : Math.round(Number(value) * 100) / 100;
@@ -381,12 +323,7 @@ export class CallsService {
    * a duplicate from the sweep announces nothing twice.
    */
   async startScheduled(callId: string): Promise<void> {
-    const started = await this.em.getConnection().execute<{ id: string }[]>(
-      `update calls set status = ?, started_at = now(), updated_at = now()
-          where id = ? and status = ? returning id`,
-      [CallStatus.Ringing, callId, CallStatus.Scheduled],
-    );
-    if (started.length === 0) {
+    if (!(await this.calls.startScheduled(callId))) {
       return;
     }
     this.logger.log({ callId }, 'scheduled call started');
@@ -550,23 +487,13 @@ export class CallsService {
   }
 
   /** The organization and, for members (or `mine`), their own calls; the from/to window on start or schedule. */
-  private scope(org: OrgContext, actor: AuthUser, query: CallStatsQueryDto): { where: string[]; params: unknown[] } {
-    const where = ['c.organization_id = ?'];
-    const params: unknown[] = [org.id];
-    if (query.mine || !isOrgAdmin(org)) {
-      where.push(`(c.created_by_id = ? or exists (select 1 from call_participants p
-                     where p.call_id = c.id and p.user_id = ?))`);
-      params.push(actor.id, actor.id);
-    }
-    if (query.from) {
-      where.push('coalesce(c.started_at, c.scheduled_at) >= ?');
-      params.push(query.from);
-    }
-    if (query.to) {
-      where.push('coalesce(c.started_at, c.scheduled_at) < ?');
-      params.push(query.to);
-    }
-    return { where, params };
+  private scope(org: OrgContext, actor: AuthUser, query: CallStatsQueryDto): CallScope {
+    return {
+      organizationId: org.id,
+      visibleTo: query.mine || !isOrgAdmin(org) ? actor.id : undefined,
+      from: query.from,
+      to: query.to,
+    };
   }
 
   private async findVisible(org: OrgContext, actor: AuthUser, id: string): Promise<Call> {
