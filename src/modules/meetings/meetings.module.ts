@@ -9,6 +9,7 @@ import { CallsService } from './calls/calls.service';
 import { MeetingTokensService } from './meeting-tokens.service';
 import { MeetingGuestsController, MeetingRecordingsController, MeetingsController } from './meetings.controller';
 import { MeetingRecordingsService } from './recording/meeting-recordings.service';
+import { MeetingsRepository } from './meetings.repository';
 import { MeetingsService } from './meetings.service';
 import { SfuWorkerPool } from './sfu/sfu-worker-pool.service';
 import { MeetingRoomsService } from './signalling/meeting-rooms.service';
@@ -33,6 +34,7 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
   controllers: [MeetingsController, MeetingGuestsController, MeetingRecordingsController, CallsController],
   providers: [
     SfuWorkerPool,
+    MeetingsRepository,
     MeetingsService,
     MeetingTokensService,
     MeetingRoomsService,
