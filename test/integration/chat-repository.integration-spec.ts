@@ -249,4 +249,39 @@ describe('ChatRepository', () => {
       expect(await repo().findAuthorName(trx, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
     });
   });
+
+  it('finds a message only for a member of its conversation, with author and organization', async () => {
+    const { org, users } = await team(3);
+    const [me, author, outsider] = users;
+    const c = await conversation(
+      org,
+      [me, author],
+      [
+        [author, 'look', at(1)],
+        [null, 'system', at(2)],
+      ],
+    );
+    const edited = new Date(Date.UTC(2026, 0, 1, 1));
+    await orm.em.fork().nativeUpdate(ChatMessage, { id: c.messageIds[1] }, { editedAt: edited, deletedAt: edited });
+
+    expect(await repo().findVisibleMessage(me.id, c.messageIds[0])).toEqual({
+      id: c.messageIds[0],
+      conversationId: c.id,
+      organizationId: org.id,
+      authorId: author.id,
+      authorUsername: author.username,
+      body: 'look',
+      createdAt: at(1),
+      editedAt: null,
+      deletedAt: null,
+    });
+    expect(await repo().findVisibleMessage(me.id, c.messageIds[1])).toMatchObject({
+      authorId: null,
+      authorUsername: null,
+      editedAt: edited,
+      deletedAt: edited,
+    });
+    expect(await repo().findVisibleMessage(outsider.id, c.messageIds[0])).toBeNull();
+    expect(await repo().findVisibleMessage(me.id, '00000000-0000-4000-8000-000000000000')).toBeNull();
+  });
 });

@@ -5,6 +5,7 @@ import { NotificationsModule } from 'src/modules/notifications/notifications.mod
 import { ChatActivityService } from './chat-activity.service';
 import { UsersModule } from 'src/modules/users/users.module';
 import { ChatController } from './chat.controller';
+import { ChatMessageLookupService } from './chat-message-lookup.service';
 import { ChatGateway } from './chat.gateway';
 import { ChatPresenceService } from './chat-presence.service';
 import { ChatRealtimeService } from './chat-realtime.service';
@@ -26,6 +27,7 @@ import { ChatImportService } from './import/chat-import.service';
   providers: [
     ChatRepository,
     ChatService,
+    ChatMessageLookupService,
     ChatActivityService,
     ChatAttachmentsService,
     ChatRealtimeService,
@@ -36,6 +38,6 @@ import { ChatImportService } from './import/chat-import.service';
     ChatExportService,
     ChatImportProcessor,
   ],
-  exports: [ChatService],
+  exports: [ChatService, ChatMessageLookupService],
 })
 export class ChatModule {}

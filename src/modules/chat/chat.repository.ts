@@ -1,5 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { ChatMessage } from './chat-message.entity';
+import { ConversationMember } from './conversation-member.entity';
 import { ConversationType } from './conversation.entity';
 
 /** The unread condition for messages `m` against a member row `cm` (others' messages after the read position). */
@@ -17,6 +19,20 @@ export interface ConversationListRow {
   archived: boolean;
   unread: number;
   last_message_id: string | null;
+}
+
+/** A chat message as a member of its conversation sees it (`findVisibleMessage`). */
+export interface VisibleChatMessage {
+  id: string;
+  conversationId: string;
+  organizationId: string;
+  authorId: string | null;
+  authorUsername: string | null;
+  /** '' once deleted. */
+  body: string;
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
 }
 
 /**
@@ -221,5 +237,26 @@ export class ChatRepository {
         em.getTransactionContext(),
       );
     return author;
+  }
+
+  /** A message (with its author and conversation) of a conversation `userId` is a member of; null otherwise. */
+  async findVisibleMessage(userId: string, messageId: string): Promise<VisibleChatMessage | null> {
+    const message = await this.em.findOne(ChatMessage, { id: messageId }, { populate: ['author', 'conversation'] });
+    const member =
+      message && (await this.em.count(ConversationMember, { conversation: message.conversation, user: userId }));
+    if (!message || !member) {
+      return null;
+    }
+    return {
+      id: message.id,
+      conversationId: message.conversation.id,
+      organizationId: message.conversation.organization.id,
+      authorId: message.author?.id ?? null,
+      authorUsername: message.author?.username ?? null,
+      body: message.body,
+      createdAt: message.createdAt,
+      editedAt: message.editedAt ?? null,
+      deletedAt: message.deletedAt ?? null,
+    };
   }
 }
