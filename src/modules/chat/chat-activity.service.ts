@@ -20,7 +20,7 @@ const PREVIEW_MAX = 200;
 /**
  * What a chat change causes beyond the conversation itself: `@username` mentions (stored on the message, and a
  * `chat.mention` notification for each newly mentioned member), outgoing `chat.*` webhooks, and the per-user send
- * rate. `ChatService` calls it inside its transactions (mentions) and after they committed (everything else).
+ * rate. The messages and conversations services call it inside their transactions (mentions) and after they committed (everything else).
  */
 @Injectable()
 export class ChatActivityService {

@@ -54,7 +54,10 @@ import {
   UpdateMembershipDto,
 } from './chat.dto';
 import { ChatAttachmentsService } from './chat-attachments.service';
-import { ChatService } from './chat.service';
+import { ChatConversationsService } from './chat-conversations.service';
+import { ChatMembersService } from './chat-members.service';
+import { ChatMessagesService } from './chat-messages.service';
+import { ChatReadStateService } from './chat-read-state.service';
 import { ChatPermission } from './chat.domain';
 
 /** The organization's chat: conversations (direct and group), messages, read state and search. */
@@ -65,7 +68,10 @@ import { ChatPermission } from './chat.domain';
 @Controller('chat')
 export class ChatController {
   constructor(
-    private readonly chat: ChatService,
+    private readonly conversations: ChatConversationsService,
+    private readonly members: ChatMembersService,
+    private readonly chatMessages: ChatMessagesService,
+    private readonly readState: ChatReadStateService,
     private readonly attachments: ChatAttachmentsService,
   ) {}
 
@@ -82,7 +88,7 @@ export class ChatController {
     @Body() dto: CreateConversationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConversationDto> {
-    const result = await this.chat.create(org, user, dto);
+    const result = await this.conversations.create(org, user, dto);
     reply.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return result.conversation;
   }
@@ -98,7 +104,7 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Query() query: ListConversationsQueryDto,
   ): Promise<ConversationPageDto> {
-    return this.chat.list(org, user, query);
+    return this.conversations.list(org, user, query);
   }
 
   @Get('conversations/:id')
@@ -109,7 +115,7 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<ConversationDto> {
-    return this.chat.get(org, user, id);
+    return this.members.get(org, user, id);
   }
 
   @Patch('conversations/:id')
@@ -122,7 +128,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateConversationDto,
   ): Promise<ConversationDto> {
-    return this.chat.rename(org, user, id, dto);
+    return this.conversations.rename(org, user, id, dto);
   }
 
   @Post('conversations/:id/members')
@@ -136,7 +142,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: AddMembersDto,
   ): Promise<ConversationDto> {
-    return this.chat.addMembers(org, user, id, dto);
+    return this.members.addMembers(org, user, id, dto);
   }
 
   @Delete('conversations/:id/members/:userId')
@@ -150,7 +156,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Param('userId', ParseUUIDPipe) userId: string,
   ): Promise<void> {
-    await this.chat.removeMember(org, user, id, userId);
+    await this.members.removeMember(org, user, id, userId);
   }
 
   @Post('conversations/:id/leave')
@@ -166,7 +172,7 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<void> {
-    await this.chat.removeMember(org, user, id, user.id);
+    await this.members.removeMember(org, user, id, user.id);
   }
 
   @Patch('conversations/:id/membership')
@@ -181,7 +187,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateMembershipDto,
   ): Promise<ConversationDto> {
-    return this.chat.updateMembership(org, user, id, dto);
+    return this.members.updateMembership(org, user, id, dto);
   }
 
   @Post('conversations/:id/messages')
@@ -197,7 +203,7 @@ export class ChatController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatMessageDto> {
-    const result = await this.chat.send(org, user, id, dto, idempotencyKey);
+    const result = await this.chatMessages.send(org, user, id, dto, idempotencyKey);
     reply.status(result.replayed ? HttpStatus.OK : HttpStatus.CREATED);
     return result.message;
   }
@@ -216,7 +222,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: ListMessagesQueryDto,
   ): Promise<ChatMessagePageDto> {
-    return this.chat.messages(org, user, id, query);
+    return this.chatMessages.messages(org, user, id, query);
   }
 
   @Patch('conversations/:id/messages/:messageId')
@@ -230,7 +236,7 @@ export class ChatController {
     @Param('messageId', ParseUUIDPipe) messageId: string,
     @Body() dto: EditMessageDto,
   ): Promise<ChatMessageDto> {
-    return this.chat.edit(org, user, id, messageId, dto);
+    return this.chatMessages.edit(org, user, id, messageId, dto);
   }
 
   @Delete('conversations/:id/messages/:messageId')
@@ -243,7 +249,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Param('messageId', ParseUUIDPipe) messageId: string,
   ): Promise<void> {
-    await this.chat.delete(org, user, id, messageId);
+    await this.chatMessages.delete(org, user, id, messageId);
   }
 
   @Post('conversations/:id/attachments')
@@ -298,14 +304,14 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: MarkReadDto,
   ): Promise<ReadStateDto> {
-    return this.chat.markRead(org, user, id, dto.messageId);
+    return this.readState.markRead(org, user, id, dto.messageId);
   }
 
   @Get('messages/unread/count')
   @ApiOperation({ operationId: 'countUnreadChatMessages', summary: 'Unread messages: total and per conversation' })
   @ApiOkResponse({ type: UnreadCountDto })
   unread(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<UnreadCountDto> {
-    return this.chat.unreadCount(org, user);
+    return this.readState.unreadCount(org, user);
   }
 
   @Post('messages/read-all')
@@ -313,7 +319,7 @@ export class ChatController {
   @ApiOperation({ operationId: 'markAllChatRead', summary: 'Mark every conversation read up to its newest message' })
   @ApiOkResponse({ type: ReadAllResultDto })
   readAll(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<ReadAllResultDto> {
-    return this.chat.readAll(org, user);
+    return this.readState.readAll(org, user);
   }
 
   @Get('search')
@@ -327,6 +333,6 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Query() query: ChatSearchQueryDto,
   ): Promise<ChatSearchResultDto> {
-    return this.chat.search(org, user, query);
+    return this.chatMessages.search(org, user, query);
   }
 }

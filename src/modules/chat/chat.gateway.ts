@@ -30,7 +30,7 @@ import {
   TYPING_THROTTLE_MS,
 } from './chat.events';
 import { ChatErrorCode } from './chat.errors';
-import { ChatService } from './chat.service';
+import { ChatMembersService } from './chat-members.service';
 
 interface ChatSocketData extends SocketData {
   /** Conversations loaded during the handshake, joined on connect. */
@@ -55,7 +55,7 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
   constructor(
     private readonly em: EntityManager,
     private readonly socketAuth: SocketAuthService,
-    private readonly chat: ChatService,
+    private readonly chat: ChatMembersService,
     private readonly presence: ChatPresenceService,
     private readonly realtime: ChatRealtimeService,
     private readonly metrics: MetricsService,

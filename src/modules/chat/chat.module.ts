@@ -10,7 +10,10 @@ import { ChatGateway } from './chat.gateway';
 import { ChatPresenceService } from './chat-presence.service';
 import { ChatRealtimeService } from './chat-realtime.service';
 import { ChatRepository } from './chat.repository';
-import { ChatService } from './chat.service';
+import { ChatConversationsService } from './chat-conversations.service';
+import { ChatMembersService } from './chat-members.service';
+import { ChatMessagesService } from './chat-messages.service';
+import { ChatReadStateService } from './chat-read-state.service';
 import { ChatExportService } from './import/chat-export.service';
 import { ChatImportController } from './import/chat-import.controller';
 import { ChatImportProcessor } from './import/chat-import.processor';
@@ -26,7 +29,10 @@ import { ChatImportService } from './import/chat-import.service';
   controllers: [ChatController, ChatImportController],
   providers: [
     ChatRepository,
-    ChatService,
+    ChatMembersService,
+    ChatConversationsService,
+    ChatMessagesService,
+    ChatReadStateService,
     ChatMessageLookupService,
     ChatActivityService,
     ChatAttachmentsService,
@@ -38,6 +44,6 @@ import { ChatImportService } from './import/chat-import.service';
     ChatExportService,
     ChatImportProcessor,
   ],
-  exports: [ChatService, ChatMessageLookupService],
+  exports: [ChatMessageLookupService],
 })
 export class ChatModule {}
