@@ -5,6 +5,9 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { CallsController } from './calls/calls.controller';
 import { CallsProcessor } from './calls/calls.processor';
 import { CallsRepository } from './calls/calls.repository';
+import { CallFeedbackService } from './calls/call-feedback.service';
+import { CallRecordsService } from './calls/call-records.service';
+import { CallSchedulingService } from './calls/call-scheduling.service';
 import { CallsService } from './calls/calls.service';
 import { MeetingTokensService } from './meeting-tokens.service';
 import { MeetingGuestsController, MeetingRecordingsController, MeetingsController } from './meetings.controller';
@@ -41,7 +44,10 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
     MeetingsGateway,
     MeetingRecordingsService,
     CallsRepository,
+    CallRecordsService,
     CallsService,
+    CallSchedulingService,
+    CallFeedbackService,
     CallsProcessor,
   ],
   exports: [SfuWorkerPool, MeetingsService, MeetingTokensService, MeetingRoomsService],
