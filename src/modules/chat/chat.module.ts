@@ -14,6 +14,7 @@ import { ChatConversationsService } from './chat-conversations.service';
 import { ChatMembersService } from './chat-members.service';
 import { ChatMessagesService } from './chat-messages.service';
 import { ChatReadStateService } from './chat-read-state.service';
+import { ChatExportRepository } from './import/chat-export.repository';
 import { ChatExportService } from './import/chat-export.service';
 import { ChatImportController } from './import/chat-import.controller';
 import { ChatImportProcessor } from './import/chat-import.processor';
@@ -42,6 +43,7 @@ import { ChatImportService } from './import/chat-import.service';
     ChatImportService,
     ChatImportRepository,
     ChatExportService,
+    ChatExportRepository,
     ChatImportProcessor,
   ],
   exports: [ChatMessageLookupService],
