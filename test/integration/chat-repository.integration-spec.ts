@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { ChatAttachment } from 'src/modules/chat/chat-attachment.entity';
 import { ChatMessage } from 'src/modules/chat/chat-message.entity';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
 import { ConversationMember, ConversationRole } from 'src/modules/chat/conversation-member.entity';
@@ -283,5 +284,52 @@ describe('ChatRepository', () => {
     });
     expect(await repo().findVisibleMessage(outsider.id, c.messageIds[0])).toBeNull();
     expect(await repo().findVisibleMessage(me.id, '00000000-0000-4000-8000-000000000000')).toBeNull();
+  });
+
+  it('claims only the uploader’s pending uploads of the conversation, in the order given, in the transaction', async () => {
+    const { org, users } = await team(2);
+    const [me, other] = users;
+    const c = await conversation(
+      org,
+      [me, other],
+      [
+        [me, 'with files', at(1)],
+        [me, 'earlier', at(0)],
+      ],
+    );
+    const elsewhere = await conversation(org, [me]);
+    const em = orm.em.fork();
+    const upload = (uploader: User, conversationId: string, messageId: string | null = null) =>
+      em.create(ChatAttachment, {
+        conversation: conversationId,
+        uploader: uploader.id,
+        message: messageId,
+        filename: 'f.txt',
+        contentType: 'text/plain',
+        size: 1,
+        sha256: 'a'.repeat(64),
+      });
+    const [a, b] = [upload(me, c.id), upload(me, c.id)];
+    const theirs = upload(other, c.id);
+    const foreign = upload(me, elsewhere.id);
+    const sent = upload(me, c.id, c.messageIds[1]);
+    await em.flush();
+    const claim = (ids: string[]) => ({ conversationId: c.id, uploaderId: me.id, messageId: c.messageIds[0], ids });
+
+    await orm.em.fork().transactional(async (trx) => {
+      const refused = await repo().claimPendingAttachments(trx, claim([theirs.id, foreign.id, sent.id]));
+      expect(refused).toEqual([]);
+      expect((await repo().claimPendingAttachments(trx, claim([b.id, a.id, theirs.id]))).sort()).toEqual(
+        [a.id, b.id].sort(),
+      );
+    });
+    const rows = await orm.em
+      .fork()
+      .find(ChatAttachment, { message: c.messageIds[0] }, { orderBy: { position: 'asc' } });
+    expect(rows.map((r) => [r.id, r.position])).toEqual([
+      [b.id, 1],
+      [a.id, 2],
+    ]);
+    expect(await repo().claimPendingAttachments(orm.em.fork(), claim([a.id]))).toEqual([]); // not pending any more
   });
 });

@@ -13,7 +13,7 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { Notification } from 'src/modules/notifications/notification.entity';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { ChatActivityService } from './chat-activity.service';
-import { attachmentsByMessage, claimAttachments } from './chat-attachments';
+import { attachmentsByMessage } from './chat-attachments';
 import { ChatMembersService } from './chat-members.service';
 import { ChatMessage } from './chat-message.entity';
 import { ChatRealtimeService } from './chat-realtime.service';
@@ -120,7 +120,7 @@ export class ChatMessagesService {
         mine.lastReadMessageId = sent.id;
         mine.lastReadAt = sent.createdAt;
         await em.flush();
-        await claimAttachments(em, {
+        await this.claimAttachments(em, {
           conversationId,
           uploaderId: actor.id,
           messageId: sent.id,
@@ -290,6 +290,27 @@ export class ChatMessagesService {
   private async toDto(message: ChatMessage): Promise<ChatMessageDto> {
     const [dto] = await this.toDtos([message]);
     return dto;
+  }
+
+  /**
+   * Inside the send's transaction: attaches the caller's pending uploads of this conversation to the new message.
+   * Any id that is not such an upload (someone else's, another conversation's, already sent) fails the whole send.
+   */
+  private async claimAttachments(
+    em: EntityManager,
+    claim: { conversationId: string; uploaderId: string; messageId: string; ids: string[] },
+  ): Promise<void> {
+    if (claim.ids.length === 0) {
+      return;
+    }
+    const claimed = await this.chat.claimPendingAttachments(em, claim);
+    if (claimed.length !== claim.ids.length) {
+      throw new ChatError(
+        ChatErrorCode.AttachmentInvalid,
+        'attachmentIds must name your own uploads to this conversation that are not attached to a message yet',
+        { field: 'attachmentIds' },
+      );
+    }
   }
 
   /** A message of the conversation; 404 `CHAT_MESSAGE_NOT_FOUND` otherwise. */

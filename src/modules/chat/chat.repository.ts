@@ -259,4 +259,25 @@ export class ChatRepository {
       deletedAt: message.deletedAt ?? null,
     };
   }
+
+  /**
+   * In `em`'s transaction: attaches those of `ids` that are the uploader's pending uploads (no message yet) to this
+   * conversation to the message, in the order of `ids`; returns the ids it attached.
+   */
+  async claimPendingAttachments(
+    em: EntityManager,
+    claim: { conversationId: string; uploaderId: string; messageId: string; ids: string[] },
+  ): Promise<string[]> {
+    // The ids are validated UUIDs, so the array literal is safe; knex would spread a JS array into a list.
+    const ids = `{${claim.ids.join(',')}}`;
+    const claimed = await em.getConnection().execute<{ id: string }[]>(
+      `update chat_attachments set message_id = ?, position = array_position(?::uuid[], id)
+        where id = any(?::uuid[]) and conversation_id = ? and uploader_id = ? and message_id is null
+        returning id`,
+      [claim.messageId, ids, ids, claim.conversationId, claim.uploaderId],
+      'all',
+      em.getTransactionContext(),
+    );
+    return claimed.map((r) => r.id);
+  }
 }
