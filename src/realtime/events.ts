@@ -41,8 +41,6 @@ export const NOTIFICATIONS_NAMESPACE = '/notifications';
 
 /** Room names. Every authenticated socket is in its user's and its session's room. */
 export const rooms = {
-  /** On `/chat`: every socket of every member of the conversation. */
-  conversation: (conversationId: string): string => `conversation:${conversationId}`,
   user: (userId: string): string => `user:${userId}`,
   organization: (organizationId: string): string => `org:${organizationId}`,
   session: (sessionId: string): string => `session:${sessionId}`,

@@ -3,7 +3,7 @@ import { REALTIME_NAMESPACES, RealtimeService } from './realtime.service';
 
 /**
  * Socket.IO's platform side: `RealtimeService` (global, usable from API nodes and workers) pushes typed events to
- * user, organization and conversation rooms. Gateways live in their domains (the `/notifications` namespace in
+ * user and organization rooms. Gateways live in their domains (the `/notifications` namespace in
  * notifications, `/chat` in chat, `/meetings` in meetings) and authenticate with the auth module's
  * `SocketAuthService`. The server itself is attached by `RedisIoAdapter` in `createHttpApp`, so worker processes
  * never open one.

@@ -1,3 +1,4 @@
+import { DomainEventBus } from 'src/common/events/domain-events';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
@@ -6,12 +7,12 @@ import { AppConfigService } from 'src/config/app-config.service';
 import { Notification, NotificationType } from 'src/modules/notifications/notification.entity';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { REDIS } from 'src/redis/redis.module';
 import { ChatMessage } from './chat-message.entity';
 import { mentionRecipients, parseMentions } from './chat-mentions';
 import { ChatMessageDto } from './chat.dto';
 import { ChatError, ChatErrorCode } from './chat.errors';
+import { ChatRepository } from './chat.repository';
 import { Conversation } from './conversation.entity';
 
 const PREVIEW_MAX = 200;
@@ -19,15 +20,16 @@ const PREVIEW_MAX = 200;
 /**
  * What a chat change causes beyond the conversation itself: `@username` mentions (stored on the message, and a
  * `chat.mention` notification for each newly mentioned member), outgoing `chat.*` webhooks, and the per-user send
- * rate. `ChatService` calls it inside its transactions (mentions) and after they committed (everything else).
+ * rate. The messages and conversations services call it inside their transactions (mentions) and after they committed (everything else).
  */
 @Injectable()
 export class ChatActivityService {
   constructor(
     private readonly notifications: NotificationsService,
-    private readonly webhooks: WebhooksService,
+    private readonly events: DomainEventBus,
     private readonly config: AppConfigService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly chat: ChatRepository,
   ) {}
 
   /** `CHAT_SEND_RATE_PER_MINUTE` messages per user and minute; beyond, `429 CHAT_SEND_RATE_LIMITED` + Retry-After. */
@@ -51,15 +53,7 @@ export class ChatActivityService {
     const previous = message.mentions;
     const handles = parseMentions(message.body);
     const conversationId = message.conversation.id;
-    const mentioned = handles.length
-      ? await em.getConnection().execute<{ user_id: string; username: string }[]>(
-          `select cm.user_id, u.username from chat_conversation_members cm join users u on u.id = cm.user_id
-            where cm.conversation_id = ? and u.username = any(?::text[])`,
-          [conversationId, `{${handles.join(',')}}`],
-          'all',
-          em.getTransactionContext(),
-        )
-      : [];
+    const mentioned = handles.length ? await this.chat.findMembersByUsername(em, conversationId, handles) : [];
     const order = new Map(handles.map((h, i) => [h, i]));
     message.mentions = mentioned
       .sort((a, b) => (order.get(a.username) ?? 0) - (order.get(b.username) ?? 0))
@@ -74,14 +68,7 @@ export class ChatActivityService {
       return [];
     }
     const conversation = await em.findOneOrFail(Conversation, conversationId);
-    const [author] = await em
-      .getConnection()
-      .execute<{ username: string; display_name: string | null }[]>(
-        'select username, display_name from users where id = ?',
-        [authorId],
-        'all',
-        em.getTransactionContext(),
-      );
+    const author = await this.chat.findAuthorName(em, authorId);
     const who = author?.display_name || `@${author?.username ?? 'someone'}`;
     const where = conversation.title ? ` in ${conversation.title}` : '';
     const body = message.body.length > PREVIEW_MAX ? `${message.body.slice(0, PREVIEW_MAX - 1)}…` : message.body;
@@ -108,11 +95,10 @@ export class ChatActivityService {
     notified: Notification[],
   ): Promise<void> {
     this.notifications.published(notified);
-    await this.webhooks.publish(
-      organizationId,
-      WebhookEventType.ChatMessageCreated,
-      messageData(conversationType, message),
-    );
+    await this.events.publish(WebhookEventType.ChatMessageCreated, {
+      organizationId: organizationId,
+      data: messageData(conversationType, message),
+    });
   }
 
   async messageUpdated(
@@ -122,9 +108,12 @@ export class ChatActivityService {
     notified: Notification[],
   ): Promise<void> {
     this.notifications.published(notified);
-    await this.webhooks.publish(organizationId, WebhookEventType.ChatMessageUpdated, {
-      ...messageData(conversationType, message),
-      editedAt: message.editedAt ?? new Date().toISOString(),
+    await this.events.publish(WebhookEventType.ChatMessageUpdated, {
+      organizationId: organizationId,
+      data: {
+        ...messageData(conversationType, message),
+        editedAt: message.editedAt ?? new Date().toISOString(),
+      },
     });
   }
 
@@ -132,14 +121,14 @@ export class ChatActivityService {
     organizationId: string,
     data: { conversationId: string; id: string; deletedById: string; deletedAt: string },
   ): Promise<void> {
-    await this.webhooks.publish(organizationId, WebhookEventType.ChatMessageDeleted, data);
+    await this.events.publish(WebhookEventType.ChatMessageDeleted, { organizationId: organizationId, data: data });
   }
 
   async conversationCreated(
     organizationId: string,
     data: { conversationId: string; type: string; title: string | null; createdById: string; memberIds: string[] },
   ): Promise<void> {
-    await this.webhooks.publish(organizationId, WebhookEventType.ChatConversationCreated, data);
+    await this.events.publish(WebhookEventType.ChatConversationCreated, { organizationId: organizationId, data: data });
   }
 
   private notifiedAbout(messageId: string, userIds: string[]): Promise<string[]> {

@@ -11,7 +11,8 @@ import { ChatAttachment } from './chat-attachment.entity';
 import { ChatAttachmentDto } from './chat.dto';
 import { ChatError, ChatErrorCode } from './chat.errors';
 import { toAttachmentDto } from './chat-attachments';
-import { assertWritable, ChatService } from './chat.service';
+import { ChatMembersService } from './chat-members.service';
+import { assertWritable } from './chat-messages.service';
 
 /** Uploading files into a conversation and downloading them (members only). */
 @Injectable()
@@ -19,7 +20,7 @@ export class ChatAttachmentsService {
   constructor(
     private readonly em: EntityManager,
     private readonly config: AppConfigService,
-    private readonly chat: ChatService,
+    private readonly chat: ChatMembersService,
   ) {}
 
   /** `STORAGE_DIR/chat-attachments/<conversation>/<attachment>`. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { rooms } from 'src/realtime/events';
-import { CHAT_NAMESPACE } from './chat.events';
+import { CHAT_NAMESPACE, conversationRoom } from './chat.events';
 import { REDIS } from 'src/redis/redis.module';
 import { createSocketEmitter } from 'src/realtime/socket-toolkit';
 import { ChatEventName, ChatEvents, ChatServerToClientEvents } from './chat.events';
@@ -27,7 +27,7 @@ export class ChatRealtimeService {
   }
 
   toConversation<E extends ChatEventName>(conversationId: string, event: E, payload: ChatEvents[E]): void {
-    this.emit([rooms.conversation(conversationId)], event, payload);
+    this.emit([conversationRoom(conversationId)], event, payload);
   }
 
   /** To the rooms of several conversations and users at once; a socket in several of them gets it once. */
@@ -40,13 +40,13 @@ export class ChatRealtimeService {
   /** Puts the users' connected sockets (on every node) into the conversation's room. */
   join(userIds: string[], conversationId: string): void {
     if (userIds.length > 0) {
-      this.chat.in(userIds.map(rooms.user)).socketsJoin(rooms.conversation(conversationId));
+      this.chat.in(userIds.map(rooms.user)).socketsJoin(conversationRoom(conversationId));
     }
   }
 
   leave(userIds: string[], conversationId: string): void {
     if (userIds.length > 0) {
-      this.chat.in(userIds.map(rooms.user)).socketsLeave(rooms.conversation(conversationId));
+      this.chat.in(userIds.map(rooms.user)).socketsLeave(conversationRoom(conversationId));
     }
   }
 

@@ -54,7 +54,10 @@ import {
   UpdateMembershipDto,
 } from './chat.dto';
 import { ChatAttachmentsService } from './chat-attachments.service';
-import { ChatService } from './chat.service';
+import { ChatConversationsService } from './chat-conversations.service';
+import { ChatMembersService } from './chat-members.service';
+import { ChatMessagesService } from './chat-messages.service';
+import { ChatReadStateService } from './chat-read-state.service';
 import { ChatPermission } from './chat.domain';
 
 /** The organization's chat: conversations (direct and group), messages, read state and search. */
@@ -65,7 +68,10 @@ import { ChatPermission } from './chat.domain';
 @Controller('chat')
 export class ChatController {
   constructor(
-    private readonly chat: ChatService,
+    private readonly conversations: ChatConversationsService,
+    private readonly members: ChatMembersService,
+    private readonly chatMessages: ChatMessagesService,
+    private readonly readState: ChatReadStateService,
     private readonly attachments: ChatAttachmentsService,
   ) {}
 
@@ -86,7 +92,7 @@ export class ChatController {
     @Body() dto: CreateConversationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConversationDto> {
-    const result = await this.chat.create(org, user, dto);
+    const result = await this.conversations.create(org, user, dto);
     reply.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return result.conversation;
   }
@@ -105,7 +111,7 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Query() query: ListConversationsQueryDto,
   ): Promise<ConversationPageDto> {
-    return this.chat.list(org, user, query);
+    return this.conversations.list(org, user, query);
   }
 
   @Get('conversations/:id')
@@ -122,7 +128,7 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<ConversationDto> {
-    return this.chat.get(org, user, id);
+    return this.members.get(org, user, id);
   }
 
   @Patch('conversations/:id')
@@ -141,7 +147,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateConversationDto,
   ): Promise<ConversationDto> {
-    return this.chat.rename(org, user, id, dto);
+    return this.conversations.rename(org, user, id, dto);
   }
 
   @Post('conversations/:id/members')
@@ -162,7 +168,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: AddMembersDto,
   ): Promise<ConversationDto> {
-    return this.chat.addMembers(org, user, id, dto);
+    return this.members.addMembers(org, user, id, dto);
   }
 
   @Delete('conversations/:id/members/:userId')
@@ -182,7 +188,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Param('userId', ParseUUIDPipe) userId: string,
   ): Promise<void> {
-    await this.chat.removeMember(org, user, id, userId);
+    await this.members.removeMember(org, user, id, userId);
   }
 
   @Post('conversations/:id/leave')
@@ -201,7 +207,7 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<void> {
-    await this.chat.removeMember(org, user, id, user.id);
+    await this.members.removeMember(org, user, id, user.id);
   }
 
   @Patch('conversations/:id/membership')
@@ -218,7 +224,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateMembershipDto,
   ): Promise<ConversationDto> {
-    return this.chat.updateMembership(org, user, id, dto);
+    return this.members.updateMembership(org, user, id, dto);
   }
 
   @Post('conversations/:id/messages')
@@ -242,7 +248,7 @@ export class ChatController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatMessageDto> {
-    const result = await this.chat.send(org, user, id, dto, idempotencyKey);
+    const result = await this.chatMessages.send(org, user, id, dto, idempotencyKey);
     reply.status(result.replayed ? HttpStatus.OK : HttpStatus.CREATED);
     return result.message;
   }
@@ -265,7 +271,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: ListMessagesQueryDto,
   ): Promise<ChatMessagePageDto> {
-    return this.chat.messages(org, user, id, query);
+    return this.chatMessages.messages(org, user, id, query);
   }
 
   @Patch('conversations/:id/messages/:messageId')
@@ -285,7 +291,7 @@ export class ChatController {
     @Param('messageId', ParseUUIDPipe) messageId: string,
     @Body() dto: EditMessageDto,
   ): Promise<ChatMessageDto> {
-    return this.chat.edit(org, user, id, messageId, dto);
+    return this.chatMessages.edit(org, user, id, messageId, dto);
   }
 
   @Delete('conversations/:id/messages/:messageId')
@@ -304,7 +310,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Param('messageId', ParseUUIDPipe) messageId: string,
   ): Promise<void> {
-    await this.chat.delete(org, user, id, messageId);
+    await this.chatMessages.delete(org, user, id, messageId);
   }
 
   @Post('conversations/:id/attachments')
@@ -372,7 +378,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: MarkReadDto,
   ): Promise<ReadStateDto> {
-    return this.chat.markRead(org, user, id, dto.messageId);
+    return this.readState.markRead(org, user, id, dto.messageId);
   }
 
   @Get('messages/unread/count')
@@ -385,7 +391,7 @@ export class ChatController {
   })
   @ApiOkResponse({ type: UnreadCountDto })
   unread(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<UnreadCountDto> {
-    return this.chat.unreadCount(org, user);
+    return this.readState.unreadCount(org, user);
   }
 
   @Post('messages/read-all')
@@ -399,7 +405,7 @@ export class ChatController {
   })
   @ApiOkResponse({ type: ReadAllResultDto })
   readAll(@CurrentOrg() org: OrgContext, @CurrentUser() user: AuthUser): Promise<ReadAllResultDto> {
-    return this.chat.readAll(org, user);
+    return this.readState.readAll(org, user);
   }
 
   @Get('search')
@@ -416,6 +422,6 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Query() query: ChatSearchQueryDto,
   ): Promise<ChatSearchResultDto> {
-    return this.chat.search(org, user, query);
+    return this.chatMessages.search(org, user, query);
   }
 }

@@ -52,6 +52,9 @@ export interface ChatClientToServerEvents {
 /** The namespace of chat: messages, typing, presence and read receipts. */
 export const CHAT_NAMESPACE = '/chat';
 
+/** On `/chat`: the room of every socket of every member of the conversation. */
+export const conversationRoom = (conversationId: string): string => `conversation:${conversationId}`;
+
 export const TYPING_EXPIRES_MS = 5000;
 /** At most one relayed `typing` per user and conversation in this window. */
 export const TYPING_THROTTLE_MS = 2000;

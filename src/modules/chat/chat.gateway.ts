@@ -13,7 +13,7 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { rooms } from 'src/realtime/events';
-import { CHAT_NAMESPACE } from './chat.events';
+import { CHAT_NAMESPACE, conversationRoom } from './chat.events';
 import { SocketAuthService } from 'src/modules/auth/socket-auth.service';
 import { handshakeRefusal, SocketData } from 'src/realtime/socket-handshake';
 import { answer, AnswerOptions, parsePayload } from 'src/realtime/socket-toolkit';
@@ -28,7 +28,7 @@ import {
   TYPING_EXPIRES_MS,
 } from './chat.events';
 import { ChatError, ChatErrorCode } from './chat.errors';
-import { ChatService } from './chat.service';
+import { ChatMembersService } from './chat-members.service';
 
 interface ChatSocketData extends SocketData {
   /** Conversations loaded during the handshake, joined on connect. */
@@ -41,7 +41,7 @@ type ChatSocket = Socket<ChatClientToServerEvents, ChatServerToClientEvents, Rec
  * The `/chat` namespace: the same handshake authentication as `/notifications`; on connect a socket joins its user's
  * room and the room of every conversation its user is a member of (and is joined to new ones by the server), so
  * clients need not join anything. Typing is relayed here (throttled in Redis, so across nodes); presence is counted
- * per socket in Redis. Message, conversation and read events come from `ChatService` after its transactions.
+ * per socket in Redis. Message, conversation and read events come from the chat services after their transactions.
  */
 @WebSocketGateway({ namespace: CHAT_NAMESPACE })
 export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect {
@@ -53,7 +53,7 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
   constructor(
     private readonly em: EntityManager,
     private readonly socketAuth: SocketAuthService,
-    private readonly chat: ChatService,
+    private readonly chat: ChatMembersService,
     private readonly presence: ChatPresenceService,
     private readonly realtime: ChatRealtimeService,
     private readonly metrics: MetricsService,
@@ -77,7 +77,7 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
   /** Joins synchronously, so the rooms are in place before the client sees `connect`. */
   handleConnection(socket: ChatSocket): void {
     const { user, conversationIds } = socket.data;
-    void socket.join([rooms.user(user.id), rooms.session(user.sessionId), ...conversationIds.map(rooms.conversation)]);
+    void socket.join([rooms.user(user.id), rooms.session(user.sessionId), ...conversationIds.map(conversationRoom)]);
     void this.presence
       .connected(user.id, socket.id)
       .then((cameOnline) => (cameOnline ? this.announce(user.id, 'online') : undefined))
@@ -103,7 +103,7 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
         if (!(await this.isMember(socket.data.user.id, conversationId))) {
           throw conversationNotFound(conversationId);
         }
-        await socket.join(rooms.conversation(conversationId));
+        await socket.join(conversationRoom(conversationId));
         return {};
       },
       this.ack(socket, 'conversation join failed'),
@@ -119,7 +119,7 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
     return answer(
       async (): Promise<{ throttled?: boolean }> => {
         const { conversationId } = parsePayload(ConversationRefDto, body);
-        const room = rooms.conversation(conversationId);
+        const room = conversationRoom(conversationId);
         // The socket is in the room exactly while its user is a member (joined on connect, moved by membership changes).
         if (!socket.rooms.has(room)) {
           throw conversationNotFound(conversationId);
@@ -184,7 +184,7 @@ export class ChatGateway implements OnGatewayInit<Namespace>, OnGatewayConnectio
   /** To everyone sharing a conversation with the user, and the user's own other sockets. */
   private async announce(userId: string, status: 'online' | 'offline'): Promise<void> {
     const conversationIds = await this.conversationIdsOf(userId);
-    this.realtime.toRooms([rooms.user(userId), ...conversationIds.map(rooms.conversation)], 'presence', {
+    this.realtime.toRooms([rooms.user(userId), ...conversationIds.map(conversationRoom)], 'presence', {
       userId,
       status,
       at: new Date().toISOString(),

@@ -6,13 +6,20 @@ import { NotificationsModule } from 'src/modules/notifications/notifications.mod
 import { ChatActivityService } from './chat-activity.service';
 import { UsersModule } from 'src/modules/users/users.module';
 import { ChatController } from './chat.controller';
+import { ChatMessageLookupService } from './chat-message-lookup.service';
 import { ChatGateway } from './chat.gateway';
 import { ChatPresenceService } from './chat-presence.service';
 import { ChatRealtimeService } from './chat-realtime.service';
-import { ChatService } from './chat.service';
+import { ChatRepository } from './chat.repository';
+import { ChatConversationsService } from './chat-conversations.service';
+import { ChatMembersService } from './chat-members.service';
+import { ChatMessagesService } from './chat-messages.service';
+import { ChatReadStateService } from './chat-read-state.service';
+import { ChatExportRepository } from './import/chat-export.repository';
 import { ChatExportService } from './import/chat-export.service';
 import { ChatImportController } from './import/chat-import.controller';
 import { ChatImportProcessor } from './import/chat-import.processor';
+import { ChatImportRepository } from './import/chat-import.repository';
 import { ChatImportService } from './import/chat-import.service';
 
 /**
@@ -24,16 +31,23 @@ import { ChatImportService } from './import/chat-import.service';
   controllers: [ChatController, ChatImportController],
   providers: [
     ChatPersonalData,
-    ChatService,
+    ChatRepository,
+    ChatMembersService,
+    ChatConversationsService,
+    ChatMessagesService,
+    ChatReadStateService,
+    ChatMessageLookupService,
     ChatActivityService,
     ChatAttachmentsService,
     ChatRealtimeService,
     ChatPresenceService,
     ChatGateway,
     ChatImportService,
+    ChatImportRepository,
     ChatExportService,
+    ChatExportRepository,
     ChatImportProcessor,
   ],
-  exports: [ChatService],
+  exports: [ChatMessageLookupService],
 })
 export class ChatModule {}

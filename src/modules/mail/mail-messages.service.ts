@@ -5,7 +5,7 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { MailAccountsService } from './mail-accounts.service';
 import { MailFolder } from './mail-folder.entity';
-import { MailMessage, type MailAddress } from './mail-message.entity';
+import { MailMessage } from './mail-message.entity';
 import {
   MailFolderDto,
   MailMessageDto,
@@ -15,8 +15,8 @@ import {
   MailSearchResultDto,
   MailSearchSort,
   MessageListQueryDto,
-  SEARCH_RANK_WINDOW,
 } from './mail-messages.dto';
+import { MailMessagesRepository, type SummaryRow } from './mail-messages.repository';
 import { invalidCursor, MailError, MailErrorCode } from './mail.errors';
 
 function toSummary(m: MailMessage): MailMessageSummaryDto {
@@ -40,30 +40,6 @@ function toSummary(m: MailMessage): MailMessageSummaryDto {
     internalDate: m.internalDate.toISOString(),
   };
 }
-
-interface SummaryRow {
-  id: string;
-  account_id: string;
-  folder_id: string;
-  uid: string;
-  message_id: string | null;
-  thread_id: string | null;
-  subject: string | null;
-  from_address: MailAddress | null;
-  to_addresses: MailAddress[];
-  flags: string[];
-  seen: boolean;
-  flagged: boolean;
-  has_attachments: boolean;
-  size: number;
-  preview: string;
-  sent_at: Date | null;
-  internal_date: Date;
-}
-
-const SUMMARY_COLUMNS =
-  'id, account_id, folder_id, uid, message_id, thread_id, subject, from_address, to_addresses, flags, seen, flagged, ' +
-  'has_attachments, size, preview, sent_at, internal_date';
 
 /** {@link toSummary} for a raw row of SUMMARY_COLUMNS. */
 function rowToSummary(r: SummaryRow): MailMessageSummaryDto {
@@ -94,6 +70,7 @@ export class MailMessagesService {
   constructor(
     private readonly em: EntityManager,
     private readonly accounts: MailAccountsService,
+    private readonly messages: MailMessagesRepository,
   ) {}
 
   async folders(org: OrgContext, actor: AuthUser, accountId: string): Promise<MailFolderDto[]> {
@@ -167,61 +144,21 @@ export class MailMessagesService {
   async search(org: OrgContext, actor: AuthUser, query: MailSearchQueryDto): Promise<MailSearchResultDto> {
     // The caller's own accounts here, resolved first: a plain `account_id = any(…)` lets the planner walk
     // (account_id, internal_date) newest first for common words, or the GIN index for rare ones.
-    const accounts = await this.em
-      .getConnection()
-      .execute<{ id: string }[]>('select id from mail_accounts where organization_id = ? and user_id = ?', [
-        org.id,
-        actor.id,
-      ]);
-    const accountIds = accounts.map((a) => a.id).filter((id) => !query.accountId || id === query.accountId);
+    const accounts = await this.messages.accountIdsOf(org.id, actor.id);
+    const accountIds = accounts.filter((id) => !query.accountId || id === query.accountId);
     if (accountIds.length === 0) {
       return { items: [], limit: query.limit, offset: query.offset };
     }
-    // Per account, a LATERAL subquery with `account_id = a.id`: an equality the planner can walk newest first on
-    // (account_id, internal_date), stopping after `depth` matches, where `account_id = any(…)` would sort them all.
-    const folderFilter = query.folderId ? 'and m.folder_id = ?' : '';
-    const matches = (depth: number): [string, unknown[]] => [
-      `select m.id, m.internal_date, m.search
-         from unnest(?::uuid[]) a(id)
-         cross join lateral (
-           select m.id, m.internal_date, m.search from mail_messages m
-            where m.account_id = a.id and m.search @@ websearch_to_tsquery('simple', ?) ${folderFilter}
-            order by m.internal_date desc, m.id limit ${depth}
-         ) m`,
-      [`{${accountIds.join(',')}}`, query.q, ...(query.folderId ? [query.folderId] : [])],
-    ];
-    const rank = `ts_rank_cd(search, websearch_to_tsquery('simple', ?))::float8 as rank`;
-    let hits: { id: string; rank: number }[];
-    if (query.sort === MailSearchSort.Date) {
-      const [sql, params] = matches(query.limit + query.offset);
-      hits = await this.em
-        .getConnection()
-        .execute(`select id, ${rank} from (${sql}) found order by internal_date desc, id limit ? offset ?`, [
-          query.q,
-          ...params,
-          query.limit,
-          query.offset,
-        ]);
-    } else {
-      // Ranked within the newest SEARCH_RANK_WINDOW matches, so a word found in half of a 100k mailbox does not
-      // make PostgreSQL rank 50 000 documents.
-      const [sql, params] = matches(SEARCH_RANK_WINDOW);
-      hits = await this.em.getConnection().execute(
-        `select id, ${rank}
-           from (${sql} order by m.internal_date desc limit ${SEARCH_RANK_WINDOW}) recent
-          order by rank desc, internal_date desc, id
-          limit ? offset ?`,
-        [query.q, ...params, query.limit, query.offset],
-      );
-    }
+    const hits = await this.messages.search({
+      accountIds,
+      q: query.q,
+      folderId: query.folderId,
+      byDate: query.sort === MailSearchSort.Date,
+      limit: query.limit,
+      offset: query.offset,
+    });
     // Summaries straight from rows: hydrating entities (identity map, relation proxies) cost more than the search.
-    const rows = hits.length
-      ? await this.em
-          .getConnection()
-          .execute<SummaryRow[]>(`select ${SUMMARY_COLUMNS} from mail_messages where id = any(?::uuid[])`, [
-            `{${hits.map((h) => h.id).join(',')}}`,
-          ])
-      : [];
+    const rows = hits.length ? await this.messages.findSummaryRows(hits.map((h) => h.id)) : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     return {
       items: hits.filter((h) => byId.has(h.id)).map((h) => ({ ...rowToSummary(byId.get(h.id)!), rank: h.rank })),

@@ -9,6 +9,7 @@ import { MailInteractiveService } from './mail-interactive.service';
 import { MailConnectionsService } from './mail-connections.service';
 import { MailHostPolicy } from './mail-host-policy';
 import { MailMessagesController } from './mail-messages.controller';
+import { MailMessagesRepository } from './mail-messages.repository';
 import { MailMessagesService } from './mail-messages.service';
 import { MailProcessor } from './mail.processor';
 import { MailSyncService } from './mail-sync.service';
@@ -30,6 +31,7 @@ import { MailSmtpPoolService } from './mail-smtp-pool.service';
     MailParsePool,
     MailSyncService,
     MailConnectionsService,
+    MailMessagesRepository,
     MailMessagesService,
     MailInteractiveService,
     MailActionsService,

@@ -5,10 +5,15 @@ import { JwtModule } from '@nestjs/jwt';
 import { AppConfigService } from 'src/config/app-config.service';
 import { CallsController } from './calls/calls.controller';
 import { CallsProcessor } from './calls/calls.processor';
+import { CallsRepository } from './calls/calls.repository';
+import { CallFeedbackService } from './calls/call-feedback.service';
+import { CallRecordsService } from './calls/call-records.service';
+import { CallSchedulingService } from './calls/call-scheduling.service';
 import { CallsService } from './calls/calls.service';
 import { MeetingTokensService } from './meeting-tokens.service';
 import { MeetingGuestsController, MeetingRecordingsController, MeetingsController } from './meetings.controller';
 import { MeetingRecordingsService } from './recording/meeting-recordings.service';
+import { MeetingsRepository } from './meetings.repository';
 import { MeetingsService } from './meetings.service';
 import { SfuWorkerPool } from './sfu/sfu-worker-pool.service';
 import { MeetingAdmissionService } from './signalling/meeting-admission.service';
@@ -35,13 +40,18 @@ import { MeetingsGateway } from './signalling/meetings.gateway';
   providers: [
     MeetingsPersonalData,
     SfuWorkerPool,
+    MeetingsRepository,
     MeetingsService,
     MeetingTokensService,
     MeetingRoomsService,
     MeetingAdmissionService,
     MeetingsGateway,
     MeetingRecordingsService,
+    CallsRepository,
+    CallRecordsService,
     CallsService,
+    CallSchedulingService,
+    CallFeedbackService,
     CallsProcessor,
   ],
   exports: [SfuWorkerPool, MeetingsService, MeetingTokensService, MeetingRoomsService],

@@ -1,3 +1,4 @@
+import { DomainEventBus } from 'src/common/events/domain-events';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
@@ -5,7 +6,6 @@ import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-c
 import { nonMembers } from 'src/modules/organizations/non-members';
 import { isOrgAdmin, OrgContext } from 'src/modules/organizations/organization.decorators';
 import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
-import { WebhooksService } from 'src/modules/webhooks/webhooks.service';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { randomUUID } from 'node:crypto';
 import {
@@ -30,6 +30,7 @@ import {
   UpdateMeetingDto,
 } from './meetings.dto';
 import { MeetingError, MeetingErrorCode, meetingNotFound } from './meetings.errors';
+import { MeetingsRepository } from './meetings.repository';
 
 const invalidCursor = (): MeetingError =>
   new MeetingError(MeetingErrorCode.InvalidCursor, 'cursor is not one returned by this list', { field: 'cursor' });
@@ -46,8 +47,9 @@ export class MeetingsService {
   constructor(
     private readonly em: EntityManager,
     private readonly tokens: MeetingTokensService,
-    private readonly webhooks: WebhooksService,
+    private readonly events: DomainEventBus,
     private readonly realtime: RealtimeService,
+    private readonly meetings: MeetingsRepository,
   ) {}
 
   async create(org: OrgContext, actor: AuthUser, dto: CreateMeetingDto): Promise<MeetingDto> {
@@ -70,51 +72,25 @@ export class MeetingsService {
   }
 
   async list(org: OrgContext, actor: AuthUser, query: ListMeetingsQueryDto): Promise<MeetingPageDto> {
-    const where: string[] = ['m.organization_id = ?'];
-    const params: unknown[] = [org.id];
-    const visibleSql = `(m.host_id = ? or exists (select 1 from meeting_invitees i
-                           where i.meeting_id = m.id and i.user_id = ?))`;
-    if (query.mine || !isOrgAdmin(org)) {
-      where.push(visibleSql);
-      params.push(actor.id, actor.id);
-    }
-    if (query.status) {
-      where.push('m.status = ?');
-      params.push(query.status);
-    }
-    if (query.from) {
-      where.push('m.scheduled_start >= ?');
-      params.push(query.from);
-    }
-    if (query.to) {
-      where.push('m.scheduled_start < ?');
-      params.push(query.to);
-    }
-    if (query.hostId) {
-      where.push('m.host_id = ?');
-      params.push(query.hostId);
-    }
-    if (query.cursor) {
-      const { at, id } = decodeKeysetCursor(query.cursor, invalidCursor);
-      where.push('(m.created_at, m.id) < (?, ?)');
-      params.push(at, id);
-    }
-    params.push(query.limit + 1);
-    const rows = await this.em
-      .getConnection()
-      .execute<{ id: string }[]>(
-        `select m.id from meetings m where ${where.join(' and ')} order by m.created_at desc, m.id desc limit ?`,
-        params,
-      );
-    const page = rows.slice(0, query.limit);
-    const meetings = page.length ? await this.em.find(Meeting, { id: { $in: page.map((r) => r.id) } }) : [];
+    const ids = await this.meetings.findPageIds({
+      organizationId: org.id,
+      visibleTo: query.mine || !isOrgAdmin(org) ? actor.id : undefined,
+      status: query.status,
+      from: query.from,
+      to: query.to,
+      hostId: query.hostId,
+      after: query.cursor ? decodeKeysetCursor(query.cursor, invalidCursor) : undefined,
+      limit: query.limit,
+    });
+    const page = ids.slice(0, query.limit);
+    const meetings = page.length ? await this.em.find(Meeting, { id: { $in: page } }) : [];
     const byId = new Map(meetings.map((m) => [m.id, m]));
-    const ordered = page.map((r) => byId.get(r.id)!).filter(Boolean);
+    const ordered = page.map((id) => byId.get(id)!).filter(Boolean);
     const items = await this.toDtos(ordered);
     const last = ordered[ordered.length - 1];
     return {
       items,
-      nextCursor: rows.length > query.limit && last ? encodeKeysetCursor(last.createdAt, last.id) : null,
+      nextCursor: ids.length > query.limit && last ? encodeKeysetCursor(last.createdAt, last.id) : null,
     };
   }
 
@@ -223,14 +199,7 @@ export class MeetingsService {
       m.status = MeetingStatus.Ended;
       m.endedAt = new Date();
       await em.flush();
-      await em.getConnection().execute(
-        `update meeting_participants set left_at = ?,
-                duration_seconds = greatest(0, floor(extract(epoch from (?::timestamptz - joined_at))))::int
-          where meeting_id = ? and left_at is null`,
-        [m.endedAt, m.endedAt, m.id],
-        'run',
-        em.getTransactionContext(),
-      );
+      await this.meetings.closeOpenParticipants(em, m.id, m.endedAt);
       return m;
     });
     await this.announce(meeting, 'ended');
@@ -405,12 +374,15 @@ export class MeetingsService {
       for (const userId of recipients) {
         this.realtime.toUser(userId, 'meeting.started', { ...base, startedAt });
       }
-      await this.webhooks.publish(meeting.organization.id, WebhookEventType.MeetingStarted, {
-        meetingId: meeting.id,
-        title: meeting.title,
-        hostId: meeting.host.id,
-        inviteeIds,
-        startedAt,
+      await this.events.publish(WebhookEventType.MeetingStarted, {
+        organizationId: meeting.organization.id,
+        data: {
+          meetingId: meeting.id,
+          title: meeting.title,
+          hostId: meeting.host.id,
+          inviteeIds,
+          startedAt,
+        },
       });
     } else {
       const endedAt = (meeting.endedAt ?? new Date()).toISOString();
@@ -421,13 +393,16 @@ export class MeetingsService {
           endedAt,
         });
       }
-      await this.webhooks.publish(meeting.organization.id, WebhookEventType.MeetingEnded, {
-        meetingId: meeting.id,
-        title: meeting.title,
-        hostId: meeting.host.id,
-        inviteeIds,
-        startedAt,
-        endedAt,
+      await this.events.publish(WebhookEventType.MeetingEnded, {
+        organizationId: meeting.organization.id,
+        data: {
+          meetingId: meeting.id,
+          title: meeting.title,
+          hostId: meeting.host.id,
+          inviteeIds,
+          startedAt,
+          endedAt,
+        },
       });
     }
   }

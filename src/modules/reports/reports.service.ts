@@ -5,8 +5,7 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
-import { ChatMessage } from 'src/modules/chat/chat-message.entity';
-import { ConversationMember } from 'src/modules/chat/conversation-member.entity';
+import { ChatMessageLookupService } from 'src/modules/chat/chat-message-lookup.service';
 import { Membership } from 'src/modules/organizations/membership.entity';
 import { User } from 'src/modules/users/user.entity';
 import { RealtimeService } from 'src/realtime/realtime.service';
@@ -77,6 +76,7 @@ export class ReportsService {
     private readonly realtime: RealtimeService,
     private readonly config: AppConfigService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly chatMessages: ChatMessageLookupService,
   ) {}
 
   // ---- reporter ----
@@ -337,19 +337,17 @@ export class ReportsService {
 
   /** A message of a conversation the reporter is a member of (anything else is 404, revealing nothing). */
   private async resolveMessage(actor: AuthUser, messageId: string, organizationId?: string): Promise<ResolvedTarget> {
-    const message = await this.em.findOne(ChatMessage, { id: messageId }, { populate: ['author', 'conversation'] });
-    const member =
-      message && (await this.em.count(ConversationMember, { conversation: message.conversation, user: actor.id }));
-    if (!message || !member) {
+    const message = await this.chatMessages.visibleMessage(actor.id, messageId);
+    if (!message) {
       throw targetNotFound('messageId', `Message ${messageId} not found`);
     }
     if (message.deletedAt) {
       throw new ReportError(ReportErrorCode.TargetDeleted, 'This message was deleted', { field: 'messageId' });
     }
-    if (message.author?.id === actor.id) {
+    if (message.authorId === actor.id) {
       throw new ReportError(ReportErrorCode.SelfReport, 'You cannot report your own message', { field: 'messageId' });
     }
-    const orgId = message.conversation.organization.id;
+    const orgId = message.organizationId;
     if (organizationId && organizationId !== orgId) {
       throw new ReportError(
         ReportErrorCode.FieldNotAllowed,
@@ -360,13 +358,13 @@ export class ReportsService {
     return {
       organizationId: orgId,
       targetMessageId: message.id,
-      targetUserId: message.author?.id ?? null,
+      targetUserId: message.authorId,
       key: message.id,
       snapshot: {
         messageId: message.id,
-        conversationId: message.conversation.id,
-        authorId: message.author?.id ?? null,
-        authorUsername: message.author?.username ?? null,
+        conversationId: message.conversationId,
+        authorId: message.authorId,
+        authorUsername: message.authorUsername,
         body: message.body,
         createdAt: message.createdAt.toISOString(),
         editedAt: message.editedAt?.toISOString() ?? null,

@@ -1,28 +1,13 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { ChatError, ChatErrorCode } from 'src/modules/chat/chat.errors';
+import { ChatExportRepository, type ExportRow } from './chat-export.repository';
 import { ChatExportFormat } from './chat-import.dto';
 
 /** Messages read per query while streaming an export. */
 export const EXPORT_PAGE_SIZE = 1000;
-
-interface ExportRow {
-  id: string;
-  author_id: string | null;
-  author_name: string | null;
-  user_name: string | null;
-  body: string;
-  kind: string;
-  media: { filename?: string; type?: string } | null;
-  created_at: Date;
-  cursor_at: string;
-  edited_at: Date | null;
-  deleted_at: Date | null;
-  reply_to_id: string | null;
-}
 
 export interface ChatExport {
   filename: string;
@@ -41,7 +26,7 @@ const stamp = (d: Date): string => d.toISOString().slice(0, 19).replace('T', ' '
  */
 @Injectable()
 export class ChatExportService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly exports: ChatExportRepository) {}
 
   async export(
     org: OrgContext,
@@ -49,16 +34,7 @@ export class ChatExportService {
     conversationId: string,
     format: ChatExportFormat,
   ): Promise<ChatExport> {
-    const connection = this.em.getConnection();
-    const [conversation] = await connection.execute<
-      { id: string; type: string; title: string | null; created_at: Date; platform: string | null }[]
-    >(
-      `select c.id, c.type, c.title, c.created_at,
-              (select i.platform from chat_imports i where i.conversation_id = c.id limit 1) as platform
-         from chat_conversation_members cm join chat_conversations c on c.id = cm.conversation_id
-        where cm.user_id = ? and c.organization_id = ? and c.id = ?`,
-      [actor.id, org.id, conversationId],
-    );
+    const conversation = await this.exports.findConversation(actor.id, org.id, conversationId);
     if (!conversation) {
       throw new ChatError(ChatErrorCode.ConversationNotFound, `conversation ${conversationId}`);
     }
@@ -90,25 +66,9 @@ export class ChatExportService {
 
   /** Oldest first, one page per query. */
   private async *pages(conversationId: string): AsyncGenerator<ExportRow[]> {
-    const connection = this.em.getConnection();
     let after: { at: string; id: string } | null = null;
     for (;;) {
-      const params: unknown[] = [conversationId];
-      let cursor = '';
-      if (after) {
-        cursor = 'and (m.created_at, m.id) > (?::timestamptz, ?::uuid)';
-        params.push(after.at, after.id);
-      }
-      params.push(EXPORT_PAGE_SIZE);
-      const rows = await connection.execute<ExportRow[]>(
-        `select m.id, m.author_id, m.author_name, coalesce(u.display_name, u.username) as user_name, m.body, m.kind,
-                m.media, m.created_at, m.created_at::text as cursor_at, m.edited_at, m.deleted_at, m.reply_to_id
-           from chat_messages m left join users u on u.id = m.author_id
-          where m.conversation_id = ? ${cursor}
-          order by m.created_at, m.id
-          limit ?`,
-        params,
-      );
+      const rows = await this.exports.findPage(conversationId, after, EXPORT_PAGE_SIZE);
       if (rows.length > 0) {
         yield rows;
       }

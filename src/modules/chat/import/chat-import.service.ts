@@ -5,7 +5,6 @@ import type { Queue } from 'bullmq';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import type { Knex } from '@mikro-orm/knex';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +28,6 @@ import { CHAT_QUEUE, ChatJob } from './chat-import.jobs';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { rooms } from 'src/realtime/events';
 import { ChatRealtimeService } from 'src/modules/chat/chat-realtime.service';
-import { ConversationType } from 'src/modules/chat/conversation.entity';
 import { openImportSource, subjectOf, type SourceEntry } from './chat-import-source';
 import { ChatImportDto, ChatImportPageDto, CreateChatImportDto, ListChatImportsQueryDto } from './chat-import.dto';
 import {
@@ -40,26 +38,11 @@ import {
   type ChatImportOptions,
 } from './chat-import.entity';
 import { ChatImportError, ChatImportErrorCode, type ChatImportLocation } from './chat-import.errors';
+import { ChatImportRepository, type ImportedMessageRow } from './chat-import.repository';
 
 /** Messages inserted (and reported) per transaction. */
 export const IMPORT_BATCH_SIZE = 1000;
 const FIELDS = new Set(['platform', 'title', 'timeZone', 'chat', 'dateOrder']);
-const INSERT_COLUMNS = [
-  'id',
-  'conversation_id',
-  'author_id',
-  'author_name',
-  'body',
-  'kind',
-  'media',
-  'created_at',
-  'updated_at',
-  'deleted_at',
-  'edited_at',
-  'reply_to_id',
-  'import_seq',
-];
-
 export function toChatImportDto(row: ChatImport): ChatImportDto {
   return {
     id: row.id,
@@ -113,6 +96,7 @@ export class ChatImportService {
     private readonly realtime: RealtimeService,
     private readonly chatRealtime: ChatRealtimeService,
     @InjectQueue(CHAT_QUEUE) private readonly queue: Queue<JobPayloads[ChatJob.ChatImport]>,
+    private readonly imports: ChatImportRepository,
   ) {}
 
   // ---- request side ----
@@ -343,7 +327,7 @@ export class ChatImportService {
       const resumeAfter = await this.lastSeq(conversationId);
       const members = await this.memberNames(row.organization.id);
       const telegramIds = new Map<number, number>();
-      let batch: unknown[][] = [];
+      let batch: ImportedMessageRow[] = [];
       let seq = 0;
       for await (const entry of source.entries) {
         subject = subjectOf(entry) ?? subject;
@@ -387,39 +371,20 @@ export class ChatImportService {
   }
 
   private async finishedElsewhere(importId: string): Promise<boolean> {
-    const [row] = await this.em.execute<{ status: ChatImportStatus }[]>(
-      'select status from chat_imports where id = ?',
-      [importId],
-    );
-    return !row || row.status === ChatImportStatus.Completed || row.status === ChatImportStatus.Failed;
+    const status = await this.imports.findStatus(importId);
+    return !status || status === ChatImportStatus.Completed || status === ChatImportStatus.Failed;
   }
 
   /** Ends an import `failed`: its conversation (and messages) deleted, quotas given back, the file removed. */
   async fail(importId: string, failure: ChatImportFailure): Promise<void> {
     const ended = await this.em.transactional(async (em) => {
-      const [row] = await em.execute<
-        {
-          user_id: string;
-          conversation_id: string | null;
-          path: string | null;
-          quota_messages: number;
-          quota_import: boolean;
-          status: ChatImportStatus;
-        }[]
-      >(
-        'select user_id, conversation_id, path, quota_messages, quota_import, status from chat_imports where id = ? for update',
-        [importId],
-      );
+      const row = await this.imports.lockForFailure(em, importId);
       if (!row || row.status === ChatImportStatus.Completed || row.status === ChatImportStatus.Failed) {
         return null;
       }
-      await em.execute(
-        `update chat_imports set status = 'failed', error = ?, conversation_id = null, path = null,
-                finished_at = now(), updated_at = now() where id = ?`,
-        [JSON.stringify(failure), importId],
-      );
+      await this.imports.markFailed(em, importId, failure);
       if (row.conversation_id) {
-        await em.execute('delete from chat_conversations where id = ?', [row.conversation_id]);
+        await this.imports.deleteConversation(em, row.conversation_id);
       }
       if (row.quota_import) {
         await this.quotas.release(row.user_id, 'imports', 1, em);
@@ -452,16 +417,13 @@ export class ChatImportService {
     const lost = new Error('another run created the conversation');
     const won = await this.em
       .transactional(async (em) => {
-        await em.execute(
-          `insert into chat_conversations (id, created_at, updated_at, organization_id, type, title, created_by_id)
-           values (?, now(), now(), ?, ?, ?, ?)`,
-          [conversationId, row.organization.id, ConversationType.Imported, title.slice(0, 200), row.user.id],
-        );
-        const updated = await em.execute<unknown[]>(
-          'update chat_imports set conversation_id = ? where id = ? and conversation_id is null returning id',
-          [conversationId, row.id],
-        );
-        if (updated.length === 0) {
+        await this.imports.insertConversation(em, {
+          id: conversationId,
+          organizationId: row.organization.id,
+          title: title.slice(0, 200),
+          createdById: row.user.id,
+        });
+        if (!(await this.imports.linkConversation(em, row.id, conversationId))) {
           throw lost;
         }
         return true;
@@ -475,28 +437,16 @@ export class ChatImportService {
     if (won) {
       return conversationId;
     }
-    const [current] = await this.em.execute<{ conversation_id: string }[]>(
-      'select conversation_id from chat_imports where id = ?',
-      [row.id],
-    );
-    return current.conversation_id;
+    return this.imports.findConversationId(row.id);
   }
 
-  private async lastSeq(conversationId: string): Promise<number> {
-    const [{ seq }] = await this.em.execute<{ seq: number }[]>(
-      'select coalesce(max(import_seq), -1)::int as seq from chat_messages where conversation_id = ?',
-      [conversationId],
-    );
-    return seq;
+  private lastSeq(conversationId: string): Promise<number> {
+    return this.imports.lastSeq(conversationId);
   }
 
   /** Lower-cased display name → member id; a name two members share maps to nobody. */
   private async memberNames(organizationId: string): Promise<Map<string, string | null>> {
-    const rows = await this.em.execute<{ id: string; name: string }[]>(
-      `select u.id, lower(btrim(u.display_name)) as name from memberships m join users u on u.id = m.user_id
-        where m.organization_id = ? and u.display_name is not null and btrim(u.display_name) <> ''`,
-      [organizationId],
-    );
+    const rows = await this.imports.memberDisplayNames(organizationId);
     const names = new Map<string, string | null>();
     for (const r of rows) {
       names.set(r.name, names.has(r.name) ? null : r.id);
@@ -511,39 +461,31 @@ export class ChatImportService {
     entry: SourceEntry,
     members: Map<string, string | null>,
     replySeq: number | undefined,
-  ): unknown[] {
+  ): ImportedMessageRow {
     const authorId = entry.author === null ? null : (members.get(entry.author.trim().toLowerCase()) ?? null);
     const deleted = entry.kind === 'deleted';
-    return [
-      importedMessageId(importId, seq),
+    return {
+      id: importedMessageId(importId, seq),
       conversationId,
       authorId,
-      entry.author,
-      deleted ? '' : entry.text,
-      entry.kind,
-      entry.media ? JSON.stringify(entry.media) : null,
-      entry.sentAt,
-      new Date(),
-      deleted ? entry.sentAt : null,
-      entry.editedAt ?? null,
-      replySeq === undefined ? null : importedMessageId(importId, replySeq),
-      seq,
-    ];
+      authorName: entry.author,
+      body: deleted ? '' : entry.text,
+      kind: entry.kind,
+      media: entry.media ?? null,
+      createdAt: entry.sentAt,
+      updatedAt: new Date(),
+      deletedAt: deleted ? entry.sentAt : null,
+      editedAt: entry.editedAt ?? null,
+      replyToId: replySeq === undefined ? null : importedMessageId(importId, replySeq),
+      importSeq: seq,
+    };
   }
 
-  /** One multi-row INSERT (bound parameters, through knex) and the import's progress, in one transaction. */
-  private async insertBatch(importId: string, rows: unknown[][], processed: number): Promise<void> {
-    const tuple = `(${INSERT_COLUMNS.map(() => '?').join(',')})`;
-    const sql =
-      `insert into chat_messages (${INSERT_COLUMNS.join(',')}) values ${rows.map(() => tuple).join(',')} ` +
-      'on conflict do nothing';
+  /** One multi-row INSERT and the import's progress, in one transaction. */
+  private async insertBatch(importId: string, rows: ImportedMessageRow[], processed: number): Promise<void> {
     await this.em.transactional(async (em) => {
-      const trx = em.getTransactionContext<Knex.Transaction>()!;
-      await em
-        .getKnex()
-        .raw(sql, rows.flat() as Knex.RawBinding[])
-        .transacting(trx);
-      await em.execute('update chat_imports set processed = ?, updated_at = now() where id = ?', [processed, importId]);
+      await this.imports.insertMessages(em, rows);
+      await this.imports.setProcessed(em, importId, processed);
     });
   }
 
@@ -557,30 +499,12 @@ export class ChatImportService {
   ) {
     const userId = row.user.id;
     const done = await this.em.transactional(async (em) => {
-      const updated = await em.execute<unknown[]>(
-        `update chat_imports set status = 'completed', processed = ?, total = ?, date_order = ?::jsonb, path = null,
-                finished_at = now(), updated_at = now() where id = ? and status = 'running' returning id`,
-        [processed, processed, dateOrder ? JSON.stringify(dateOrder) : null, row.id],
-      );
-      if (updated.length === 0) {
+      if (!(await this.imports.markCompleted(em, row.id, processed, dateOrder))) {
         return false;
       }
-      await em.execute(
-        `update chat_conversations set updated_at = now(), title = coalesce(?, title),
-                last_message_at = (select max(created_at) from chat_messages where conversation_id = ?)
-          where id = ?`,
-        [subject ? subject.slice(0, 200) : null, conversationId, conversationId],
-      );
+      await this.imports.finishConversation(em, conversationId, subject ? subject.slice(0, 200) : null);
       // The history is the importer's own: nothing of it counts as unread.
-      await em.execute(
-        `insert into chat_conversation_members
-           (id, created_at, updated_at, conversation_id, user_id, role, last_read_message_id, last_read_at, muted,
-            archived, joined_at)
-         select ?, now(), now(), ?, ?, 'admin', m.id, m.created_at, false, false, now()
-           from chat_messages m where m.conversation_id = ? order by m.created_at desc, m.id desc limit 1
-         on conflict do nothing`,
-        [randomUUID(), conversationId, userId, conversationId],
-      );
+      await this.imports.addImporter(em, randomUUID(), conversationId, userId);
       return true;
     });
     if (!done) {

@@ -35,6 +35,9 @@ import {
   ScheduleCallDto,
   UpdateCallDto,
 } from './calls.dto';
+import { CallFeedbackService } from './call-feedback.service';
+import { CallRecordsService } from './call-records.service';
+import { CallSchedulingService } from './call-scheduling.service';
 import { Created, CallsService } from './calls.service';
 import { MeetingsPermission } from 'src/modules/meetings/meetings.domain';
 
@@ -48,7 +51,12 @@ import { MeetingsPermission } from 'src/modules/meetings/meetings.domain';
 @ApiErrorResponses(401, 403, 404)
 @Controller('video/calls')
 export class CallsController {
-  constructor(private readonly calls: CallsService) {}
+  constructor(
+    private readonly calls: CallsService,
+    private readonly records: CallRecordsService,
+    private readonly scheduling: CallSchedulingService,
+    private readonly callFeedback: CallFeedbackService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -91,7 +99,7 @@ export class CallsController {
     @CurrentUser() user: AuthUser,
     @Query() query: ListCallsQueryDto,
   ): Promise<CallPageDto> {
-    return this.calls.list(org, user, query);
+    return this.records.list(org, user, query);
   }
 
   @Get('stats/summary')
@@ -109,7 +117,7 @@ export class CallsController {
     @CurrentUser() user: AuthUser,
     @Query() query: CallStatsQueryDto,
   ): Promise<CallStatsDto> {
-    return this.calls.stats(org, user, query);
+    return this.callFeedback.stats(org, user, query);
   }
 
   @Post('schedule')
@@ -134,7 +142,7 @@ export class CallsController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CallDto> {
-    return answer(reply, await this.calls.schedule(org, user, dto, request.id, idempotencyKeyOf(key)));
+    return answer(reply, await this.scheduling.schedule(org, user, dto, request.id, idempotencyKeyOf(key)));
   }
 
   @Post('bulk')
@@ -159,7 +167,7 @@ export class CallsController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BulkCallsResultDto> {
-    return answer(reply, await this.calls.bulk(org, user, dto, request.id, idempotencyKeyOf(key)));
+    return answer(reply, await this.scheduling.bulk(org, user, dto, request.id, idempotencyKeyOf(key)));
   }
 
   @Get(':id')
@@ -176,7 +184,7 @@ export class CallsController {
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<CallDto> {
-    return this.calls.get(org, user, id);
+    return this.records.get(org, user, id);
   }
 
   @Patch(':id')
@@ -195,7 +203,7 @@ export class CallsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateCallDto,
   ): Promise<CallDto> {
-    return this.calls.update(org, user, id, dto);
+    return this.records.update(org, user, id, dto);
   }
 
   @Post(':id/end')
@@ -234,7 +242,7 @@ export class CallsController {
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<CallDto> {
-    return this.calls.cancel(org, user, id);
+    return this.scheduling.cancel(org, user, id);
   }
 
   @Post(':id/feedback')
@@ -254,7 +262,7 @@ export class CallsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: CallFeedbackInputDto,
   ): Promise<CallFeedbackDto> {
-    return this.calls.feedback(org, user, id, dto);
+    return this.callFeedback.feedback(org, user, id, dto);
   }
 }
 
