@@ -103,6 +103,18 @@ export class OrganizationsService {
       : undefined;
   }
 
+  /** Ids of the organizations both users are members of. */
+  async sharedOrganizationIds(userId: string, otherUserId: string): Promise<string[]> {
+    const em = this.em.fork();
+    const mine = await em.find(Membership, { user: userId }, { fields: ['organization'] });
+    const shared = await em.find(
+      Membership,
+      { user: otherUserId, organization: { $in: mine.map((m) => m.organization.id) } },
+      { fields: ['organization'] },
+    );
+    return shared.map((m) => m.organization.id);
+  }
+
   async roleOf(organizationId: string, userId: string): Promise<OrgRole | undefined> {
     const membership = await this.em
       .fork()

@@ -1,3 +1,4 @@
+import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { ReportsPersonalData } from './reports.personal-data';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
@@ -10,7 +11,7 @@ import { ReportsService } from './reports.service';
 
 /** Reports of chat messages, users and bugs by users, and their moderation by platform admins. */
 @Module({
-  imports: [MikroOrmModule.forFeature([Report, ReportEvent]), ChatModule],
+  imports: [MikroOrmModule.forFeature([Report, ReportEvent]), ChatModule, OrganizationsModule],
   controllers: [ReportsController, AdminReportsController],
   providers: [ReportsPersonalData, ReportsService],
 })

@@ -6,7 +6,7 @@ import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-c
 import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { ChatMessageLookupService } from 'src/modules/chat/chat-message-lookup.service';
-import { Membership } from 'src/modules/organizations/membership.entity';
+import { OrganizationsService } from 'src/modules/organizations/organizations.service';
 import { User } from 'src/modules/users/user.entity';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { REDIS } from 'src/redis/redis.module';
@@ -77,6 +77,7 @@ export class ReportsService {
     private readonly config: AppConfigService,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly chatMessages: ChatMessageLookupService,
+    private readonly organizations: OrganizationsService,
   ) {}
 
   // ---- reporter ----
@@ -318,10 +319,7 @@ export class ReportsService {
       case ReportType.User:
         return this.resolveUser(actor, dto.userId!, dto.organizationId);
       case ReportType.Bug: {
-        if (
-          dto.organizationId &&
-          !(await this.em.count(Membership, { user: actor.id, organization: dto.organizationId }))
-        ) {
+        if (dto.organizationId && !(await this.organizations.roleOf(dto.organizationId, actor.id))) {
           throw targetNotFound('organizationId', `Organization ${dto.organizationId} not found`);
         }
         return {
@@ -377,13 +375,7 @@ export class ReportsService {
     if (userId === actor.id) {
       throw new ReportError(ReportErrorCode.SelfReport, 'You cannot report yourself', { field: 'userId' });
     }
-    const mine = await this.em.find(Membership, { user: actor.id }, { fields: ['organization'] });
-    const shared = await this.em.find(
-      Membership,
-      { user: userId, organization: { $in: mine.map((m) => m.organization.id) } },
-      { fields: ['organization'] },
-    );
-    const sharedIds = shared.map((m) => m.organization.id);
+    const sharedIds = await this.organizations.sharedOrganizationIds(actor.id, userId);
     if (sharedIds.length === 0) {
       throw targetNotFound('userId', `User ${userId} not found`);
     }
