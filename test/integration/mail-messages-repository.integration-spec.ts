@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
+import { SecretBox } from 'src/common/crypto/secret-box';
 import { MailAccount, MailSecurity } from 'src/modules/mail/mail-account.entity';
 import { MailFolder } from 'src/modules/mail/mail-folder.entity';
 import { MailMessage } from 'src/modules/mail/mail-message.entity';
@@ -23,6 +24,9 @@ describe('MailMessagesRepository', () => {
   const repo = (): MailMessagesRepository => new MailMessagesRepository(orm.em.fork());
   const at = (day: number): Date => new Date(Date.UTC(2026, 0, day));
 
+  // Sealed like the app seals them: the suites share one database, and the key-rotation e2e re-seals every row.
+  const box = new SecretBox(Buffer.from(process.env.ENCRYPTION_KEY!, 'base64'));
+
   async function account(org: Organization, user: User): Promise<{ accountId: string; folderIds: string[] }> {
     const em = orm.em.fork();
     const created = em.create(MailAccount, {
@@ -33,12 +37,12 @@ describe('MailMessagesRepository', () => {
       imapPort: 993,
       imapSecurity: MailSecurity.Tls,
       imapUser: user.username,
-      imapPasswordSealed: 'sealed',
+      imapPasswordSealed: box.seal('imap-password'),
       smtpHost: 'smtp.example.com',
       smtpPort: 465,
       smtpSecurity: MailSecurity.Tls,
       smtpUser: user.username,
-      smtpPasswordSealed: 'sealed',
+      smtpPasswordSealed: box.seal('smtp-password'),
     });
     const folders = ['INBOX', 'Archive'].map((path) => em.create(MailFolder, { account: created, path, name: path }));
     await em.flush();
