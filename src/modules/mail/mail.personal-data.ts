@@ -3,6 +3,7 @@ import { afterCursor, EXPORT_PAGE, pagedRows } from 'src/common/domain/personal-
 import { OnDomainEvent, type DomainEvents } from 'src/common/events/domain-events';
 import type {} from 'src/modules/settings/settings.events';
 import { MailAccount } from './mail-account.entity';
+import { toMailAccountDto } from './mail-accounts.service';
 import { MailFolder } from './mail-folder.entity';
 import { MailMessage } from './mail-message.entity';
 import { MailSubmission } from './mail-submission.entity';
@@ -21,18 +22,7 @@ export class MailPersonalData {
       rows: (em, userId) =>
         pagedRows(
           (after) => em.find(MailAccount, { user: userId, ...afterCursor(after) }, EXPORT_PAGE),
-          (a) => ({
-            id: a.id,
-            organizationId: a.organization.id,
-            email: a.email,
-            name: a.name ?? null,
-            imap: { host: a.imapHost, port: a.imapPort, security: a.imapSecurity, user: a.imapUser },
-            smtp: { host: a.smtpHost, port: a.smtpPort, security: a.smtpSecurity, user: a.smtpUser },
-            paused: a.paused,
-            syncState: a.syncState,
-            lastSyncedAt: a.lastSyncedAt ?? null,
-            createdAt: a.createdAt,
-          }),
+          (a) => ({ ...toMailAccountDto(a), organizationId: a.organization.id }),
         ),
     });
     add({
