@@ -4,7 +4,7 @@ import { CallOutcome } from 'src/modules/meetings/calls/calls.dto';
 import { CallsRepository } from 'src/modules/meetings/calls/calls.repository';
 import type { Organization } from 'src/modules/organizations/organization.entity';
 import type { User } from 'src/modules/users/user.entity';
-import { createOrganization, createUser } from '../support/db-fixtures';
+import { createTeam } from '../support/db-fixtures';
 import { openTestOrm } from '../support/orm';
 
 /** CallsRepository's SQL against the real PostgreSQL that global-setup migrated (no application). */
@@ -20,14 +20,7 @@ describe('CallsRepository', () => {
 
   const repo = (): CallsRepository => new CallsRepository(orm.em.fork());
 
-  async function team(size: number): Promise<{ org: Organization; users: User[] }> {
-    const em = orm.em.fork();
-    const users: User[] = [];
-    for (let i = 0; i < size; i++) {
-      users.push(await createUser(em));
-    }
-    return { org: await createOrganization(em, users), users };
-  }
+  const team = (size: number): Promise<{ org: Organization; users: User[] }> => createTeam(orm.em.fork(), size);
 
   /** A call of `org` created by `creator` with these participants (the creator always is one). */
   async function call(

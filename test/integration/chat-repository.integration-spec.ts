@@ -6,7 +6,7 @@ import { ConversationMember, ConversationRole } from 'src/modules/chat/conversat
 import { Conversation, ConversationType } from 'src/modules/chat/conversation.entity';
 import type { Organization } from 'src/modules/organizations/organization.entity';
 import type { User } from 'src/modules/users/user.entity';
-import { createOrganization, createUser } from '../support/db-fixtures';
+import { createOrganization, createTeam, createUser } from '../support/db-fixtures';
 import { openTestOrm } from '../support/orm';
 
 /** ChatRepository's SQL against the real PostgreSQL that global-setup migrated (no application). */
@@ -52,14 +52,7 @@ describe('ChatRepository', () => {
 
   const at = (minute: number): Date => new Date(Date.UTC(2026, 0, 1, 0, minute));
 
-  async function team(size: number): Promise<{ org: Organization; users: User[] }> {
-    const em = orm.em.fork();
-    const users: User[] = [];
-    for (let i = 0; i < size; i++) {
-      users.push(await createUser(em));
-    }
-    return { org: await createOrganization(em, users), users };
-  }
+  const team = (size: number): Promise<{ org: Organization; users: User[] }> => createTeam(orm.em.fork(), size);
 
   it('pages a member’s conversations by latest activity, with unread count and last message', async () => {
     const { org, users } = await team(2);

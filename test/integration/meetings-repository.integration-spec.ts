@@ -3,7 +3,7 @@ import { Meeting, MeetingInvitee, MeetingParticipant, MeetingStatus } from 'src/
 import { MeetingsRepository } from 'src/modules/meetings/meetings.repository';
 import type { Organization } from 'src/modules/organizations/organization.entity';
 import type { User } from 'src/modules/users/user.entity';
-import { createOrganization, createUser } from '../support/db-fixtures';
+import { createTeam } from '../support/db-fixtures';
 import { openTestOrm } from '../support/orm';
 
 /** MeetingsRepository's SQL against the real PostgreSQL that global-setup migrated (no application). */
@@ -20,14 +20,7 @@ describe('MeetingsRepository', () => {
   const repo = (): MeetingsRepository => new MeetingsRepository(orm.em.fork());
   const at = (day: number): Date => new Date(Date.UTC(2026, 0, day));
 
-  async function team(size: number): Promise<{ org: Organization; users: User[] }> {
-    const em = orm.em.fork();
-    const users: User[] = [];
-    for (let i = 0; i < size; i++) {
-      users.push(await createUser(em));
-    }
-    return { org: await createOrganization(em, users), users };
-  }
+  const team = (size: number): Promise<{ org: Organization; users: User[] }> => createTeam(orm.em.fork(), size);
 
   async function meeting(
     org: Organization,

@@ -29,3 +29,12 @@ export async function createOrganization(em: EntityManager, members: User[] = []
   await em.flush();
   return org;
 }
+
+/** `size` new users and an organization of them (the first one its owner). */
+export async function createTeam(em: EntityManager, size: number): Promise<{ org: Organization; users: User[] }> {
+  const users: User[] = [];
+  for (let i = 0; i < size; i++) {
+    users.push(await createUser(em));
+  }
+  return { org: await createOrganization(em, users), users };
+}

@@ -1,4 +1,3 @@
-import { User } from 'src/modules/users/user.entity';
 import { DomainEventBus, DomainEventContext, DomainEvents, OnDomainEvent } from 'src/common/events/domain-events';
 import type {} from 'src/modules/settings/settings.events';
 import './organizations.events';
@@ -265,10 +264,9 @@ export class OrganizationsService {
    */
   @OnDomainEvent('account.deleting', { phase: 'transaction' })
   async onAccountDeleting(
-    { userId }: DomainEvents['account.deleting'],
+    { userId, email }: DomainEvents['account.deleting'],
     { em, afterCommit }: DomainEventContext,
   ): Promise<void> {
-    const user = await em.findOneOrFail(User, userId);
     const revoked = await this.apiKeys.revokeCreatedBy(em, userId);
     const memberships = await em.find(Membership, { user: userId }, { populate: ['organization'] });
     const stays: { organizationId: string; role: OrgRole }[] = [];
@@ -291,7 +289,6 @@ export class OrganizationsService {
     }
     await em.flush();
     const kept = new Set(stays.map((stay) => stay.organizationId));
-    const email = user.email ?? null;
     afterCommit(async () => {
       await this.apiKeys.announceRevoked(
         revoked.filter((key) => kept.has(key.organizationId)),

@@ -127,7 +127,7 @@ export class AccountDeletionService {
     await this.em.transactional(async (em) => {
       // Each domain takes out what it keeps of the user (organizations: memberships, sole-member organizations,
       // ownership, API keys; users: the security trail), in this transaction.
-      await this.events.publish('account.deleting', { userId }, em);
+      await this.events.publish('account.deleting', { userId, email: email ?? null }, em);
       em.remove(user);
       await em.flush();
     });

@@ -15,7 +15,7 @@ declare module 'src/common/events/domain-events' {
      * Inside the transaction that deletes the user row: each domain removes or anonymises what it keeps of the user
      * (`transaction` handlers; rows that reference the user with `on delete cascade` go by themselves).
      */
-    'account.deleting': { userId: string };
+    'account.deleting': { userId: string; email: string | null };
     /** The account is gone (after commit): caches and trails outside the transaction are cleared. */
     'account.deleted': { userId: string };
   }

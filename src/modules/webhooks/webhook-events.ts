@@ -1,6 +1,7 @@
 /**
- * Every event an organization can subscribe a webhook endpoint to. A module that emits a new event adds it here
- * with its description (served by `GET /api/v1/webhooks/event-types`) and the shape of its `data`.
+ * Every event an organization can subscribe a webhook endpoint to. A domain that emits a new event adds its type
+ * here and the shape of its `data` to `WebhookEventData`; its description goes in the domain's definition
+ * (`webhookEvents`), which `GET /api/v1/webhooks/event-types` serves.
  */
 export enum WebhookEventType {
   OrganizationUpdated = 'organization.updated',
@@ -29,31 +30,8 @@ export enum WebhookEventType {
   Test = 'webhook.test',
 }
 
-export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
-  [WebhookEventType.OrganizationUpdated]: 'The organization name, slug or plan changed',
-  [WebhookEventType.MemberJoined]: 'A user joined the organization (invitation accepted)',
-  [WebhookEventType.MemberRoleChanged]: "A member's role changed",
-  [WebhookEventType.MemberRemoved]: 'A member was removed by an admin or owner',
-  [WebhookEventType.MemberLeft]: 'A member left the organization',
-  [WebhookEventType.InvitationCreated]: 'An invitation was sent',
-  [WebhookEventType.InvitationAccepted]: 'An invitation was accepted',
-  [WebhookEventType.InvitationRevoked]: 'An invitation was revoked',
-  [WebhookEventType.ApiKeyCreated]: 'An API key was created (the key itself is never sent)',
-  [WebhookEventType.ApiKeyRevoked]: 'An API key was revoked',
-  [WebhookEventType.MailReceived]: 'A new message arrived in a synced mailbox (after its first sync)',
-  [WebhookEventType.MailAccountState]: 'A mail account changed sync state (connected, failing, refused credentials)',
-  [WebhookEventType.MailSent]: 'An outgoing message was accepted by the SMTP server',
-  [WebhookEventType.MailSendFailed]: 'An outgoing message failed for good (refused, or out of retries)',
-  [WebhookEventType.ChatConversationCreated]: 'A chat conversation (direct or group) was started',
-  [WebhookEventType.ChatMessageCreated]: 'A chat message was sent (with its text)',
-  [WebhookEventType.ChatMessageUpdated]: 'A chat message was edited (with its new text)',
-  [WebhookEventType.ChatMessageDeleted]: 'A chat message was deleted',
-  [WebhookEventType.MeetingStarted]: 'A video meeting went live (its host started it)',
-  [WebhookEventType.MeetingEnded]: 'A live video meeting ended (its host stopped it)',
-  [WebhookEventType.CallStarted]: 'A call started: created now, or a scheduled call whose time came (then ringing)',
-  [WebhookEventType.CallEnded]: 'An active call ended (completed, missed or failed)',
-  [WebhookEventType.Test]: 'A test event sent on request to one endpoint',
-};
+/** Description of `webhook.test`, the one event no domain publishes (the other types are described by their domains). */
+export const WEBHOOK_TEST_DESCRIPTION = 'A test event sent on request to one endpoint';
 
 /** Why an API key was revoked: by a user, or because its creator's standing changed. */
 export type ApiKeyRevokedReason =

@@ -17,7 +17,8 @@ import { WEBHOOKS_QUEUE, WebhooksJob } from './webhooks.jobs';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
-import { WEBHOOK_EVENT_DESCRIPTIONS, WebhookEventData, WebhookEventType } from './webhook-events';
+import { WEBHOOK_EVENTS } from 'src/domains';
+import { WEBHOOK_TEST_DESCRIPTION, WebhookEventData, WebhookEventType } from './webhook-events';
 import { WebhookMessage } from './webhook-message.entity';
 import { AddressClass } from 'src/common/net/address-policy';
 import { webhookTargetPolicy } from './webhook-sender';
@@ -111,8 +112,10 @@ export class WebhooksService {
     @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<DeliverJob>,
   ) {}
 
+  /** Every event type with its description, as the domains declare them, and `webhook.test`. */
   eventTypes(): WebhookEventTypeDto[] {
-    return Object.entries(WEBHOOK_EVENT_DESCRIPTIONS).map(([type, description]) => ({
+    const described = { ...WEBHOOK_EVENTS, [WebhookEventType.Test]: WEBHOOK_TEST_DESCRIPTION };
+    return Object.entries(described).map(([type, description]) => ({
       type: type as WebhookEventType,
       description,
     }));

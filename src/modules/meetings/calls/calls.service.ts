@@ -281,14 +281,7 @@ export class CallsService {
       await this.events.publish(WebhookEventType.CallStarted, {
         organizationId: call.organization.id,
         data: {
-          callId: call.id,
-          direction: call.direction,
-          status: call.status,
-          createdById: call.createdBy.id,
-          participantIds,
-          phoneNumber: call.phoneNumber ?? null,
-          meetingId: call.meeting?.id ?? null,
-          scheduledAt: call.scheduledAt ? call.scheduledAt.toISOString() : null,
+          ...callWebhookFields(call, participantIds),
           startedAt,
         },
       });
@@ -312,18 +305,25 @@ export class CallsService {
     await this.events.publish(WebhookEventType.CallEnded, {
       organizationId: call.organization.id,
       data: {
-        callId: call.id,
-        direction: call.direction,
-        status: call.status,
-        createdById: call.createdBy.id,
-        participantIds,
-        phoneNumber: call.phoneNumber ?? null,
-        meetingId: call.meeting?.id ?? null,
-        scheduledAt: call.scheduledAt ? call.scheduledAt.toISOString() : null,
+        ...callWebhookFields(call, participantIds),
         startedAt: (call.startedAt ?? call.endedAt ?? new Date()).toISOString(),
         endedAt,
         durationSeconds,
       },
     });
   }
+}
+
+/** What `call.started` and `call.ended` webhooks both carry about the call. */
+function callWebhookFields(call: Call, participantIds: string[]) {
+  return {
+    callId: call.id,
+    direction: call.direction,
+    status: call.status,
+    createdById: call.createdBy.id,
+    participantIds,
+    phoneNumber: call.phoneNumber ?? null,
+    meetingId: call.meeting?.id ?? null,
+    scheduledAt: call.scheduledAt ? call.scheduledAt.toISOString() : null,
+  };
 }
