@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
@@ -45,7 +45,9 @@ export class MailTransport implements OnApplicationShutdown {
     const info = (await this.outbox!.sendMail(mail)) as { messageId: string; message: Buffer };
     await mkdir(this.outboxDir, { recursive: true });
     const file = join(this.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}_${id}.eml`);
-    await writeFile(file, info.message, { mode: 0o600 });
+    // Written under a temporary name and renamed, so a reader watching the folder never sees a half-written file.
+    await writeFile(`${file}.part`, info.message, { mode: 0o600 });
+    await rename(`${file}.part`, file);
     return { messageId: info.messageId, destination: file };
   }
 
