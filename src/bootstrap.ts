@@ -1,15 +1,24 @@
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
+import { constants as zlibConstants } from 'node:zlib';
+import compress from '@fastify/compress';
 import multipart from '@fastify/multipart';
+import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from 'src/app.module';
-import { clientErrorReply, frameworkErrorReply, hardenRequestPipeline } from 'src/common/http/request-pipeline';
-import { requestIdFrom } from 'src/common/logging/logging';
+import { ALL_HTTP_LAYERS, HttpLayer } from 'src/common/http/http-layers';
+import {
+  clientErrorReply,
+  frameworkErrorReply,
+  hardenRequestPipeline,
+  securityHeaders,
+  skipCompressionOfDownloads,
+} from 'src/common/http/request-pipeline';
+import { AppLogger, registerRequestLog, requestIdFrom } from 'src/common/logging/logging';
+import { ROOT_LOGGER } from 'src/common/logging/logging.module';
 import { AppConfigService } from 'src/config/app-config.service';
 import type { EnvSchema } from 'src/config/env.schema';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
@@ -24,60 +33,92 @@ const ROOT_ROUTES = [
   { path: 'metrics', method: RequestMethod.GET },
 ];
 
-/**
- * Builds the HTTP application: Fastify with body limit and request ids, helmet, CORS, prefix, metrics, docs, and
- * the Socket.IO server of the realtime gateways.
- */
-export async function createHttpApp(
-  env: EnvSchema,
-  extra: Parameters<typeof AppModule.forRoot>[1] = [],
-): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+/** Swagger UI at /docs needs inline styles and scripts; everything else is JSON. */
+const CONTENT_SECURITY_POLICY = {
+  directives: {
+    defaultSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+    scriptSrc: ["'self'", "'unsafe-inline'"],
+    upgradeInsecureRequests: null,
+  },
+};
+
+/** Responses smaller than this are sent as they are: compressing them costs more than it saves. */
+const COMPRESSION_THRESHOLD_BYTES = 1024;
+
+/** Fastify's own settings: body limit, proxies, request ids, and the error shape for what fails before routing. */
+export function fastifyAdapter(env: EnvSchema): FastifyAdapter {
+  return new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     requestIdHeader: false,
-    // Keep a well-formed incoming X-Request-Id, else generate one; also stored on the raw request for pino-http.
-    genReqId: (raw: IncomingMessage) => {
-      const id = requestIdFrom(raw.headers['x-request-id']);
-      (raw as typeof raw & { id?: string }).id = id;
-      return id;
-    },
+    // Keep a well-formed incoming X-Request-Id, else generate one.
+    genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
     // The router's errors (a path parameter over maxParamLength, a malformed URL) and the HTTP parser's (headers or
     // request line over maxHeaderSize) in the error shape, never echoing the path.
     frameworkErrors: frameworkErrorReply,
     clientErrorHandler: clientErrorReply,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env, extra), adapter, {
-    bufferLogs: true,
-    // Only the JSON parser of hardenRequestPipeline (and multipart, for upload routes): no urlencoded bodies.
-    bodyParser: false,
-  });
-  app.useLogger(app.get(Logger));
+}
+
+/**
+ * Builds the HTTP application: Fastify with body limit and request ids, security headers, CORS, prefix, metrics,
+ * the request log, compression, docs, and the Socket.IO server of the realtime gateways. `layers` is every layer
+ * (`ALL_HTTP_LAYERS`) except in `npm run bench:pipeline`, which prices them one at a time.
+ */
+export async function createHttpApp(
+  env: EnvSchema,
+  extra: Parameters<typeof AppModule.forRoot>[1] = [],
+  layers: readonly HttpLayer[] = ALL_HTTP_LAYERS,
+): Promise<NestFastifyApplication> {
+  const has = new Set(layers);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(env, extra, layers),
+    fastifyAdapter(env),
+    {
+      bufferLogs: true,
+      // Only the JSON parser of hardenRequestPipeline (and multipart, for upload routes): no urlencoded bodies.
+      bodyParser: false,
+    },
+  );
+  app.useLogger(app.get(AppLogger));
   app.flushLogs();
   const config = app.get(AppConfigService);
   const fastify = app.getHttpAdapter().getInstance();
   hardenRequestPipeline(fastify, env.BODY_LIMIT_BYTES);
 
-  const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  fastify.addHook('onResponse', async (request: FastifyRequest, reply) => {
-    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
-  });
+  // Each request gets its own MikroORM context (an EntityManager fork), entered in a Fastify hook rather than a
+  // Nest middleware: no middleware engine on the request path.
+  const orm = app.get(MikroORM);
+  fastify.addHook('onRequest', (_request, _reply, done) => RequestContext.create(orm.em, done));
 
-  await app.register(helmet, {
-    // Swagger UI at /docs needs inline styles and scripts; everything else is JSON.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+  if (has.has(HttpLayer.Hardening)) {
+    const headers = { ...securityHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY }) };
+    fastify.addHook('onRequest', (request, reply, done) => {
+      void reply.headers(headers).header('x-request-id', request.id);
+      done();
+    });
+  }
+  if (has.has(HttpLayer.Metrics)) {
+    const metrics = app.get(MetricsService);
+    fastify.addHook('onResponse', (request, reply, done) => {
+      metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
+  if (has.has(HttpLayer.RequestLog)) {
+    registerRequestLog(fastify, app.get<PinoLogger>(ROOT_LOGGER));
+  }
+  if (has.has(HttpLayer.Compression)) {
+    // gzip or brotli as the client prefers, for bodies over the threshold; file downloads are sent as they are.
+    skipCompressionOfDownloads(fastify);
+    await app.register(compress, {
+      threshold: COMPRESSION_THRESHOLD_BYTES,
+      encodings: ['br', 'gzip'],
+      brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+    });
+  }
   // multipart/form-data for attachment uploads (only @AcceptsMultipart() routes), streamed to disk by the route.
   await app.register(multipart, {
     limits: {
@@ -113,7 +154,7 @@ export async function createHttpApp(
 /** Worker-only process: the same modules without an HTTP server. */
 export async function createWorkerContext(env: EnvSchema): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(env), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   app.flushLogs();
   app.enableShutdownHooks();
   await app.init();

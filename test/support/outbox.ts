@@ -7,7 +7,10 @@ import { eventually } from './test-app';
 export async function tokenFromOutbox(dir: string, to: string, pattern: RegExp): Promise<string> {
   return eventually(
     async () => {
-      for (const file of readdirSync(dir).sort().reverse()) {
+      for (const file of readdirSync(dir)
+        .filter((name) => name.endsWith('.eml'))
+        .sort()
+        .reverse()) {
         const mail = await simpleParser(readFileSync(join(dir, file)));
         const recipient = mail.to && !Array.isArray(mail.to) ? mail.to.text : '';
         const match = recipient === to ? pattern.exec(mail.text ?? '') : null;

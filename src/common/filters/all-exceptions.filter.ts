@@ -5,7 +5,6 @@ import {
 } from '@mikro-orm/core';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrorCode } from 'src/common/errors/app-error';
 import { codeForStatus } from 'src/common/errors/error-status';
@@ -87,9 +86,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return status >= 500 && status !== 503
         ? this.internal()
         : { status, code: error.code, message: error.message, details: error.details };
-    }
-    if (exception instanceof ThrottlerException) {
-      return { status: 429, code: PlatformErrorCode.RateLimited, message: 'Too many requests, retry later' };
     }
     if (exception instanceof HttpException) {
       const status: number = exception.getStatus();

@@ -3,6 +3,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiConsumes } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { Socket } from 'node:net';
 import { PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
 
@@ -64,6 +65,38 @@ export function hardenRequestPipeline(fastify: FastifyInstance, bodyLimit: numbe
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     done(inspectFlat(request.params) ?? inspectFlat(request.query));
+  });
+}
+
+/**
+ * The headers helmet sets with these options, computed once: helmet itself would parse its options on every
+ * request. Sent on every answer by the `Hardening` layer.
+ */
+export function securityHeaders(options: HelmetOptions): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as never, response as never, () => undefined);
+  return Object.freeze(headers);
+}
+
+/**
+ * Downloads (`Content-Disposition: attachment`) are sent as stored: most are compressed already (images, audio,
+ * video, PDF), and a compressed body would break byte ranges. Marks them for `@fastify/compress`, whose own hook
+ * runs after this one.
+ */
+export function skipCompressionOfDownloads(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.getHeader('content-disposition') !== undefined) {
+      request.headers['x-no-compression'] = '1';
+    }
+    done(null, payload);
   });
 }
 

@@ -1,8 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
-import type { LoggerOptions } from 'pino';
+import type { LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import type { LogLevel } from 'src/config/env.schema';
 
 /** Values that never reach a log line: credentials in headers, and secrets anywhere in logged objects. */
@@ -39,47 +39,147 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return value && REQUEST_ID.test(value) ? value : randomUUID();
 }
 
+/** The request a log line was written in: set for the whole of each HTTP request by `registerRequestLog`. */
+export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
+
 export function pinoOptions(level: LogLevel, pretty: boolean): LoggerOptions {
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     base: { service: 'switchboard' },
+    // Every line written while a request runs carries its id, without a child logger per request.
+    mixin: () => {
+      const store = requestContext.getStore();
+      return store ? { requestId: store.requestId } : {};
+    },
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
       : {}),
   };
 }
 
-/** nestjs-pino settings: pino-http logs one line per request; every line in a request carries its id. */
-export function loggerParams(level: LogLevel, pretty: boolean): Params {
-  return {
-    pinoHttp: {
-      ...pinoOptions(level, pretty),
-      // Fastify assigns the id first (see main.ts genReqId) and stores it on the raw request.
-      genReqId: (req: IncomingMessage) =>
-        (req as IncomingMessage & { id?: string }).id ?? requestIdFrom(req.headers['x-request-id']),
-      customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: string }).id }),
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics' },
-      serializers: {
-        req: (req: {
-          id: string;
-          method: string;
-          url: string;
-          headers: Record<string, unknown>;
-          remoteAddress?: string;
-        }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-          userAgent: req.headers['user-agent'],
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+/**
+ * The process's root logger: JSON lines to stdout through an asynchronous destination (lines logged while a
+ * write is under way are written together; what is buffered is flushed at exit), or pretty lines through
+ * pino-pretty's worker thread when `LOG_PRETTY` is set.
+ */
+export function createRootLogger(level: LogLevel, pretty: boolean): PinoLogger {
+  const options = pinoOptions(level, pretty);
+  return pretty ? pino(options) : pino(options, pino.destination({ dest: 1, sync: false }));
+}
+
+/** Paths whose successful answers are not logged (probes and scrapes would drown the log). */
+const QUIET_PATHS = new Set(['/health/live', '/metrics']);
+
+/**
+ * One line per request, `request completed`, at `info` (`warn` for 4xx, `error` for 5xx), with the request id, the
+ * method, the URL with secret query parameters masked, user agent, client address, status and response time; and
+ * the request id on every other line logged while the request runs (`requestContext`).
+ */
+export function registerRequestLog(fastify: FastifyInstance, logger: PinoLogger): void {
+  const stores = new WeakMap<object, { requestId: string }>();
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const store = { requestId: String(request.id) };
+    stores.set(request, store);
+    requestContext.run(store, done);
+  });
+  // A body is parsed from socket events, outside the request's context: enter it again before guards and handler.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const store = stores.get(request);
+    if (!store || requestContext.getStore() === store) {
+      done();
+      return;
+    }
+    requestContext.run(store, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const url = request.url;
+    if (status < 400 && QUIET_PATHS.has(url)) {
+      done();
+      return;
+    }
+    const line = {
+      requestId: String(request.id),
+      req: {
+        method: request.method,
+        url: url.includes('?') ? redactUrl(url) : url,
+        userAgent: request.headers['user-agent'],
+        remoteAddress: request.ip,
       },
-    },
-    renameContext: 'context',
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-  };
+      res: { statusCode: status },
+      responseTime: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (status >= 500) {
+      logger.error(line, 'request completed');
+    } else if (status >= 400) {
+      logger.warn(line, 'request completed');
+    } else {
+      logger.info(line, 'request completed');
+    }
+    done();
+  });
+}
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/**
+ * Nest's logger over pino: `new Logger('Context').warn({ err }, 'message')` or `.log('message')` become one JSON
+ * line with `context` (the last argument), the object's fields and the message, plus the request id when logged
+ * during a request.
+ */
+export class AppLogger implements LoggerService {
+  constructor(readonly pino: PinoLogger) {}
+
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.call('trace', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.call('debug', message, params);
+  }
+  log(message: unknown, ...params: unknown[]): void {
+    this.call('info', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.call('warn', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.call('error', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.call('fatal', message, params);
+  }
+
+  private call(level: Level, message: unknown, params: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) {
+      return;
+    }
+    const fields: Record<string, unknown> = {};
+    let rest = params;
+    if (params.length > 0) {
+      fields.context = params[params.length - 1];
+      rest = params.slice(0, -1);
+    }
+    if (typeof message === 'object' && message !== null) {
+      if (message instanceof Error) {
+        fields.err = message;
+      } else {
+        Object.assign(fields, message);
+      }
+      this.pino[level](fields, ...(rest as [string?]));
+    } else if (
+      // Nest's exception handlers call error(message, stack, context).
+      level === 'error' &&
+      typeof message === 'string' &&
+      rest.length === 1 &&
+      typeof rest[0] === 'string' &&
+      /\n\s*at /.test(rest[0])
+    ) {
+      const err = new Error(message);
+      err.stack = rest[0];
+      this.pino.error({ ...fields, err });
+    } else {
+      this.pino[level](fields, String(message), ...(rest as []));
+    }
+  }
 }

@@ -1,21 +1,20 @@
 import { AuthPersonalData } from './auth.personal-data';
 import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { AuthGuard } from './auth.guard';
 import { AppConfigService } from 'src/config/app-config.service';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LockoutService } from './lockout.service';
+import { SessionCache } from './session-cache';
 import { SessionsService } from './sessions.service';
 import { SocketAuthService } from './socket-auth.service';
 import { TokensService } from './tokens.service';
 import { TwoFactorService } from './two-factor.service';
 
-/** Login, tokens, sessions, 2FA, guests; provides the global AuthGuard that protects every other route. */
+/** Login, tokens, sessions, 2FA, guests; its AuthGuard (installed by AppModule) protects every other route. */
 @Module({
   imports: [
     UsersModule,
@@ -36,11 +35,11 @@ import { TwoFactorService } from './two-factor.service';
     AuthPersonalData,
     AuthService,
     SessionsService,
+    SessionCache,
     TokensService,
     LockoutService,
     TwoFactorService,
     SocketAuthService,
-    { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [SessionsService, TokensService, TwoFactorService, SocketAuthService],
 })

@@ -3,7 +3,7 @@ import type {} from 'src/modules/settings/settings.events';
 import { EntityManager, QueryOrder } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { AuthUser, Role } from 'src/common/auth/auth-user';
+import { AuthUser } from 'src/common/auth/auth-user';
 import { ClientInfo } from 'src/common/auth/auth.decorators';
 import { hashToken, randomToken } from 'src/common/crypto/secret-box';
 import { AppConfigService } from 'src/config/app-config.service';
@@ -13,15 +13,11 @@ import { User } from 'src/modules/users/user.entity';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
+import { SessionCache, type CachedSession } from './session-cache';
 
 const CACHE_TTL_SECONDS = 300;
 const cacheKey = (sessionId: string): string => `auth:session:${sessionId}`;
 const REVOKED = 'revoked';
-
-interface CachedSession {
-  userId: string;
-  role: Role;
-}
 
 export interface Rotation {
   session: Session;
@@ -41,6 +37,7 @@ export class SessionsService {
     private readonly config: AppConfigService,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly realtime: RealtimeService,
+    private readonly cache: SessionCache,
   ) {}
 
   async create(user: User, client: ClientInfo, mfa: boolean): Promise<Rotation> {
@@ -88,16 +85,30 @@ export class SessionsService {
     return { session, refreshToken, user: session.user };
   }
 
-  /** The session behind an access token must still be live and its user active (Redis-cached). */
+  /**
+   * The session behind an access token must still be live and its user active: checked in this node's
+   * `SessionCache`, else in the Redis cache, else in the database.
+   */
   async validate(claims: AuthUser): Promise<AuthUser> {
-    const cached = await this.redis.get(cacheKey(claims.sessionId)).catch(() => null);
+    const local = this.cache.get(claims.sessionId);
+    const state = local ?? (await this.lookup(claims.sessionId));
+    if (state.userId !== claims.id) {
+      throw new AuthError(AuthErrorCode.TokenInvalid, 'Access token does not match its session');
+    }
+    // The role comes from the account, so a role change applies without waiting for the token to expire.
+    return { ...claims, role: state.role };
+  }
+
+  private async lookup(sessionId: string): Promise<CachedSession> {
+    const generation = this.cache.generation;
+    const cached = await this.redis.get(cacheKey(sessionId)).catch(() => null);
     if (cached === REVOKED) {
       throw new AuthError(AuthErrorCode.SessionRevoked, 'This session has ended; log in again');
     }
     let state: CachedSession | null = cached ? (JSON.parse(cached) as CachedSession) : null;
     if (!state) {
       const em = this.em.fork();
-      const session = await em.findOne(Session, claims.sessionId, { populate: ['user'] });
+      const session = await em.findOne(Session, sessionId, { populate: ['user'] });
       if (!session || session.revokedAt || session.expiresAt < new Date() || !session.user.isActive) {
         throw new AuthError(AuthErrorCode.SessionRevoked, 'This session has ended; log in again');
       }
@@ -106,14 +117,11 @@ export class SessionsService {
       await em.flush();
       // NX: never overwrite a revocation tombstone written meanwhile.
       await this.redis
-        .set(cacheKey(claims.sessionId), JSON.stringify(state), 'EX', CACHE_TTL_SECONDS, 'NX')
+        .set(cacheKey(sessionId), JSON.stringify(state), 'EX', CACHE_TTL_SECONDS, 'NX')
         .catch(() => undefined);
     }
-    if (state.userId !== claims.id) {
-      throw new AuthError(AuthErrorCode.TokenInvalid, 'Access token does not match its session');
-    }
-    // The role comes from the account, so a role change applies without waiting for the token to expire.
-    return { ...claims, role: state.role };
+    this.cache.set(sessionId, state, generation);
+    return state;
   }
 
   async revoke(sessionId: string, reason: string): Promise<void> {
@@ -188,11 +196,13 @@ export class SessionsService {
       pipeline.set(cacheKey(id), REVOKED, 'EX', CACHE_TTL_SECONDS);
     }
     await pipeline.exec().catch(() => undefined);
+    await this.cache.invalidate(sessionIds);
   }
 
   private async forget(sessionIds: string[]): Promise<void> {
     if (sessionIds.length > 0) {
       await this.redis.del(...sessionIds.map(cacheKey)).catch(() => undefined);
+      await this.cache.invalidate(sessionIds);
     }
   }
 }

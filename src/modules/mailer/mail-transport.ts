@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
@@ -46,8 +47,9 @@ export class MailTransport implements OnApplicationShutdown {
     await mkdir(this.outboxDir, { recursive: true });
     const file = join(this.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}_${id}.eml`);
     // Written under a temporary name and renamed, so a reader watching the folder never sees a half-written file.
-    await writeFile(`${file}.part`, info.message, { mode: 0o600 });
-    await rename(`${file}.part`, file);
+    const partial = join(this.outboxDir, `.${randomUUID()}.part`);
+    await writeFile(partial, info.message, { mode: 0o600 });
+    await rename(partial, file);
     return { messageId: info.messageId, destination: file };
   }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
+import { SkipRateLimit } from 'src/common/rate-limit/rate-limit.module';
 import { MetricsAccessGuard } from './metrics-access.guard';
 import { MetricsService } from './metrics.service';
 import { Public } from 'src/common/auth/auth.decorators';
@@ -12,7 +12,7 @@ import { Public } from 'src/common/auth/auth.decorators';
 @Public()
 @UseGuards(MetricsAccessGuard)
 @ApiExcludeController()
-@SkipThrottle()
+@SkipRateLimit()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

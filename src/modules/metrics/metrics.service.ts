@@ -81,10 +81,19 @@ export class MetricsService {
   }
 
   /** `route` is the matched route pattern (`/api/v1/things/:id`), never the raw URL, to bound cardinality. */
+  /** The counter and histogram of each method, route and status, bound once (labels are hashed only then). */
+  private readonly bound = new Map<string, { requests: { inc(): void }; latency: { observe(value: number): void } }>();
+
   observeRequest(method: string, route: string | undefined, status: number, seconds: number): void {
-    const labels = { method, route: route ?? 'unmatched', status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    const key = `${method} ${status} ${route ?? ''}`;
+    let series = this.bound.get(key);
+    if (!series) {
+      const labels = { method, route: route ?? 'unmatched', status: String(status) };
+      series = { requests: this.requests.labels(labels), latency: this.latency.labels(labels) };
+      this.bound.set(key, series);
+    }
+    series.requests.inc();
+    series.latency.observe(seconds);
   }
 
   render(): Promise<string> {
