@@ -10,7 +10,7 @@ import { EntityManager, MikroORM, type EventSubscriber, type TransactionEventArg
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DomainEvents {}
 
-export type DomainEventName = keyof DomainEvents & string;
+export type DomainEventName = Extract<keyof DomainEvents, string>;
 
 /**
  * When a handler runs:

@@ -6,8 +6,8 @@ import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { Notification, NotificationType } from 'src/modules/notifications/notification.entity';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { REDIS } from 'src/redis/redis.module';
+import type {} from './chat.webhooks';
 import { ChatMessage } from './chat-message.entity';
 import { mentionRecipients, parseMentions } from './chat-mentions';
 import { ChatMessageDto } from './chat.dto';
@@ -95,7 +95,7 @@ export class ChatActivityService {
     notified: Notification[],
   ): Promise<void> {
     this.notifications.published(notified);
-    await this.events.publish(WebhookEventType.ChatMessageCreated, {
+    await this.events.publish('chat.message.created', {
       organizationId: organizationId,
       data: messageData(conversationType, message),
     });
@@ -108,7 +108,7 @@ export class ChatActivityService {
     notified: Notification[],
   ): Promise<void> {
     this.notifications.published(notified);
-    await this.events.publish(WebhookEventType.ChatMessageUpdated, {
+    await this.events.publish('chat.message.updated', {
       organizationId: organizationId,
       data: {
         ...messageData(conversationType, message),
@@ -121,14 +121,14 @@ export class ChatActivityService {
     organizationId: string,
     data: { conversationId: string; id: string; deletedById: string; deletedAt: string },
   ): Promise<void> {
-    await this.events.publish(WebhookEventType.ChatMessageDeleted, { organizationId: organizationId, data: data });
+    await this.events.publish('chat.message.deleted', { organizationId: organizationId, data: data });
   }
 
   async conversationCreated(
     organizationId: string,
     data: { conversationId: string; type: string; title: string | null; createdById: string; memberIds: string[] },
   ): Promise<void> {
-    await this.events.publish(WebhookEventType.ChatConversationCreated, { organizationId: organizationId, data: data });
+    await this.events.publish('chat.conversation.created', { organizationId: organizationId, data: data });
   }
 
   private notifiedAbout(messageId: string, userIds: string[]): Promise<string[]> {

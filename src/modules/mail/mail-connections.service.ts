@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AppConfigService } from 'src/config/app-config.service';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { REDIS } from 'src/redis/redis.module';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import type {} from './mail.webhooks';
 import { MailAccountsService } from './mail-accounts.service';
 import { ACCOUNT_CREDENTIALS, MailAccount, MailSyncState } from './mail-account.entity';
 import { describeFailure, imapOptions, imapSpoke, isAuthFailure } from './mail-connection';
@@ -296,7 +296,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
         ...(error ? { error } : {}),
       });
       if (state === MailSyncState.AuthError || state === MailSyncState.ConnectError || state === MailSyncState.Idle) {
-        await this.events.publish(WebhookEventType.MailAccountState, {
+        await this.events.publish('mail.account_state', {
           organizationId: account.organization.id,
           data: {
             accountId: account.id,
@@ -337,7 +337,7 @@ export class MailConnectionsService implements OnApplicationBootstrap, OnModuleD
         from: message.from ?? null,
         internalDate: message.internalDate.toISOString(),
       });
-      await this.events.publish(WebhookEventType.MailReceived, {
+      await this.events.publish('mail.received', {
         organizationId: account.organization.id,
         data: {
           accountId: account.id,

@@ -3,7 +3,7 @@ import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { RealtimeService } from 'src/realtime/realtime.service';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import type {} from './mail.webhooks';
 import { MailAccountsService } from './mail-accounts.service';
 import { ACCOUNT_CREDENTIALS, MailAccount } from './mail-account.entity';
 import { MailComposeService } from './mail-compose.service';
@@ -125,7 +125,7 @@ export class MailDeliveryService {
       id: submission.id,
       messageId: submission.messageId,
     });
-    await this.events.publish(WebhookEventType.MailSent, {
+    await this.events.publish('mail.sent', {
       organizationId: account.organization.id,
       data: {
         accountId: account.id,
@@ -187,7 +187,7 @@ export class MailDeliveryService {
       id: submission.id,
       error: submission.error,
     });
-    await this.events.publish(WebhookEventType.MailSendFailed, {
+    await this.events.publish('mail.send_failed', {
       organizationId: account.organization.id,
       data: {
         accountId: account.id,

@@ -5,9 +5,9 @@ import { AuthUser } from 'src/common/auth/auth-user';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import { nonMembers } from 'src/modules/organizations/non-members';
 import { isOrgAdmin, OrgContext } from 'src/modules/organizations/organization.decorators';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { randomUUID } from 'node:crypto';
+import type {} from './meetings.webhooks';
 import {
   DEFAULT_MEETING_SETTINGS,
   Meeting,
@@ -374,7 +374,7 @@ export class MeetingsService {
       for (const userId of recipients) {
         this.realtime.toUser(userId, 'meeting.started', { ...base, startedAt });
       }
-      await this.events.publish(WebhookEventType.MeetingStarted, {
+      await this.events.publish('meeting.started', {
         organizationId: meeting.organization.id,
         data: {
           meetingId: meeting.id,
@@ -393,7 +393,7 @@ export class MeetingsService {
           endedAt,
         });
       }
-      await this.events.publish(WebhookEventType.MeetingEnded, {
+      await this.events.publish('meeting.ended', {
         organizationId: meeting.organization.id,
         data: {
           meetingId: meeting.id,

@@ -8,8 +8,8 @@ import { hashToken } from 'src/common/crypto/secret-box';
 import { takeFixedWindow } from 'src/common/rate-limit/fixed-window';
 import { AppConfigService } from 'src/config/app-config.service';
 import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
-import { ApiKeyRevokedReason, WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { REDIS } from 'src/redis/redis.module';
+import type { ApiKeyRevokedReason } from './organizations.webhooks';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyStanding } from './api-key.repository';
 import { ipAllowed } from './ip-allowlist';
@@ -127,7 +127,7 @@ export class ApiKeysService {
       expiresAt: dto.expiresAt,
     });
     await this.em.flush();
-    await this.events.publish(WebhookEventType.ApiKeyCreated, {
+    await this.events.publish('api_key.created', {
       organizationId: org.id,
       data: {
         apiKeyId: key.id,
@@ -157,7 +157,7 @@ export class ApiKeysService {
     if (revoked === 0) {
       throw new OrgError(OrgErrorCode.ApiKeyNotFound, `API key ${id} not found`);
     }
-    await this.events.publish(WebhookEventType.ApiKeyRevoked, {
+    await this.events.publish('api_key.revoked', {
       organizationId: org.id,
       data: { apiKeyId: id, reason: 'revoked' },
     });
@@ -192,7 +192,7 @@ export class ApiKeysService {
   /** Publishes `api_key.revoked` for keys `revokeCreatedBy` revoked. */
   async announceRevoked(keys: RevokedApiKey[], reason: ApiKeyRevokedReason): Promise<void> {
     for (const key of keys) {
-      await this.events.publish(WebhookEventType.ApiKeyRevoked, {
+      await this.events.publish('api_key.revoked', {
         organizationId: key.organizationId,
         data: { apiKeyId: key.id, reason },
       });

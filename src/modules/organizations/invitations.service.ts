@@ -6,7 +6,7 @@ import { hashToken, randomToken } from 'src/common/crypto/secret-box';
 import { AppConfigService } from 'src/config/app-config.service';
 import { MailerService } from 'src/modules/mailer/mailer.service';
 import { User } from 'src/modules/users/user.entity';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import type {} from './organizations.webhooks';
 import { Invitation } from './invitation.entity';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
@@ -73,7 +73,7 @@ export class InvitationsService {
       return created;
     });
     await this.send(invitation, token);
-    await this.events.publish(WebhookEventType.InvitationCreated, {
+    await this.events.publish('invitation.created', {
       organizationId: org.id,
       data: {
         invitationId: invitation.id,
@@ -98,7 +98,7 @@ export class InvitationsService {
     const invitation = await this.pending(org, id);
     invitation.revokedAt = new Date();
     await this.em.flush();
-    await this.events.publish(WebhookEventType.InvitationRevoked, {
+    await this.events.publish('invitation.revoked', {
       organizationId: org.id,
       data: {
         invitationId: id,
@@ -157,14 +157,14 @@ export class InvitationsService {
     });
     const organizationId = invitation.organization.id;
     const member = { userId: actor.id, email: invitation.email, role: invitation.role };
-    await this.events.publish(WebhookEventType.InvitationAccepted, {
+    await this.events.publish('invitation.accepted', {
       organizationId: organizationId,
       data: {
         invitationId: invitation.id,
         ...member,
       },
     });
-    await this.events.publish(WebhookEventType.MemberJoined, { organizationId: organizationId, data: member });
+    await this.events.publish('member.joined', { organizationId: organizationId, data: member });
     return toOrganizationDto(invitation.organization, invitation.role);
   }
 

@@ -1,13 +1,13 @@
 import { DomainEventBus, DomainEventContext, DomainEvents, OnDomainEvent } from 'src/common/events/domain-events';
 import type {} from 'src/modules/settings/settings.events';
 import './organizations.events';
+import type {} from './organizations.webhooks';
 import { EntityManager, LockMode, QueryOrder, raw, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { definedOnly } from 'src/common/http/defined';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { ApiKeysService } from './api-keys.service';
 import { ipAllowed, normaliseCidr } from './ip-allowlist';
@@ -170,7 +170,7 @@ export class OrganizationsService {
       }
       throw error;
     }
-    await this.events.publish(WebhookEventType.OrganizationUpdated, {
+    await this.events.publish('organization.updated', {
       organizationId: org.id,
       data: {
         organizationId: entity.id,
@@ -213,7 +213,7 @@ export class OrganizationsService {
     });
     await this.apiKeys.announceRevoked(revokedKeys, 'creator_role_changed');
     if (previousRole !== role) {
-      await this.events.publish(WebhookEventType.MemberRoleChanged, {
+      await this.events.publish('member.role_changed', {
         organizationId: org.id,
         data: {
           userId,
@@ -247,9 +247,9 @@ export class OrganizationsService {
     await this.apiKeys.announceRevoked(revokedKeys, userId === actor.id ? 'creator_left' : 'creator_removed');
     this.realtime.leaveOrganization(userId, org.id);
     if (userId === actor.id) {
-      await this.events.publish(WebhookEventType.MemberLeft, { organizationId: org.id, data: removed });
+      await this.events.publish('member.left', { organizationId: org.id, data: removed });
     } else {
-      await this.events.publish(WebhookEventType.MemberRemoved, {
+      await this.events.publish('member.removed', {
         organizationId: org.id,
         data: { ...removed, removedById: actor.id },
       });
@@ -295,7 +295,7 @@ export class OrganizationsService {
         'creator_deleted',
       );
       for (const { organizationId, role } of stays) {
-        await this.events.publish(WebhookEventType.MemberLeft, { organizationId, data: { userId, email, role } });
+        await this.events.publish('member.left', { organizationId, data: { userId, email, role } });
       }
     });
   }

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DomainEventBus } from 'src/common/events/domain-events';
-import { WebhookDomainEvent, WebhookEventType } from './webhook-events';
+import { PUBLISHED_WEBHOOK_EVENT_TYPES } from './webhook-event-catalogue';
+import type { WebhookDomainEvent } from './webhook-events';
 import { WebhooksService } from './webhooks.service';
 
 /**
@@ -16,10 +17,7 @@ export class WebhookEventsListener implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    for (const type of Object.values(WebhookEventType)) {
-      if (type === WebhookEventType.Test) {
-        continue;
-      }
+    for (const type of PUBLISHED_WEBHOOK_EVENT_TYPES) {
       this.bus.register(type, 'committed', `${WebhookEventsListener.name}(${type})`, async (payload) => {
         const { organizationId, data, requestId } = payload as WebhookDomainEvent<typeof type>;
         await this.webhooks.publish(organizationId, type, data, requestId);

@@ -1,9 +1,20 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  MaxLength,
+} from 'class-validator';
 import { PageMetaDto, PageQueryDto } from 'src/common/http/pagination.dto';
 import { AttemptTrigger } from './webhook-attempt.entity';
 import { DeliveryStatus } from './webhook-delivery.entity';
-import { WebhookEventType } from './webhook-events';
+import { WEBHOOK_EVENT_TYPES } from './webhook-event-catalogue';
+import type { WebhookEventType } from './webhook-events';
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://example.com/hooks/switchboard' })
@@ -18,7 +29,7 @@ export class CreateWebhookEndpointDto {
   description?: string;
 
   @ApiPropertyOptional({
-    enum: WebhookEventType,
+    enum: WEBHOOK_EVENT_TYPES,
     enumName: 'WebhookEventType',
     isArray: true,
     description: 'Events to deliver; omitted or empty means every event',
@@ -26,7 +37,7 @@ export class CreateWebhookEndpointDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @IsEnum(WebhookEventType, { each: true })
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
   eventTypes?: WebhookEventType[];
 }
 
@@ -47,7 +58,7 @@ export class WebhookEndpointDto {
   @ApiProperty({ type: String, nullable: true })
   description!: string | null;
 
-  @ApiProperty({ enum: WebhookEventType, enumName: 'WebhookEventType', isArray: true })
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, enumName: 'WebhookEventType', isArray: true })
   eventTypes!: WebhookEventType[];
 
   @ApiProperty()
@@ -85,7 +96,7 @@ export class WebhookEndpointPageDto extends PageMetaDto {
 }
 
 export class WebhookEventTypeDto {
-  @ApiProperty({ enum: WebhookEventType, enumName: 'WebhookEventType' })
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, enumName: 'WebhookEventType' })
   type!: WebhookEventType;
 
   @ApiProperty()
@@ -98,9 +109,9 @@ export class DeliveryQueryDto extends PageQueryDto {
   @IsEnum(DeliveryStatus)
   status?: DeliveryStatus;
 
-  @ApiPropertyOptional({ enum: WebhookEventType, enumName: 'WebhookEventType' })
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, enumName: 'WebhookEventType' })
   @IsOptional()
-  @IsEnum(WebhookEventType)
+  @IsIn(WEBHOOK_EVENT_TYPES)
   eventType?: WebhookEventType;
 }
 
@@ -147,7 +158,7 @@ export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid', description: 'The webhook-id header: the same on every attempt and replay' })
   messageId!: string;
 
-  @ApiProperty({ enum: WebhookEventType, enumName: 'WebhookEventType' })
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, enumName: 'WebhookEventType' })
   eventType!: WebhookEventType;
 
   @ApiProperty({ enum: DeliveryStatus, enumName: 'WebhookDeliveryStatus' })

@@ -17,8 +17,8 @@ import { WEBHOOKS_QUEUE, WebhooksJob } from './webhooks.jobs';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
-import { WEBHOOK_EVENTS } from 'src/domains';
-import { WEBHOOK_TEST_DESCRIPTION, WebhookEventData, WebhookEventType } from './webhook-events';
+import { WEBHOOK_EVENT_CATALOGUE } from './webhook-event-catalogue';
+import { WEBHOOK_TEST_EVENT, WebhookEventData, WebhookEventType } from './webhook-events';
 import { WebhookMessage } from './webhook-message.entity';
 import { AddressClass } from 'src/common/net/address-policy';
 import { webhookTargetPolicy } from './webhook-sender';
@@ -114,8 +114,7 @@ export class WebhooksService {
 
   /** Every event type with its description, as the domains declare them, and `webhook.test`. */
   eventTypes(): WebhookEventTypeDto[] {
-    const described = { ...WEBHOOK_EVENTS, [WebhookEventType.Test]: WEBHOOK_TEST_DESCRIPTION };
-    return Object.entries(described).map(([type, description]) => ({
+    return Object.entries(WEBHOOK_EVENT_CATALOGUE).map(([type, description]) => ({
       type: type as WebhookEventType,
       description,
     }));
@@ -207,7 +206,7 @@ export class WebhooksService {
     }
     const [delivery] = await this.fanOut(
       org.id,
-      WebhookEventType.Test,
+      WEBHOOK_TEST_EVENT,
       { endpointId: id, message: 'Test event from Switchboard' },
       [endpoint],
       requestId,

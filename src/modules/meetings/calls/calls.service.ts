@@ -8,7 +8,7 @@ import { MeetingError, MeetingErrorCode } from 'src/modules/meetings/meetings.er
 import { MeetingsService } from 'src/modules/meetings/meetings.service';
 import { nonMembers } from 'src/modules/organizations/non-members';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
-import { WebhookEventType } from 'src/modules/webhooks/webhook-events';
+import type {} from 'src/modules/meetings/meetings.webhooks';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { callRuleProblems } from './call-rules';
 import { CallRecordsService } from './call-records.service';
@@ -278,7 +278,7 @@ export class CallsService {
           startedAt,
         });
       }
-      await this.events.publish(WebhookEventType.CallStarted, {
+      await this.events.publish('call.started', {
         organizationId: call.organization.id,
         data: {
           ...callWebhookFields(call, participantIds),
@@ -302,7 +302,7 @@ export class CallsService {
         durationSeconds,
       });
     }
-    await this.events.publish(WebhookEventType.CallEnded, {
+    await this.events.publish('call.ended', {
       organizationId: call.organization.id,
       data: {
         ...callWebhookFields(call, participantIds),
