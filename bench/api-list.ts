@@ -15,32 +15,12 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
+import { startNodeServer } from './servers';
 
 const ROOT = join(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const USERS = Number(process.env.BENCH_USERS ?? 5000);
-
-/** Starts a server script and waits until `readyUrl` answers 200 (30 s at most). */
-async function startServer(script: string, env: NodeJS.ProcessEnv, readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`${script} exited with ${child.exitCode}`);
-    }
-    const ok = await fetch(readyUrl).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) {
-      return child;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${script} did not become ready`);
-}
 
 async function load(url: string, headers: Record<string, string>): Promise<autocannon.Result> {
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
@@ -81,7 +61,7 @@ async function main(): Promise<void> {
     const appPort = await freePort();
     // Pino writes each request's log line to stdout, as in production (here into /dev/null).
     children.push(
-      await startServer(
+      await startNodeServer(
         join(ROOT, 'dist', 'src', 'main.js'),
         { ...env, PORT: String(appPort), HOST: '127.0.0.1' },
         `http://127.0.0.1:${appPort}/health/ready`,
@@ -89,7 +69,7 @@ async function main(): Promise<void> {
     );
     const barePort = await freePort();
     children.push(
-      await startServer(
+      await startNodeServer(
         join(ROOT, 'dist', 'bench', 'bare-list-server.js'),
         { ...env, PORT: String(barePort) },
         `http://127.0.0.1:${barePort}/users`,

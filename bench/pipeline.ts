@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
 import { summariseProfile } from './cpu-profile';
+import { startNodeServer } from './servers';
 import { BENCH_PAYLOAD_ROUTE, BENCH_ROUTE, PIPELINE_LAYERS } from './pipeline-route';
 
 const ROOT = join(__dirname, '..', '..');
@@ -65,29 +66,14 @@ function selfTicks(): number {
   return ((usage.user + usage.system) / 1e6) * TICKS_PER_SECOND;
 }
 
-async function startServer(stage: string, env: NodeJS.ProcessEnv, profile = false): Promise<ChildProcess> {
-  const port = Number(env.PORT);
-  const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...args, join(ROOT, 'dist', 'bench', 'pipeline-server.js')], {
-    env: { ...env, PIPELINE_STAGE: stage },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`stage ${stage} exited with ${child.exitCode}`);
-    }
-    const ok = await fetch(`http://127.0.0.1:${port}/health/live`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) {
-      return child;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`stage ${stage} did not become ready`);
+/** One stage's server (see pipeline-server.ts), ready once its liveness route answers. */
+function startServer(stage: string, env: NodeJS.ProcessEnv, profile = false): Promise<ChildProcess> {
+  return startNodeServer(
+    join(ROOT, 'dist', 'bench', 'pipeline-server.js'),
+    { ...env, PIPELINE_STAGE: stage },
+    `http://127.0.0.1:${env.PORT}/health/live`,
+    { nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [], timeoutMs: 60_000 },
+  );
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -94,7 +94,7 @@ export async function createHttpApp(
   fastify.addHook('onRequest', (_request, _reply, done) => RequestContext.create(orm.em, done));
 
   if (has.has(HttpLayer.Hardening)) {
-    const headers = { ...securityHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY }) };
+    const headers = securityHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY });
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.headers(headers).header('x-request-id', request.id);
       done();

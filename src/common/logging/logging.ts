@@ -77,20 +77,16 @@ const QUIET_PATHS = new Set(['/health/live', '/metrics']);
  * the request id on every other line logged while the request runs (`requestContext`).
  */
 export function registerRequestLog(fastify: FastifyInstance, logger: PinoLogger): void {
-  const stores = new WeakMap<object, { requestId: string }>();
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const store = { requestId: String(request.id) };
-    stores.set(request, store);
-    requestContext.run(store, done);
+    requestContext.run({ requestId: String(request.id) }, done);
   });
   // A body is parsed from socket events, outside the request's context: enter it again before guards and handler.
   fastify.addHook('preHandler', (request, _reply, done) => {
-    const store = stores.get(request);
-    if (!store || requestContext.getStore() === store) {
+    if (requestContext.getStore()?.requestId === request.id) {
       done();
       return;
     }
-    requestContext.run(store, done);
+    requestContext.run({ requestId: String(request.id) }, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;

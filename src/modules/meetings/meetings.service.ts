@@ -370,20 +370,12 @@ export class MeetingsService {
     };
     const recipients = [meeting.host.id, ...inviteeIds];
     const startedAt = (meeting.startedAt ?? new Date()).toISOString();
+    const webhookData = { meetingId: meeting.id, title: meeting.title, hostId: meeting.host.id, inviteeIds, startedAt };
     if (what === 'started') {
       for (const userId of recipients) {
         this.realtime.toUser(userId, 'meeting.started', { ...base, startedAt });
       }
-      await this.events.publish('meeting.started', {
-        organizationId: meeting.organization.id,
-        data: {
-          meetingId: meeting.id,
-          title: meeting.title,
-          hostId: meeting.host.id,
-          inviteeIds,
-          startedAt,
-        },
-      });
+      await this.events.publish('meeting.started', { organizationId: meeting.organization.id, data: webhookData });
     } else {
       const endedAt = (meeting.endedAt ?? new Date()).toISOString();
       for (const userId of recipients) {
@@ -395,14 +387,7 @@ export class MeetingsService {
       }
       await this.events.publish('meeting.ended', {
         organizationId: meeting.organization.id,
-        data: {
-          meetingId: meeting.id,
-          title: meeting.title,
-          hostId: meeting.host.id,
-          inviteeIds,
-          startedAt,
-          endedAt,
-        },
+        data: { ...webhookData, endedAt },
       });
     }
   }
