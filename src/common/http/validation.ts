@@ -1,5 +1,6 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, PlatformError, PlatformErrorCode } from 'src/common/errors/app-error';
+import { memoiseValidationMetadata } from './validation-metadata';
 
 /** Flattens class-validator's tree into `{ field: 'address.city', errors: [...] }` entries. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -19,6 +20,7 @@ export function validationFailed(errors: ValidationError[]): PlatformError {
 
 /** The global pipe: strips nothing silently — unknown fields are rejected — and converts query strings. */
 export function createValidationPipe(): ValidationPipe {
+  memoiseValidationMetadata();
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { pinoOptions, redactUrl, requestIdFrom } from './logging';
+import Fastify from 'fastify';
+import { pinoOptions, redactUrl, registerRequestLog, requestIdFrom } from './logging';
 
 describe('logging', () => {
   describe(redactUrl.name, () => {
@@ -46,6 +47,43 @@ describe('logging', () => {
       }
       expect(output).toContain('a@b.co');
       expect(output).toContain('[REDACTED]');
+    });
+  });
+
+  describe(registerRequestLog.name, () => {
+    it('should write one line per request, with its id and status, the URL masked and no header', async () => {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(...chunk.toString().trim().split('\n'));
+          done();
+        },
+      });
+      const fastify = Fastify({ genReqId: () => 'req-1' });
+      registerRequestLog(fastify, pino(pinoOptions('info', false), sink));
+      fastify.get('/verify', () => ({ ok: true }));
+      fastify.get('/health/live', () => ({ ok: true }));
+      await fastify.inject({
+        url: '/verify?token=s3cret&next=x',
+        headers: { authorization: 'Bearer eyJsecret', 'user-agent': 'jest' },
+      });
+      await fastify.inject({ url: '/health/live' });
+      await fastify.inject({ url: '/missing' });
+      await fastify.close();
+
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(parsed).toHaveLength(2); // a successful liveness probe is not logged
+      expect(parsed[0]).toMatchObject({
+        level: 30,
+        service: 'switchboard',
+        requestId: 'req-1',
+        msg: 'request completed',
+        req: { method: 'GET', url: '/verify?token=[REDACTED]&next=x', userAgent: 'jest', remoteAddress: '127.0.0.1' },
+        res: { statusCode: 200 },
+      });
+      expect(parsed[1]).toMatchObject({ level: 40, res: { statusCode: 404 } });
+      expect(lines.join('')).not.toContain('s3cret');
+      expect(lines.join('')).not.toContain('eyJsecret');
     });
   });
 });

@@ -76,7 +76,13 @@ const QUIET_PATHS = new Set(['/health/live', '/metrics']);
  * method, the URL with secret query parameters masked, user agent, client address, status and response time; and
  * the request id on every other line logged while the request runs (`requestContext`).
  */
-export function registerRequestLog(fastify: FastifyInstance, logger: PinoLogger): void {
+export function registerRequestLog(fastify: FastifyInstance, root: PinoLogger): void {
+  // The request line is made of fields chosen here (no headers, the URL masked): it needs neither the root's
+  // redaction, which walks every logged object, nor its mixin (the id is in the line). Same level, same output.
+  const logger = pino(
+    { level: root.level, base: { service: 'switchboard' } },
+    (root as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym],
+  );
   fastify.addHook('onRequest', (request, _reply, done) => {
     requestContext.run({ requestId: String(request.id) }, done);
   });

@@ -37,7 +37,7 @@ export class AdminService {
 
   async list(query: ListUsersQueryDto): Promise<UserPageDto> {
     const [users, total] = await this.users.list(query);
-    return { items: users.map(toUserDto), total, limit: query.limit, offset: query.offset };
+    return { items: users, total, limit: query.limit, offset: query.offset };
   }
 
   async get(id: string): Promise<UserResponseDto> {

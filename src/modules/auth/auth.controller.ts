@@ -211,7 +211,7 @@ export class AuthController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(401)
   async me(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
-    return toUserDto(await this.auth.me(user));
+    return this.auth.me(user);
   }
 
   @Put('me')

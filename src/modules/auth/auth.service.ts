@@ -12,6 +12,7 @@ import { AuditEventType } from 'src/modules/users/audit-event.entity';
 import { AuditService } from 'src/modules/users/audit.service';
 import { QuotaService } from 'src/modules/users/quota.service';
 import { User } from 'src/modules/users/user.entity';
+import type { UserResponseDto } from 'src/modules/users/users.dto';
 import { hashPassword, toUserDto, UsersService } from 'src/modules/users/users.service';
 import { AuthToken, AuthTokenPurpose } from './auth-token.entity';
 import {
@@ -187,8 +188,8 @@ export class AuthService {
     });
   }
 
-  async me(actor: AuthUser): Promise<User> {
-    return this.users.getById(actor.id);
+  me(actor: AuthUser): Promise<UserResponseDto> {
+    return this.users.profile(actor.id);
   }
 
   async updateMe(actor: AuthUser, dto: UpdateMeDto): Promise<User> {

@@ -18,10 +18,16 @@ interface ChallengeClaims {
 }
 
 const CHALLENGE_TTL_SECONDS = 300;
+/** Access tokens whose signature this node checked lately (see `verifyAccess`). */
+const VERIFIED_MAX_ENTRIES = 10_000;
+const VERIFIED_TTL_MS = 60_000;
 
 /** Signs and verifies JWTs (HS256 only: `alg: none` and other algorithms are rejected). */
 @Injectable()
 export class TokensService {
+  /** Token → its claims and when to check it again: the token's expiry, or a minute from the check. */
+  private readonly verified = new Map<string, { user: AuthUser; until: number }>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfigService,
@@ -36,9 +42,25 @@ export class TokensService {
     return this.jwt.signAsync(claims, { expiresIn: this.accessTtlSeconds });
   }
 
+  /**
+   * The claims of a valid access token. A client sends the same token for minutes, so a token whose signature was
+   * checked here is remembered (by its exact text, until it expires and for a minute at most) instead of hashing
+   * and parsing it on every request. Only the signature and expiry are remembered: whether its session is still
+   * live is asked each time (SessionsService.validate), so revocation stays immediate.
+   */
   async verifyAccess(token: string): Promise<AuthUser> {
-    const claims = await this.verify<AccessClaims>(token, 'access');
-    return { id: claims.sub, sessionId: claims.sid, role: claims.role, mfa: claims.mfa };
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && known.until > now) {
+      return { ...known.user };
+    }
+    const claims = await this.verify<AccessClaims & { exp: number }>(token, 'access');
+    const user: AuthUser = { id: claims.sub, sessionId: claims.sid, role: claims.role, mfa: claims.mfa };
+    if (known || this.verified.size >= VERIFIED_MAX_ENTRIES) {
+      this.verified.delete(known ? token : (this.verified.keys().next().value as string));
+    }
+    this.verified.set(token, { user, until: Math.min(claims.exp * 1000, now + VERIFIED_TTL_MS) });
+    return { ...user };
   }
 
   signChallenge(userId: string): Promise<string> {

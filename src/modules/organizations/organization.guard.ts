@@ -12,7 +12,7 @@ import {
 import { ipAllowed } from './ip-allowlist';
 import { Feature } from './plans';
 import { OrgRole } from './membership.entity';
-import { UsageService } from './usage.service';
+import { assertPlanIncludes, UsageService } from './usage.service';
 import { OrganizationsService } from './organizations.service';
 import { OrgError, OrgErrorCode } from './organizations.errors';
 import { can, Permission } from './permissions';
@@ -55,7 +55,10 @@ export class OrganizationGuard implements CanActivate {
           scopes: apiKey.scopes,
         });
       }
-      await this.checkFeature(context, orgId);
+      const feature = this.featureOf(context);
+      if (feature) {
+        await this.usage.assertFeature(orgId, feature);
+      }
       request.org = { id: orgId, role: apiKey.role };
       return true;
     }
@@ -94,16 +97,18 @@ export class OrganizationGuard implements CanActivate {
         role,
       });
     }
-    await this.checkFeature(context, orgId);
+    const feature = this.featureOf(context);
+    if (feature) {
+      assertPlanIncludes(standing.plan, feature);
+    }
     request.org = { id: orgId, role };
     return true;
   }
 
-  private async checkFeature(context: ExecutionContext, orgId: string): Promise<void> {
-    const targets = [context.getHandler(), context.getClass()];
-    const feature = this.reflector.getAllAndOverride<Feature | undefined>(ORG_FEATURE, targets);
-    if (feature) {
-      await this.usage.assertFeature(orgId, feature);
-    }
+  private featureOf(context: ExecutionContext): Feature | undefined {
+    return this.reflector.getAllAndOverride<Feature | undefined>(ORG_FEATURE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
   }
 }

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Membership } from './membership.entity';
-import { Organization } from './organization.entity';
+import { Organization, type Plan } from './organization.entity';
 import { OrgError, OrgErrorCode } from './organizations.errors';
 import { Feature, PLANS, QuotaKey } from './plans';
 
@@ -28,6 +28,16 @@ export function quotaExceeded(key: QuotaKey, limit: number, used: number, plan: 
   );
 }
 
+/** 403 ORG_FEATURE_NOT_IN_PLAN unless `plan` includes `feature`. */
+export function assertPlanIncludes(plan: Plan, feature: Feature): void {
+  if (!PLANS[plan].features.includes(feature)) {
+    throw new OrgError(OrgErrorCode.FeatureNotInPlan, `The ${plan} plan does not include ${feature}`, {
+      feature,
+      plan,
+    });
+  }
+}
+
 /**
  * Plans in force: features and quotas. Counters (`consume`) move with one conditional upsert, so concurrent
  * requests never exceed a limit; row-count quotas (members, mail accounts) are checked by their owners under the
@@ -39,12 +49,7 @@ export class UsageService {
 
   async assertFeature(organizationId: string, feature: Feature): Promise<void> {
     const org = await this.em.fork().findOneOrFail(Organization, organizationId, { fields: ['plan'] });
-    if (!PLANS[org.plan].features.includes(feature)) {
-      throw new OrgError(OrgErrorCode.FeatureNotInPlan, `The ${org.plan} plan does not include ${feature}`, {
-        feature,
-        plan: org.plan,
-      });
-    }
+    assertPlanIncludes(org.plan, feature);
   }
 
   /** Adds `amount` to a counted quota, or throws 403 ORG_QUOTA_EXCEEDED and changes nothing. */

@@ -4,6 +4,7 @@ import { BaseEntity } from 'src/database/base.entity';
 
 @Entity({ tableName: 'users' })
 @Index({ properties: ['role', 'createdAt'] })
+@Index({ properties: ['createdAt', 'id'] })
 @Index({ properties: ['deletionDueAt'] })
 export class User extends BaseEntity<'role' | 'isActive' | 'timeZone' | 'locale'> {
   /** Lower-cased; null for guests until they upgrade. */

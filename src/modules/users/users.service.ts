@@ -1,10 +1,11 @@
-import { EntityManager, FilterQuery, QueryOrder, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { hash, verify } from 'argon2';
 import { Role } from 'src/common/auth/auth-user';
 import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { AuditEvent } from './audit-event.entity';
 import { User } from './user.entity';
+import { USER_DTO_COLUMNS, userRowToDto, type UserRow } from './user-rows';
 import { AuditEventDto, UserResponseDto } from './users.dto';
 import { UserError, UserErrorCode } from './users.errors';
 
@@ -103,29 +104,53 @@ export class UsersService {
     return user.passwordHash ? verify(user.passwordHash, password) : false;
   }
 
+  /** One account as its API view, read as a plain row; 404 when it does not exist. */
+  async profile(id: string): Promise<UserResponseDto> {
+    const [row] = await this.em
+      .getConnection()
+      .execute<UserRow[]>(`select ${USER_DTO_COLUMNS} from users where id = ?`, [id]);
+    if (!row) {
+      throw new UserError(UserErrorCode.NotFound, `User ${id} not found`);
+    }
+    return userRowToDto(row);
+  }
+
+  /**
+   * A page of accounts, newest first (`users(created_at, id)` serves the order), and how many match. The filter is
+   * made of fixed clauses with bound values; the page and the count run side by side.
+   */
   async list(query: {
     q?: string;
     role?: Role;
     isActive?: boolean;
     limit: number;
     offset: number;
-  }): Promise<[User[], number]> {
-    const where: FilterQuery<User> = {};
+  }): Promise<[UserResponseDto[], number]> {
+    const clauses: string[] = [];
+    const values: unknown[] = [];
     if (query.role) {
-      where.role = query.role;
+      clauses.push('role = ?');
+      values.push(query.role);
     }
     if (query.isActive !== undefined) {
-      where.isActive = query.isActive;
+      clauses.push('is_active = ?');
+      values.push(query.isActive);
     }
     if (query.q) {
       const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.$or = [{ email: { $ilike: like } }, { username: { $ilike: like } }, { displayName: { $ilike: like } }];
+      clauses.push('(email ilike ? or username ilike ? or display_name ilike ?)');
+      values.push(like, like, like);
     }
-    return this.em.findAndCount(User, where, {
-      orderBy: { createdAt: QueryOrder.DESC, id: QueryOrder.DESC },
-      limit: query.limit,
-      offset: query.offset,
-    });
+    const where = clauses.length > 0 ? ` where ${clauses.join(' and ')}` : '';
+    const connection = this.em.getConnection();
+    const [rows, [count]] = await Promise.all([
+      connection.execute<UserRow[]>(
+        `select ${USER_DTO_COLUMNS} from users${where} order by created_at desc, id desc limit ? offset ?`,
+        [...values, query.limit, query.offset],
+      ),
+      connection.execute<{ total: number }[]>(`select count(*)::int as total from users${where}`, values),
+    ]);
+    return [rows.map(userRowToDto), count.total];
   }
 
   countActiveAdmins(): Promise<number> {
