@@ -12,15 +12,18 @@
  * the way (it is still counted).
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32), BENCH_USERS (default 5000),
- * BENCH_LARGE_USERS (default 100000; 0 skips the second table).
+ * BENCH_LARGE_USERS (default 100000; 0 skips the second table), BENCH_PROFILE=1 to take a CPU profile of Switchboard
+ * (bench/.profiles/, its top frames printed at the end).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
-import { startNodeServer } from './servers';
+import { startNodeServer, stopNodeServer } from './servers';
+import { summariseProfile } from './cpu-profile';
 
 const ROOT = join(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -28,6 +31,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const USERS = Number(process.env.BENCH_USERS ?? 5000);
 const LARGE_USERS = Number(process.env.BENCH_LARGE_USERS ?? 100_000);
 const TARGET = 1.5;
+const PROFILE_DIR = join(ROOT, 'bench', '.profiles');
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
 async function load(url: string, headers: Record<string, string>): Promise<autocannon.Result> {
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
@@ -72,14 +77,16 @@ async function main(): Promise<void> {
     await seed(1, USERS);
 
     const appPort = await freePort();
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    const profilesBefore = new Set(readdirSync(PROFILE_DIR));
     // Pino writes each request's log line to stdout, as in production (here into /dev/null).
-    children.push(
-      await startNodeServer(
-        join(ROOT, 'dist', 'src', 'main.js'),
-        { ...env, PORT: String(appPort), HOST: '127.0.0.1' },
-        `http://127.0.0.1:${appPort}/health/ready`,
-      ),
+    const appServer = await startNodeServer(
+      join(ROOT, 'dist', 'src', 'main.js'),
+      { ...env, PORT: String(appPort), HOST: '127.0.0.1' },
+      `http://127.0.0.1:${appPort}/health/ready`,
+      { nodeArgs: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] },
     );
+    children.push(appServer);
     const barePort = await freePort();
     children.push(
       await startNodeServer(
@@ -122,6 +129,14 @@ async function main(): Promise<void> {
       await run(LARGE_USERS);
     }
     await db.end();
+    if (PROFILE) {
+      await stopNodeServer(appServer);
+      const file = readdirSync(PROFILE_DIR).find((f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f));
+      if (file) {
+        process.stdout.write(`\nCPU profile of Switchboard under load: bench/.profiles/${file}\n`);
+        process.stdout.write(`${summariseProfile(join(PROFILE_DIR, file), 25)}\n`);
+      }
+    }
     process.stdout.write(
       `\n(${CONNECTIONS} connections, ${SECONDS} s each after a 2 s warm-up, one machine: both servers, PostgreSQL and the load generator share its cores)\n`,
     );

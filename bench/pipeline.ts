@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
 import { summariseProfile } from './cpu-profile';
-import { startNodeServer } from './servers';
+import { startNodeServer, stopNodeServer } from './servers';
 import { BENCH_PAYLOAD_ROUTE, BENCH_ROUTE, PIPELINE_LAYERS } from './pipeline-route';
 
 const ROOT = join(__dirname, '..', '..');
@@ -76,16 +76,7 @@ function startServer(stage: string, env: NodeJS.ProcessEnv, profile = false): Pr
   );
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    // A server that does not stop in 15 s (a profile is written at exit) is killed.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
+const stop = stopNodeServer;
 
 async function measure(
   name: string,

@@ -28,3 +28,14 @@ export async function startNodeServer(
   child.kill('SIGKILL');
   throw new Error(`${script} did not become ready`);
 }
+
+/** Stops a bench server with SIGTERM (a CPU profile is written as it exits), killing it after 15 s. */
+export async function stopNodeServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -8,6 +8,7 @@ import { SettingsController } from './settings.controller';
 import { UsageService } from './usage.service';
 import { OrganizationsController, TeamController } from './organizations.controller';
 import { OrganizationsService } from './organizations.service';
+import { StandingCache } from './standing-cache';
 
 /** Tenancy: organizations, members and roles; its OrganizationGuard (installed by AppModule) resolves X-Organization-Id for every module. */
 @Module({
@@ -20,6 +21,7 @@ import { OrganizationsService } from './organizations.service';
     UsageService,
     BootstrapService,
     ApiKeysService,
+    StandingCache,
   ],
   exports: [OrganizationsService, UsageService, ApiKeysService],
 })

@@ -14,6 +14,7 @@ import { ipAllowed, normaliseCidr } from './ip-allowlist';
 import { Membership, OrgRole } from './membership.entity';
 import { OrgContext } from './organization.decorators';
 import { Organization, Plan } from './organization.entity';
+import { StandingCache } from './standing-cache';
 import {
   AdminOrganizationDto,
   AdminOrganizationPageDto,
@@ -97,10 +98,27 @@ export class OrganizationsService {
     private readonly events: DomainEventBus,
     private readonly realtime: RealtimeService,
     private readonly apiKeys: ApiKeysService,
+    private readonly standings: StandingCache,
   ) {}
 
-  /** The caller's role, the organization's plan and allowlist, in one query; undefined when not a member. */
+  /**
+   * The caller's role, the organization's plan and allowlist, from this node's `StandingCache` or in one query;
+   * undefined when not a member.
+   */
   async standingOf(organizationId: string, userId: string): Promise<MemberStanding | undefined> {
+    const cached = this.standings.get(organizationId, userId);
+    if (cached) {
+      return cached;
+    }
+    const generation = this.standings.generation;
+    const standing = await this.readStanding(organizationId, userId);
+    if (standing) {
+      this.standings.set(organizationId, userId, standing, generation);
+    }
+    return standing;
+  }
+
+  private async readStanding(organizationId: string, userId: string): Promise<MemberStanding | undefined> {
     const [row] = await this.em.getConnection().execute<StandingRow[]>(STANDING_SQL, [organizationId, userId]);
     return row
       ? {
