@@ -27,6 +27,7 @@ import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
 import { summariseProfile } from './cpu-profile';
+import { cutProfile, monotonicUs, processCpuMs } from './profile-window';
 import { startNodeServer } from './servers';
 
 const ROOT = join(__dirname, '..', '..');
@@ -36,7 +37,6 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30);
 const NODES = Number(process.env.BENCH_NODES ?? 2);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const PROFILE_DIR = join(ROOT, 'bench', '.profiles');
-const TICKS_PER_SECOND = 100;
 
 interface Side {
   name: string;
@@ -47,16 +47,8 @@ interface Side {
   window: [number, number];
 }
 
-const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-
-/** utime + stime of a process, in clock ticks. */
-function processTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 function connect(url: string, token?: string): Promise<Socket> {
   const socket = io(url, {
@@ -103,7 +95,7 @@ async function measure(
       }
     });
   }
-  const cpu = (): number => servers.reduce((sum, child) => sum + processTicks(child.pid!), 0);
+  const cpu = (): number => servers.reduce((sum, child) => sum + processCpuMs(child.pid!), 0);
   const before = cpu();
   const start = monotonicUs();
   for (let n = 0; n < MESSAGES; n++) {
@@ -125,7 +117,7 @@ async function measure(
       send(tag).catch(reject);
     });
   }
-  const serverCpuMs = ((cpu() - before) / TICKS_PER_SECOND / MESSAGES) * 1000;
+  const serverCpuMs = (cpu() - before) / MESSAGES;
   return { latencies: latencies.sort((a, b) => a - b), serverCpuMs, window: [start, monotonicUs()] };
 }
 
@@ -165,7 +157,7 @@ async function stopNodes(
 ): Promise<void> {
   await Promise.all(
     children.map(async (child) => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -180,30 +172,6 @@ async function stopNodes(
     writeFileSync(cut, JSON.stringify(cutProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')), window)));
     process.stdout.write(`\n${name}, node 1, while the messages were sent: ${cut}\n${summariseProfile(cut)}\n`);
   }
-}
-
-interface CpuProfile {
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** The samples of a V8 CPU profile taken between `from` and `to` (µs, the profile's own clock). */
-function cutProfile<P extends CpuProfile>(profile: P, [from, to]: [number, number]): P {
-  const samples: number[] = [];
-  const timeDeltas: number[] = [];
-  let time = profile.startTime;
-  let last = from;
-  profile.samples.forEach((sample, i) => {
-    time += profile.timeDeltas[i] ?? 0;
-    if (time >= from && time <= to) {
-      samples.push(sample);
-      timeDeltas.push(time - last);
-      last = time;
-    }
-  });
-  return { ...profile, startTime: from, endTime: to, samples, timeDeltas };
 }
 
 function profileDir(name: string): string {
