@@ -1,32 +1,51 @@
 /**
- * `npm run bench:chat-fanout` — issue #6: delivery latency of one chat message to BENCH_SOCKETS sockets (default
- * 1 000) in one conversation, against a bare socket.io broadcast to as many sockets, in the same run.
+ * `npm run bench:chat-fanout` — issues #6 and #16: delivery latency of one chat message to BENCH_SOCKETS sockets
+ * (default 1 000) in one conversation, against a bare socket.io broadcast to as many sockets, in the same run, with
+ * the same nodes and the same Redis adapter on both sides, so the ratio is Switchboard's own overhead.
  *
- * Switchboard (BENCH_NODES instances in process, default 2, on one real PostgreSQL and Redis, Redis adapter):
- * BENCH_USERS members of one group conversation with BENCH_SOCKETS / BENCH_USERS sockets each on `/chat` (tabs),
- * spread over the nodes; a message is sent to the first node with
- * `POST /chat/conversations/{id}/messages` and timed from the request to its `message.created` on every socket
- * (HTTP, auth, validation, transaction, commit, Redis publish, adapter fan-out). Bare: a plain socket.io server, the
- * same number of sockets in one room; a client emits `send` and the server broadcasts it to the room; timed from the
- * emit to each socket's receipt. BENCH_MESSAGES messages each, one at a time.
+ * Each side runs BENCH_NODES server processes (default 2, as a cluster would), on one Redis; this process holds the
+ * client sockets, spread over the nodes, and times every delivery (one clock).
+ *
+ * - Switchboard: `dist/src/main.js` with APP_ROLE=api, NODE_ENV=production, logs off, on one real PostgreSQL and
+ *   Redis. BENCH_USERS members of one group conversation with BENCH_SOCKETS / BENCH_USERS sockets each on `/chat`
+ *   (tabs); a message is sent to the first node with `POST /chat/conversations/{id}/messages` and timed from the
+ *   request to its `message.created` on every socket (HTTP, auth, validation, transaction, commit, Redis publish,
+ *   adapter fan-out).
+ * - Bare: bench/bare-fanout-server.ts, plain socket.io servers joined by `@socket.io/redis-adapter`; a client of the
+ *   first node emits `send` and that node broadcasts a payload of the size and shape of `message.created` to the
+ *   room; timed from the emit to each socket's receipt.
+ *
+ * BENCH_MESSAGES messages each (default 30), one at a time. Besides latencies it prints the CPU time each side's
+ * servers spent per message. BENCH_PROFILE=1 runs the first node of each side under `--cpu-prof` (bench/.profiles/)
+ * and prints its top frames.
  */
-import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { MikroORM } from '@mikro-orm/postgresql';
-import { Server } from 'socket.io';
+import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { createHttpApp } from 'src/bootstrap';
-import { validateEnv } from 'src/config/env.schema';
-import { Membership, OrgRole } from 'src/modules/organizations/membership.entity';
-import { localSecrets, startPostgres, startRedis } from '../scripts/local/services';
+import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
+import { summariseProfile } from './cpu-profile';
+import { cutProfile, monotonicUs, processCpuMs } from './profile-window';
+import { startNodeServer } from './servers';
 
 const ROOT = join(__dirname, '..', '..');
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30);
 const NODES = Number(process.env.BENCH_NODES ?? 2);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const PROFILE_DIR = join(ROOT, 'bench', '.profiles');
+
+interface Side {
+  name: string;
+  latencies: number[];
+  /** CPU time of all of the side's server processes per message, ms. */
+  serverCpuMs: number;
+  /** When the messages were sent, in µs of the monotonic clock V8's profiles use. */
+  window: [number, number];
+}
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
@@ -55,9 +74,14 @@ async function connectMany(count: number, open: (i: number) => Promise<Socket>):
 
 /**
  * Sends MESSAGES messages one at a time, each carrying a unique tag in its body; a message is done when every socket
- * got it. Returns every socket's latency (ms), sorted.
+ * got it. Returns every socket's latency (ms), sorted, and the servers' CPU time per message.
  */
-async function measure(sockets: Socket[], event: string, send: (tag: string) => Promise<void>): Promise<number[]> {
+async function measure(
+  servers: ChildProcess[],
+  sockets: Socket[],
+  event: string,
+  send: (tag: string) => Promise<void>,
+): Promise<Omit<Side, 'name'>> {
   const latencies: number[] = [];
   let waiting: { tag: string; started: number; left: number; done: () => void } | undefined;
   for (const socket of sockets) {
@@ -71,6 +95,9 @@ async function measure(sockets: Socket[], event: string, send: (tag: string) => 
       }
     });
   }
+  const cpu = (): number => servers.reduce((sum, child) => sum + processCpuMs(child.pid!), 0);
+  const before = cpu();
+  const start = monotonicUs();
   for (let n = 0; n < MESSAGES; n++) {
     const tag = `fanout ${n} ${Math.random().toString(36).slice(2)}`;
     await new Promise<void>((resolve, reject) => {
@@ -90,51 +117,94 @@ async function measure(sockets: Socket[], event: string, send: (tag: string) => 
       send(tag).catch(reject);
     });
   }
-  return latencies.sort((a, b) => a - b);
+  const serverCpuMs = (cpu() - before) / MESSAGES;
+  return { latencies: latencies.sort((a, b) => a - b), serverCpuMs, window: [start, monotonicUs()] };
 }
 
-async function bare(): Promise<number[]> {
-  const http = createServer();
-  const server = new Server(http);
-  server.on('connection', (socket) => {
-    void socket.join('room');
-    socket.on('send', (body: string) => server.to('room').emit('message', { body }));
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-  const sockets = await connectMany(SOCKETS, () => connect(url));
-  const sender = await connect(url);
+/** Starts NODES servers of one side; with BENCH_PROFILE=1 the first one under `--cpu-prof` into `profileDir`. */
+async function startNodes(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  readyPath: string,
+  profileDir: string,
+): Promise<{ children: ChildProcess[]; urls: string[] }> {
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < NODES; i++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const nodeArgs = PROFILE && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    children.push(
+      await startNodeServer(script, { ...env, PORT: String(port) }, `${url}${readyPath}`, {
+        nodeArgs,
+        timeoutMs: 60_000,
+      }),
+    );
+    urls.push(url);
+  }
+  return { children, urls };
+}
+
+/**
+ * Stops the servers (a profile is written at exit) and prints the first node's profile when there is one, cut to
+ * `window` (the messages, not the setup: registrations and 1 000 handshakes would drown them).
+ */
+async function stopNodes(
+  name: string,
+  children: ChildProcess[],
+  profileDir: string,
+  window: [number, number] | undefined,
+): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    }),
+  );
+  const [file] = PROFILE ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  if (file && window) {
+    const cut = join(profileDir, 'messages.cpuprofile.json');
+    writeFileSync(cut, JSON.stringify(cutProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')), window)));
+    process.stdout.write(`\n${name}, node 1, while the messages were sent: ${cut}\n${summariseProfile(cut)}\n`);
+  }
+}
+
+function profileDir(name: string): string {
+  const dir = join(PROFILE_DIR, `chat-fanout-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+async function bare(env: NodeJS.ProcessEnv): Promise<Side> {
+  const dir = profileDir('bare');
+  const { children, urls } = await startNodes(join(ROOT, 'dist', 'bench', 'bare-fanout-server.js'), env, '/ready', dir);
+  const sockets: Socket[] = [];
+  let window: [number, number] | undefined;
   try {
-    return await measure(sockets, 'message', (tag) => {
+    sockets.push(...(await connectMany(SOCKETS, (i) => connect(urls[i % NODES]))));
+    const sender = await connect(urls[0]);
+    sockets.push(sender);
+    const result = await measure(children, sockets.slice(0, -1), 'message', (tag) => {
       sender.emit('send', tag);
       return Promise.resolve();
     });
+    window = result.window;
+    return { name: `bare socket.io, ${NODES} nodes + Redis adapter (emit → every socket)`, ...result };
   } finally {
-    [sender, ...sockets].forEach((s) => s.disconnect());
-    await server.close();
+    sockets.forEach((s) => s.disconnect());
+    await stopNodes('bare', children, dir, window);
   }
 }
 
-async function switchboard(env: Record<string, string | undefined>): Promise<number[]> {
-  // NODES instances on the same PostgreSQL and Redis, like a cluster: messages are posted to the first, sockets are
-  // spread over all, so most deliveries cross nodes through the Redis adapter.
-  const apps = [];
-  for (let i = 0; i < NODES; i++) {
-    const node = await createHttpApp(
-      validateEnv({
-        ...env,
-        LOG_LEVEL: 'silent',
-        RATE_LIMIT_MAX: '100000000',
-        AUTH_RATE_LIMIT_MAX: '100000000',
-        LOCKOUT_IP_THRESHOLD: '100000000',
-        PORT: '0',
-      }),
-    );
-    await node.listen(0, '127.0.0.1');
-    apps.push(node);
-  }
-  const urls = apps.map((node) => `http://127.0.0.1:${(node.getHttpServer().address() as { port: number }).port}`);
-  const [app] = apps;
+async function switchboard(env: NodeJS.ProcessEnv, databaseUrl: string): Promise<Side> {
+  const dir = profileDir('switchboard');
+  const { children, urls } = await startNodes(join(ROOT, 'dist', 'src', 'main.js'), env, '/health/ready', dir);
   const [base] = urls;
   const json = async <T>(path: string, body: unknown, token?: string, orgId?: string): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
@@ -152,6 +222,7 @@ async function switchboard(env: Record<string, string | undefined>): Promise<num
     return (await res.json()) as T;
   };
   const sockets: Socket[] = [];
+  let window: [number, number] | undefined;
   try {
     const users: { id: string; token: string }[] = [];
     for (let i = 0; i < USERS; i++) {
@@ -164,11 +235,14 @@ async function switchboard(env: Record<string, string | undefined>): Promise<num
     }
     const [owner, ...others] = users;
     const org = await json<{ id: string }>('/api/v1/organizations', { name: 'Fan-out' }, owner.token);
-    const em = app.get<MikroORM>(MikroORM).em.fork();
-    for (const user of others) {
-      em.create(Membership, { organization: org.id, user: user.id, role: OrgRole.Member });
-    }
-    await em.flush();
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    await db.query(
+      `insert into memberships (id, organization_id, user_id, role, joined_at, created_at, updated_at)
+       select gen_random_uuid(), $1, u, 'member', now(), now(), now() from unnest($2::uuid[]) as u`,
+      [org.id, others.map((u) => u.id)],
+    );
+    await db.end();
     const conversation = await json<{ id: string }>(
       '/api/v1/chat/conversations',
       { type: 'group', title: 'Everyone', memberIds: others.map((u) => u.id) },
@@ -176,35 +250,47 @@ async function switchboard(env: Record<string, string | undefined>): Promise<num
       org.id,
     );
     sockets.push(...(await connectMany(SOCKETS, (i) => connect(`${urls[i % NODES]}/chat`, users[i % USERS].token))));
-    return await measure(sockets, 'message.created', async (tag) => {
+    const result = await measure(children, sockets, 'message.created', async (tag) => {
       await json(`/api/v1/chat/conversations/${conversation.id}/messages`, { body: tag }, owner.token, org.id);
     });
+    window = result.window;
+    return { name: 'Switchboard (POST message → every socket)', ...result };
   } finally {
     sockets.forEach((s) => s.disconnect());
-    await Promise.all(apps.map((node) => node.close()));
+    await stopNodes('switchboard', children, dir, window);
   }
 }
 
 async function main(): Promise<void> {
   const [pg, redis] = await Promise.all([startPostgres({ ephemeral: true }), startRedis()]);
   try {
-    const env = { ...process.env, DATABASE_URL: pg.url, REDIS_URL: redis.url, ...localSecrets() };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...localSecrets(),
+      DATABASE_URL: pg.url,
+      REDIS_URL: redis.url,
+      NODE_ENV: 'production',
+      APP_ROLE: 'api',
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      RATE_LIMIT_MAX: '100000000',
+      AUTH_RATE_LIMIT_MAX: '100000000',
+      LOCKOUT_IP_THRESHOLD: '100000000',
+    };
     execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' });
-    const bareLatencies = await bare();
-    const ours = await switchboard(env);
+    const sides = [await bare(env), await switchboard(env, pg.url)];
     process.stdout.write(
-      `\nchat fan-out: ${MESSAGES} messages to ${SOCKETS} sockets (${USERS} users) in one conversation, ${NODES} Switchboard nodes, one machine\n\n`,
+      `\nchat fan-out: ${MESSAGES} messages to ${SOCKETS} sockets (${USERS} users) in one conversation, ${NODES} server processes per side on one Redis, clients in a process of their own, one machine\n\n`,
     );
-    for (const [name, sorted] of [
-      ['bare socket.io broadcast (emit → every socket)', bareLatencies],
-      ['Switchboard (POST message → every socket)', ours],
-    ] as const) {
+    for (const { name, latencies, serverCpuMs } of sides) {
       process.stdout.write(
-        `${name.padEnd(48)} p50 ${percentile(sorted, 0.5).toFixed(1).padStart(7)} ms   p99 ${percentile(sorted, 0.99).toFixed(1).padStart(7)} ms\n`,
+        `${name.padEnd(60)} p50 ${percentile(latencies, 0.5).toFixed(1).padStart(7)} ms   p99 ${percentile(latencies, 0.99).toFixed(1).padStart(7)} ms   server CPU ${serverCpuMs.toFixed(1).padStart(6)} ms/message\n`,
       );
     }
+    const [base, ours] = sides.map((side) => side.latencies);
+    const p99 = percentile(ours, 0.99) / percentile(base, 0.99);
     process.stdout.write(
-      `\nratio Switchboard / bare: p50 ${(percentile(ours, 0.5) / percentile(bareLatencies, 0.5)).toFixed(2)}×, p99 ${(percentile(ours, 0.99) / percentile(bareLatencies, 0.99)).toFixed(2)}×\n`,
+      `\nratio Switchboard / bare: p50 ${(percentile(ours, 0.5) / percentile(base, 0.5)).toFixed(2)}×, p99 ${p99.toFixed(2)}× (target ≤ 1.50×) — ${p99 <= 1.5 ? 'within target' : 'OVER target'}\n`,
     );
   } finally {
     await Promise.all([pg.stop(), redis.stop()]);

@@ -114,9 +114,11 @@ export class ChatMessagesService {
           clientMessageId: key,
           replyTo: dto.replyToId ? em.getReference(ChatMessage, dto.replyToId) : null,
         });
-        const conversation = await em.findOneOrFail(Conversation, conversationId);
+        // Both rows were loaded with the caller's membership; the transaction's fork shares that identity map, so
+        // these are found by primary key without a query (the transaction is the send's only round trips).
+        const conversation = await em.findOneOrFail(Conversation, me.conversation.id);
         conversation.lastMessageAt = sent.createdAt;
-        const mine = await em.findOneOrFail(ConversationMember, { conversation: conversationId, user: actor.id });
+        const mine = await em.findOneOrFail(ConversationMember, me.id);
         mine.lastReadMessageId = sent.id;
         mine.lastReadAt = sent.createdAt;
         await em.flush();
@@ -149,7 +151,8 @@ export class ChatMessagesService {
       }
       throw error;
     }
-    const result = await this.toDto(message);
+    // A new message has exactly the attachments it claimed: without any, there is nothing to look up.
+    const result = dto.attachmentIds?.length ? await this.toDto(message) : toMessageDto(message, []);
     this.realtime.toConversation(conversationId, 'message.created', result);
     await this.activity.messageCreated(org.id, me.conversation.type, result, notified);
     return { message: result, replayed: false };
