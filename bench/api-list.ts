@@ -15,14 +15,14 @@
  * BENCH_LARGE_USERS (default 100000; 0 skips the second table), BENCH_PROFILE=1 to take a CPU profile of Switchboard
  * (bench/.profiles/, its top frames printed at the end).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
-import { startNodeServer, stopNodeServer } from './servers';
+import { freePort, startPostgres, startRedis } from '../scripts/local/services';
+import { benchEnv, migrate, runBench, startNodeServer, stopNodeServer } from './servers';
 import { summariseProfile } from './cpu-profile';
 
 const ROOT = join(__dirname, '..', '..');
@@ -43,25 +43,15 @@ async function main(): Promise<void> {
   const [pg, redis] = await Promise.all([startPostgres({ ephemeral: true }), startRedis()]);
   const children: ChildProcess[] = [];
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...localSecrets(),
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      NODE_ENV: 'production',
-      APP_ROLE: 'api',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      LOG_PRETTY: 'false',
-      RATE_LIMIT_MAX: '100000000',
-      ADMIN_EMAIL: 'bench-admin@example.com',
-      ADMIN_PASSWORD: 'Bench-Horse-123',
-    };
-    await new Promise<void>((resolve, reject) =>
-      spawn(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' }).once(
-        'exit',
-        (code) => (code === 0 ? resolve() : reject(new Error('migrations failed'))),
-      ),
+    const env = benchEnv(
+      { pg, redis },
+      {
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        ADMIN_EMAIL: 'bench-admin@example.com',
+        ADMIN_PASSWORD: 'Bench-Horse-123',
+      },
     );
+    migrate(env);
     const db = new Client({ connectionString: pg.url });
     await db.connect();
     /** Adds users numbered from `from` to `to` (their creation times a second apart) and refreshes the statistics. */
@@ -148,11 +138,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Exit once done: keep-alive client sockets would otherwise hold the process open.
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

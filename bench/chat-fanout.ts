@@ -19,16 +19,15 @@
  * servers spent per message. BENCH_PROFILE=1 runs the first node of each side under `--cpu-prof` (bench/.profiles/)
  * and prints its top frames.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
+import { freePort, startPostgres, startRedis } from '../scripts/local/services';
 import { summariseProfile } from './cpu-profile';
 import { cutProfile, monotonicUs, processCpuMs } from './profile-window';
-import { startNodeServer } from './servers';
+import { addMembers, benchEnv, migrate, runBench, startNodeServer } from './servers';
 
 const ROOT = join(__dirname, '..', '..');
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
@@ -235,14 +234,11 @@ async function switchboard(env: NodeJS.ProcessEnv, databaseUrl: string): Promise
     }
     const [owner, ...others] = users;
     const org = await json<{ id: string }>('/api/v1/organizations', { name: 'Fan-out' }, owner.token);
-    const db = new Client({ connectionString: databaseUrl });
-    await db.connect();
-    await db.query(
-      `insert into memberships (id, organization_id, user_id, role, joined_at, created_at, updated_at)
-       select gen_random_uuid(), $1, u, 'member', now(), now(), now() from unnest($2::uuid[]) as u`,
-      [org.id, others.map((u) => u.id)],
+    await addMembers(
+      databaseUrl,
+      org.id,
+      others.map((u) => u.id),
     );
-    await db.end();
     const conversation = await json<{ id: string }>(
       '/api/v1/chat/conversations',
       { type: 'group', title: 'Everyone', memberIds: others.map((u) => u.id) },
@@ -264,20 +260,11 @@ async function switchboard(env: NodeJS.ProcessEnv, databaseUrl: string): Promise
 async function main(): Promise<void> {
   const [pg, redis] = await Promise.all([startPostgres({ ephemeral: true }), startRedis()]);
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...localSecrets(),
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      NODE_ENV: 'production',
-      APP_ROLE: 'api',
-      LOG_LEVEL: 'silent',
-      HOST: '127.0.0.1',
-      RATE_LIMIT_MAX: '100000000',
-      AUTH_RATE_LIMIT_MAX: '100000000',
-      LOCKOUT_IP_THRESHOLD: '100000000',
-    };
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' });
+    const env = benchEnv(
+      { pg, redis },
+      { LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_MAX: '100000000', LOCKOUT_IP_THRESHOLD: '100000000' },
+    );
+    migrate(env);
     const sides = [await bare(env), await switchboard(env, pg.url)];
     process.stdout.write(
       `\nchat fan-out: ${MESSAGES} messages to ${SOCKETS} sockets (${USERS} users) in one conversation, ${NODES} server processes per side on one Redis, clients in a process of their own, one machine\n\n`,
@@ -297,10 +284,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -16,16 +16,15 @@
  * so a server that falls behind shows it in its latencies and its throughput. BENCH_PROFILE=1 runs Switchboard under
  * `--cpu-prof` and prints the top frames of the measured seconds.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
-import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
+import { freePort, startPostgres, startRedis } from '../scripts/local/services';
 import { summariseProfile } from './cpu-profile';
 import { cutProfile, monotonicUs, processCpuMs } from './profile-window';
-import { startNodeServer } from './servers';
+import { addMembers, benchEnv, migrate, runBench, startNodeServer } from './servers';
 
 const ROOT = join(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -159,14 +158,11 @@ async function seed(base: string, databaseUrl: string): Promise<{ headers: Recor
   const [owner, ...others] = users;
   const authorization = `Bearer ${owner.token}`;
   const org = await post<{ id: string }>('/api/v1/organizations', { name: 'Writers' }, { authorization });
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  await db.query(
-    `insert into memberships (id, organization_id, user_id, role, joined_at, created_at, updated_at)
-     select gen_random_uuid(), $1, u, 'member', now(), now(), now() from unnest($2::uuid[]) as u`,
-    [org.id, others.map((u) => u.id)],
+  await addMembers(
+    databaseUrl,
+    org.id,
+    others.map((u) => u.id),
   );
-  await db.end();
   const headers = { authorization, 'x-organization-id': org.id };
   const conversation = await post<{ id: string }>(
     '/api/v1/chat/conversations',
@@ -180,21 +176,15 @@ async function main(): Promise<void> {
   const [pg, redis] = await Promise.all([startPostgres({ ephemeral: true }), startRedis()]);
   const children: ChildProcess[] = [];
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...localSecrets(),
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      NODE_ENV: 'production',
-      APP_ROLE: 'api',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      LOG_PRETTY: 'false',
-      HOST: '127.0.0.1',
-      RATE_LIMIT_MAX: '100000000',
-      AUTH_RATE_LIMIT_MAX: '100000000',
-      CHAT_SEND_RATE_PER_MINUTE: '100000000',
-    };
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' });
+    const env = benchEnv(
+      { pg, redis },
+      {
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        AUTH_RATE_LIMIT_MAX: '100000000',
+        CHAT_SEND_RATE_PER_MINUTE: '100000000',
+      },
+    );
+    migrate(env);
     rmSync(PROFILE_DIR, { recursive: true, force: true });
     mkdirSync(PROFILE_DIR, { recursive: true });
 
@@ -256,10 +246,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -8,8 +8,6 @@
  * process (API + worker). Search is then measured again at BENCH_SEARCH_SCALE messages (default 100 000: copies of the
  * synced rows written in SQL). Environment: BENCH_MESSAGES (default 10000), BENCH_SEARCHES (default 200).
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ImapFlow } from 'imapflow';
@@ -20,8 +18,8 @@ import { SEARCH_RANK_WINDOW } from 'src/modules/mail/mail-messages.dto';
 import { startDovecot, writeMaildirMessages } from '../scripts/local/dovecot';
 import { localSecrets, startPostgres, startRedis } from '../scripts/local/services';
 import { startSmtpSink } from '../scripts/local/smtp-sink';
+import { migrate, runBench } from './servers';
 
-const ROOT = join(__dirname, '..', '..');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 200);
 const SEARCH_SCALE = Number(process.env.BENCH_SEARCH_SCALE ?? 100_000);
@@ -124,7 +122,7 @@ async function main(): Promise<void> {
       Array.from({ length: MESSAGES }, (_, i) => message(i + 1)),
     );
     const env = { ...process.env, DATABASE_URL: pg.url, REDIS_URL: redis.url, ...localSecrets() };
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' });
+    migrate(env);
 
     // Warm Dovecot's caches and indexes once, so neither side pays for the first read of the Maildir.
     await bareSync(imap.host, imap.port, false);
@@ -288,10 +286,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

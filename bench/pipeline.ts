@@ -16,13 +16,13 @@
  * of the full application under load (written to bench/.profiles/, its top frames printed), or BENCH_PROFILE=layers:N
  * for one stage; BENCH_STAGES=N to run only the first N stages.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePort, localSecrets, startPostgres, startRedis } from '../scripts/local/services';
+import { freePort, startPostgres, startRedis } from '../scripts/local/services';
 import { summariseProfile } from './cpu-profile';
-import { startNodeServer, stopNodeServer } from './servers';
+import { benchEnv, migrate, runBench, startNodeServer, stopNodeServer } from './servers';
 import { BENCH_PAYLOAD_ROUTE, BENCH_ROUTE, PIPELINE_LAYERS } from './pipeline-route';
 
 const ROOT = join(__dirname, '..', '..');
@@ -121,28 +121,10 @@ const HEADER = `${'stage'.padEnd(44)} ${'req/s'.padStart(7)} ${'p50'.padStart(6)
 async function main(): Promise<void> {
   const [pg, redis] = await Promise.all([startPostgres({ ephemeral: true }), startRedis()]);
   const admin = { email: 'bench-admin@example.com', password: 'Bench-Horse-123' };
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...localSecrets(),
-    DATABASE_URL: pg.url,
-    REDIS_URL: redis.url,
-    NODE_ENV: 'production',
-    APP_ROLE: 'api',
-    LOG_LEVEL: 'info',
-    LOG_PRETTY: 'false',
-    RATE_LIMIT_MAX: '100000000',
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-    HOST: '127.0.0.1',
-  };
+  const env = benchEnv({ pg, redis }, { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password });
   let child: ChildProcess | undefined;
   try {
-    await new Promise<void>((resolve, reject) =>
-      spawn(process.execPath, [join(ROOT, 'dist', 'src', 'database-cli.js'), 'up'], { env, stdio: 'ignore' }).once(
-        'exit',
-        (code) => (code === 0 ? resolve() : reject(new Error('migrations failed'))),
-      ),
-    );
+    migrate(env);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const stageEnv = { ...env, PORT: String(port) };
@@ -241,11 +223,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Exit once done: keep-alive client sockets would otherwise hold the process open.
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);
