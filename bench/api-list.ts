@@ -11,7 +11,10 @@
  * Production settings: NODE_ENV=production, JSON logs (to /dev/null), APP_ROLE=api, the request limit raised out of
  * the way (it is still counted).
  *
- * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32), BENCH_USERS (default 5000),
+ * Each table size is measured in BENCH_ROUNDS rounds (bare and Switchboard alternately, the order swapped every
+ * round) and the ratio reported is the median of the rounds' ratios: this machine's speed drifts by a third between runs.
+ *
+ * Environment: BENCH_SECONDS (default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32), BENCH_USERS (default 5000),
  * BENCH_LARGE_USERS (default 100000; 0 skips the second table), BENCH_PROFILE=1 to take a CPU profile of Switchboard
  * (bench/.profiles/, its top frames printed at the end).
  */
@@ -22,11 +25,12 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { freePort, startPostgres, startRedis } from '../scripts/local/services';
-import { benchEnv, migrate, runBench, startNodeServer, stopNodeServer } from './servers';
+import { benchEnv, cpuMeter, migrate, runBench, startNodeServer, stopNodeServer } from './servers';
 import { summariseProfile } from './cpu-profile';
 
 const ROOT = join(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const USERS = Number(process.env.BENCH_USERS ?? 5000);
 const LARGE_USERS = Number(process.env.BENCH_LARGE_USERS ?? 100_000);
@@ -34,9 +38,24 @@ const TARGET = 1.5;
 const PROFILE_DIR = join(ROOT, 'bench', '.profiles');
 const PROFILE = process.env.BENCH_PROFILE === '1';
 
-async function load(url: string, headers: Record<string, string>): Promise<autocannon.Result> {
-  await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
-  return autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
+interface Load {
+  result: autocannon.Result;
+  cpu: { serverUs: number; otherUs: number };
+}
+
+/** Loads one server (after a warm-up when asked) and counts its CPU and the rest of the machine's per request. */
+async function load(
+  server: ChildProcess,
+  url: string,
+  headers: Record<string, string>,
+  warmUp: boolean,
+): Promise<Load> {
+  if (warmUp) {
+    await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 });
+  }
+  const meter = cpuMeter(server.pid!);
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
+  return { result, cpu: meter.perRequest(result.requests.total) };
 }
 
 async function main(): Promise<void> {
@@ -78,13 +97,12 @@ async function main(): Promise<void> {
     );
     children.push(appServer);
     const barePort = await freePort();
-    children.push(
-      await startNodeServer(
-        join(ROOT, 'dist', 'bench', 'bare-list-server.js'),
-        { ...env, PORT: String(barePort) },
-        `http://127.0.0.1:${barePort}/users`,
-      ),
+    const bareServer = await startNodeServer(
+      join(ROOT, 'dist', 'bench', 'bare-list-server.js'),
+      { ...env, PORT: String(barePort) },
+      `http://127.0.0.1:${barePort}/users`,
     );
+    children.push(bareServer);
 
     const login = await fetch(`http://127.0.0.1:${appPort}/api/v1/auth/login`, {
       method: 'POST',
@@ -95,22 +113,43 @@ async function main(): Promise<void> {
     const auth = { authorization: `Bearer ${tokens.accessToken}`, 'x-request-id': randomUUID() };
 
     const run = async (users: number): Promise<void> => {
-      const bare = await load(`http://127.0.0.1:${barePort}/users?limit=20`, {});
-      const app = await load(`http://127.0.0.1:${appPort}/api/v1/admin/users?limit=20`, auth);
       process.stdout.write(
-        `\n${users} users, GET /api/v1/admin/users?limit=20 (a page, newest first, and the total)\n`,
+        `\n${users} users, GET /api/v1/admin/users?limit=20 (a page, newest first, and the total), ${ROUNDS} rounds\n`,
       );
-      for (const [name, r] of [
-        ['bare fastify + pg', bare],
-        ['switchboard', app],
-      ] as const) {
+      const bareLoad = (warmUp: boolean): Promise<Load> =>
+        load(bareServer, `http://127.0.0.1:${barePort}/users?limit=20`, {}, warmUp);
+      const appLoad = (warmUp: boolean): Promise<Load> =>
+        load(appServer, `http://127.0.0.1:${appPort}/api/v1/admin/users?limit=20`, auth, warmUp);
+      const bare: Load[] = [];
+      const app: Load[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate which server goes first, so a machine that slows down or speeds up during the run favours neither.
+        if (round % 2 === 0) {
+          bare.push(await bareLoad(round === 0));
+          app.push(await appLoad(round === 0));
+        } else {
+          app.push(await appLoad(false));
+          bare.push(await bareLoad(false));
+        }
+        const [b, a] = [bare[round], app[round]];
+        for (const [name, r] of [
+          ['bare fastify + pg', b],
+          ['switchboard', a],
+        ] as const) {
+          process.stdout.write(
+            `  ${name.padEnd(18)} ${r.result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${r.result.latency.p50} ms   p99 ${r.result.latency.p99} ms   ` +
+              `CPU/req: server ${r.cpu.serverUs.toFixed(0)} µs, PostgreSQL+Redis ${r.cpu.otherUs.toFixed(0)} µs   errors ${r.result.errors + r.result.non2xx}\n`,
+          );
+        }
         process.stdout.write(
-          `${name.padEnd(18)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${r.latency.p50} ms   p99 ${r.latency.p99} ms   errors ${r.errors + r.non2xx}\n`,
+          `  round ${round + 1} ratio ${(b.result.requests.average / a.result.requests.average).toFixed(2)}x\n`,
         );
       }
-      const ratio = bare.requests.average / app.requests.average;
+      const median = (values: number[]): number => values.sort((x, y) => x - y)[Math.floor(values.length / 2)];
+      const ratio = median(bare.map((b, i) => b.result.requests.average / app[i].result.requests.average));
       process.stdout.write(
-        `throughput ratio bare/switchboard: ${ratio.toFixed(2)}x (target ≤ ${TARGET.toFixed(2)}x) — ${ratio <= TARGET ? 'within target' : 'OVER target'}\n`,
+        `median of the rounds' throughput ratios bare/switchboard: ${ratio.toFixed(2)}x (target ≤ ${TARGET.toFixed(2)}x) — ` +
+          `${ratio <= TARGET ? 'within target' : 'OVER target'}\n`,
       );
     };
     await run(USERS);
@@ -128,7 +167,7 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write(
-      `\n(${CONNECTIONS} connections, ${SECONDS} s each after a 2 s warm-up, one machine: both servers, PostgreSQL and the load generator share its cores)\n`,
+      `\n(${CONNECTIONS} connections, ${SECONDS} s per load after a 2 s warm-up, one machine: both servers, PostgreSQL and the load generator share its cores)\n`,
     );
   } finally {
     for (const child of children) {

@@ -17,12 +17,12 @@
  * for one stage; BENCH_STAGES=N to run only the first N stages.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, startPostgres, startRedis } from '../scripts/local/services';
 import { summariseProfile } from './cpu-profile';
-import { benchEnv, migrate, runBench, startNodeServer, stopNodeServer } from './servers';
+import { benchEnv, cpuMeter, migrate, runBench, startNodeServer, stopNodeServer } from './servers';
 import { BENCH_PAYLOAD_ROUTE, BENCH_ROUTE, PIPELINE_LAYERS } from './pipeline-route';
 
 const ROOT = join(__dirname, '..', '..');
@@ -31,7 +31,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 /** `1` profiles the full application; a stage name (`layers:3`…) profiles that stage. */
 const PROFILE = process.env.BENCH_PROFILE === '1' ? 'full' : process.env.BENCH_PROFILE;
 const PROFILE_DIR = join(ROOT, 'bench', '.profiles');
-const TICKS_PER_SECOND = 100;
 
 interface Measurement {
   name: string;
@@ -43,27 +42,6 @@ interface Measurement {
   serverUs: number;
   /** CPU of every other process except this one (the load generator) per request, µs. */
   otherUs: number;
-}
-
-/** utime + stime of a process, in clock ticks. */
-function processTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** Busy ticks of the whole machine (every CPU). */
-function machineTicks(): number {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  return user + nice + system + irq + softirq + steal;
-}
-
-function selfTicks(): number {
-  const usage = process.cpuUsage();
-  return ((usage.user + usage.system) / 1e6) * TICKS_PER_SECOND;
 }
 
 /** One stage's server (see pipeline-server.ts), ready once its liveness route answers. */
@@ -85,20 +63,17 @@ async function measure(
   headers: Record<string, string>,
 ): Promise<Measurement> {
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
-  const [server0, machine0, self0] = [processTicks(child.pid!), machineTicks(), selfTicks()];
+  const meter = cpuMeter(child.pid!);
   const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
-  const [server1, machine1, self1] = [processTicks(child.pid!), machineTicks(), selfTicks()];
-  const requests = result.requests.total;
-  const us = (ticks: number): number => (ticks / TICKS_PER_SECOND / requests) * 1e6;
-  const server = server1 - server0;
+  const cpu = meter.perRequest(result.requests.total);
   return {
     name,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
-    serverUs: us(server),
-    otherUs: Math.max(0, us(machine1 - machine0 - server - (self1 - self0))),
+    serverUs: cpu.serverUs,
+    otherUs: cpu.otherUs,
   };
 }
 

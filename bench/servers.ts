@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { localSecrets } from '../scripts/local/services';
@@ -98,4 +99,43 @@ export async function stopNodeServer(child: ChildProcess): Promise<void> {
     await exited;
     clearTimeout(timer);
   }
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process, in clock ticks. */
+function processTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Busy ticks of the whole machine (every CPU). */
+function machineTicks(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return user + nice + system + irq + softirq + steal;
+}
+
+function selfTicks(): number {
+  const usage = process.cpuUsage();
+  return ((usage.user + usage.system) / 1e6) * TICKS_PER_SECOND;
+}
+
+/**
+ * Starts counting CPU from now: `perRequest(n)` gives the server process's CPU per request and that of every other
+ * process but this one (the load generator) — PostgreSQL, Redis — in µs.
+ */
+export function cpuMeter(serverPid: number): { perRequest(requests: number): { serverUs: number; otherUs: number } } {
+  const [server0, machine0, self0] = [processTicks(serverPid), machineTicks(), selfTicks()];
+  return {
+    perRequest(requests) {
+      const [server1, machine1, self1] = [processTicks(serverPid), machineTicks(), selfTicks()];
+      const us = (ticks: number): number => (ticks / TICKS_PER_SECOND / Math.max(1, requests)) * 1e6;
+      const server = server1 - server0;
+      return { serverUs: us(server), otherUs: Math.max(0, us(machine1 - machine0 - server - (self1 - self0))) };
+    },
+  };
 }

@@ -2,13 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { constants as zlibConstants } from 'node:zlib';
 import compress from '@fastify/compress';
 import multipart from '@fastify/multipart';
-import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from 'src/app.module';
+import { runInRequestContext } from 'src/database/lazy-request-context';
 import { ALL_HTTP_LAYERS, HttpLayer } from 'src/common/http/http-layers';
 import {
   clientErrorReply,
@@ -88,10 +89,10 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   hardenRequestPipeline(fastify, env.BODY_LIMIT_BYTES);
 
-  // Each request gets its own MikroORM context (an EntityManager fork), entered in a Fastify hook rather than a
-  // Nest middleware: no middleware engine on the request path.
+  // Each request gets its own MikroORM context (an EntityManager fork, made when first used), entered in a Fastify
+  // hook rather than a Nest middleware: no middleware engine on the request path.
   const orm = app.get(MikroORM);
-  fastify.addHook('onRequest', (_request, _reply, done) => RequestContext.create(orm.em, done));
+  fastify.addHook('onRequest', (_request, _reply, done) => runInRequestContext(orm.em, done));
 
   if (has.has(HttpLayer.Hardening)) {
     const headers = securityHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY });

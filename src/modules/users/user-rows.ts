@@ -1,4 +1,5 @@
 import type { Role } from 'src/common/auth/auth-user';
+import { isoTimestamp } from 'src/database/select-rows';
 import type { UserResponseDto } from './users.dto';
 
 /**
@@ -22,9 +23,6 @@ export interface UserRow {
   created_at: Date | string;
 }
 
-/** The driver hands raw timestamps back as strings (entities get them converted; raw rows do not). */
-const iso = (value: Date | string): string => (typeof value === 'string' ? new Date(value) : value).toISOString();
-
 export function userRowToDto(row: UserRow): UserResponseDto {
   return {
     id: row.id,
@@ -35,7 +33,7 @@ export function userRowToDto(row: UserRow): UserResponseDto {
     isActive: row.is_active,
     emailVerified: row.email_verified_at !== null,
     twoFactorEnabled: row.two_factor_enabled_at !== null,
-    lastLoginAt: row.last_login_at === null ? null : iso(row.last_login_at),
-    createdAt: iso(row.created_at),
+    lastLoginAt: row.last_login_at === null ? null : isoTimestamp(row.last_login_at),
+    createdAt: isoTimestamp(row.created_at),
   };
 }

@@ -2,6 +2,7 @@ import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/po
 import { Injectable } from '@nestjs/common';
 import { hash, verify } from 'argon2';
 import { Role } from 'src/common/auth/auth-user';
+import { selectRows } from 'src/database/select-rows';
 import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { AuditEvent } from './audit-event.entity';
 import { User } from './user.entity';
@@ -106,9 +107,7 @@ export class UsersService {
 
   /** One account as its API view, read as a plain row; 404 when it does not exist. */
   async profile(id: string): Promise<UserResponseDto> {
-    const [row] = await this.em
-      .getConnection()
-      .execute<UserRow[]>(`select ${USER_DTO_COLUMNS} from users where id = ?`, [id]);
+    const [row] = await selectRows<UserRow>(this.em, `select ${USER_DTO_COLUMNS} from users where id = ?`, [id]);
     if (!row) {
       throw new UserError(UserErrorCode.NotFound, `User ${id} not found`);
     }
@@ -142,13 +141,13 @@ export class UsersService {
       values.push(like, like, like);
     }
     const where = clauses.length > 0 ? ` where ${clauses.join(' and ')}` : '';
-    const connection = this.em.getConnection();
     const [rows, [count]] = await Promise.all([
-      connection.execute<UserRow[]>(
+      selectRows<UserRow>(
+        this.em,
         `select ${USER_DTO_COLUMNS} from users${where} order by created_at desc, id desc limit ? offset ?`,
         [...values, query.limit, query.offset],
       ),
-      connection.execute<{ total: number }[]>(`select count(*)::int as total from users${where}`, values),
+      selectRows<{ total: number }>(this.em, `select count(*)::int as total from users${where}`, values),
     ]);
     return [rows.map(userRowToDto), count.total];
   }
