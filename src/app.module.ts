@@ -15,6 +15,7 @@ import { createOrmConfig } from 'src/database/mikro-orm.config';
 import { AdminModule } from 'src/modules/admin/admin.module';
 import { AuthGuard } from 'src/modules/auth/auth.guard';
 import { AuthModule } from 'src/modules/auth/auth.module';
+import { CampaignsModule } from 'src/modules/campaigns/campaigns.module';
 import { ChatModule } from 'src/modules/chat/chat.module';
 import { HealthModule } from 'src/modules/health/health.module';
 import { MailerModule } from 'src/modules/mailer/mailer.module';
@@ -65,6 +66,7 @@ const modules = (): DynamicModule['imports'] => [
   ChatModule,
   ReportsModule,
   MeetingsModule,
+  CampaignsModule,
   RealtimeModule.forRoot(REALTIME_NAMESPACES),
   DomainEventsModule,
 ];

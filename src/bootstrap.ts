@@ -184,6 +184,7 @@ const OPENAPI_TAGS: ReadonlyArray<readonly [string, string]> = [
   ],
   ['notifications', 'Your in-app notifications, also pushed live on the /notifications Socket.IO namespace'],
   ['webhooks', 'Signed outgoing webhooks of an organization: endpoints, secrets, deliveries and replay'],
+  ['campaigns', 'Email campaigns of an organization: contacts, lists and subscriptions, the suppression list'],
   ['reports', 'Your reports of chat messages, users and bugs'],
   [
     'admin',

@@ -4,6 +4,7 @@ import type { QueueDefinition } from 'src/queue/queue.types';
 import type { PublishedWebhookEventType } from 'src/modules/webhooks/webhook-events';
 import { adminDomain } from 'src/modules/admin/admin.domain';
 import { authDomain } from 'src/modules/auth/auth.domain';
+import { campaignsDomain } from 'src/modules/campaigns/campaigns.domain';
 import { chatDomain } from 'src/modules/chat/chat.domain';
 import { healthDomain } from 'src/modules/health/health.domain';
 import { mailDomain } from 'src/modules/mail/mail.domain';
@@ -38,6 +39,7 @@ const DEFINITIONS = [
   chatDomain,
   reportsDomain,
   meetingsDomain,
+  campaignsDomain,
 ] as const satisfies readonly DomainDefinition[];
 
 /** `DEFINITIONS` as the platform reads them; the tuple above keeps each definition's literal type for the checks below. */

@@ -58,6 +58,10 @@ const PARAMS: Array<[RegExp, string, string]> = [
   [/^\/api\/v1\/video\/meetings\/\{id\}\/recordings\/\{recordingId\}/, 'recordingId', 'random'],
   [/^\/api\/v1\/video\/meetings\/\{id\}\/recordings\/\{recordingId\}\/tracks\/\{trackId\}/, 'trackId', 'random'],
   [/^\/api\/v1\/video\/calls\/\{id\}/, 'id', 'call'],
+  [/^\/api\/v1\/campaigns\/contacts\/\{id\}/, 'id', 'contact'],
+  [/^\/api\/v1\/campaigns\/lists\/\{id\}/, 'id', 'contactList'],
+  [/^\/api\/v1\/campaigns\/lists\/\{id\}\/subscribers\/\{contactId\}/, 'contactId', 'contact'],
+  [/^\/api\/v1\/campaigns\/suppressions\/\{id\}/, 'id', 'suppression'],
   // User-owned objects (no organization): another user gets 404.
   [/^\/api\/v1\/reports\/\{id\}/, 'id', 'report'],
   [/^\/api\/v1\/notifications\/\{id\}/, 'id', 'random'],
@@ -216,6 +220,9 @@ describe('security matrix (from openapi.json)', () => {
       message: await created('POST', `/api/v1/chat/conversations/${conversation}/messages`, { body: 'hello A' }),
       meeting: await created('POST', '/api/v1/video/meetings', { title: 'A meeting' }),
       call: await created('POST', '/api/v1/video/calls', { direction: 'internal', participantIds: [memberA.id] }),
+      contact: await created('POST', '/api/v1/campaigns/contacts', { email: 'contact-a@example.com' }),
+      contactList: await created('POST', '/api/v1/campaigns/lists', { name: 'A list' }),
+      suppression: await created('POST', '/api/v1/campaigns/suppressions', { email: 'suppressed-a@example.com' }),
       report: (
         await call(t, 'POST', '/api/v1/reports', {
           token: ownerA.accessToken,
