@@ -29,3 +29,8 @@ export function isoTimestamp(value: Date | string): string {
   }
   return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
 }
+
+/** `%text%` for `ILIKE ?`, its wildcards and backslashes escaped: matches `text` anywhere, literally. */
+export function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

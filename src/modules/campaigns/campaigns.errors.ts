@@ -30,3 +30,7 @@ export class CampaignError extends AppError<CampaignErrorCode> {
     super(code, message, details);
   }
 }
+
+/** The 400 for a page cursor that no list of this domain made. */
+export const invalidCursor = (): CampaignError =>
+  new CampaignError(CampaignErrorCode.InvalidCursor, 'cursor is not a cursor of this list', { field: 'cursor' });

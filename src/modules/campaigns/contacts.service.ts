@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import { pgArray } from 'src/database/pg-array';
-import { selectRows } from 'src/database/select-rows';
+import { likeContains, selectRows } from 'src/database/select-rows';
 import type { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { attributeProblem, mergeAttributes } from './contact-attributes';
 import {
@@ -15,7 +15,6 @@ import {
   type ContactRow,
 } from './contact-rows';
 import { ContactStatus } from './contact.entity';
-import { SubscriptionStatus } from './contact-list.entity';
 import {
   BulkContactAction,
   BulkContactsDto,
@@ -27,7 +26,8 @@ import {
   CreateContactDto,
   UpdateContactDto,
 } from './campaigns.dto';
-import { CampaignError, CampaignErrorCode } from './campaigns.errors';
+import { CampaignError, CampaignErrorCode, invalidCursor } from './campaigns.errors';
+import { subscribeContacts } from './subscriptions';
 
 const contactNotFound = (id: string): CampaignError =>
   new CampaignError(CampaignErrorCode.ContactNotFound, `Contact ${id} not found`);
@@ -65,7 +65,7 @@ function filterOf(query: ContactFilterDto): { clauses: string[]; values: unknown
   const values: unknown[] = [];
   if (query.q) {
     clauses.push('(c.email ilike ? or c.name ilike ?)');
-    values.push(contains(query.q), contains(query.q));
+    values.push(likeContains(query.q), likeContains(query.q));
   }
   if (query.status) {
     clauses.push('c.status = ?');
@@ -88,9 +88,6 @@ function filterOf(query: ContactFilterDto): { clauses: string[]; values: unknown
 
 /** Contacts per query of an export. */
 const EXPORT_BATCH = 1000;
-
-/** `%text%` for ILIKE, its wildcards escaped. */
-const contains = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * An organization's contacts: create, read, search, change, delete and bulk actions. Reads are plain rows (keyset
@@ -147,13 +144,7 @@ export class ContactsService {
       throw new CampaignError(CampaignErrorCode.ListNotFound, `List ${missing} not found`, { field: 'listIds' });
     }
     for (const list of lists) {
-      const status = list.double_opt_in ? SubscriptionStatus.Pending : SubscriptionStatus.Confirmed;
-      await em.execute(
-        `insert into campaign_list_subscriptions (id, list_id, contact_id, status, confirmed_at)
-         values (gen_random_uuid(), ?, ?, ?, case when ? = 'confirmed' then now() end)
-         on conflict (list_id, contact_id) do nothing`,
-        [list.id, contactId, status, status],
-      );
+      await subscribeContacts(em, list, org.id, [contactId]);
     }
   }
 
@@ -170,15 +161,7 @@ export class ContactsService {
   }
 
   async list(org: OrgContext, query: ContactQueryDto): Promise<ContactPageDto> {
-    const after = query.cursor
-      ? decodeKeysetCursor(
-          query.cursor,
-          () =>
-            new CampaignError(CampaignErrorCode.InvalidCursor, 'cursor is not a cursor of this list', {
-              field: 'cursor',
-            }),
-        )
-      : undefined;
+    const after = query.cursor ? decodeKeysetCursor(query.cursor, invalidCursor) : undefined;
     const rows = await this.page(org, filterOf(query), after && { at: after.atText, id: after.id }, query.limit + 1);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
@@ -360,16 +343,7 @@ export class ContactsService {
               ),
             };
           }
-          const status = list.double_opt_in ? SubscriptionStatus.Pending : SubscriptionStatus.Confirmed;
-          return {
-            affected: await run(
-              `insert into campaign_list_subscriptions (id, list_id, contact_id, status, confirmed_at)
-               select gen_random_uuid(), ?, id, ?, case when ? = 'confirmed' then now() end
-               from campaign_contacts where ${mine}
-               on conflict (list_id, contact_id) do nothing`,
-              [list.id, status, status, org.id, ids],
-            ),
-          };
+          return { affected: (await subscribeContacts(em, list, org.id, dto.ids)).added };
         }
       }
     });

@@ -2,7 +2,6 @@ import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/po
 import { Injectable } from '@nestjs/common';
 import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-cursor';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
-import { pgArray } from 'src/database/pg-array';
 import { isoTimestamp, selectRows } from 'src/database/select-rows';
 import type { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { CONTACT_COLUMNS, contactRowToDto, type ContactRow } from './contact-rows';
@@ -17,7 +16,8 @@ import {
   SubscriberQueryDto,
   UpdateListDto,
 } from './campaigns.dto';
-import { CampaignError, CampaignErrorCode } from './campaigns.errors';
+import { CampaignError, CampaignErrorCode, invalidCursor } from './campaigns.errors';
+import { subscribeContacts } from './subscriptions';
 
 interface ListRow {
   id: string;
@@ -127,23 +127,7 @@ export class ListsService {
 
   /** Subscribes contacts of the organization (others are ignored); pending on a double opt-in list. */
   async addSubscribers(org: OrgContext, id: string, dto: AddSubscribersDto): Promise<AddSubscribersResultDto> {
-    const [list] = await selectRows<{ double_opt_in: boolean }>(
-      this.em,
-      'select double_opt_in from campaign_lists where organization_id = ? and id = ?',
-      [org.id, id],
-    );
-    if (!list) {
-      throw listNotFound(id);
-    }
-    const status = list.double_opt_in ? SubscriptionStatus.Pending : SubscriptionStatus.Confirmed;
-    const added = await this.em.execute<{ id: string }[]>(
-      `insert into campaign_list_subscriptions (id, list_id, contact_id, status, confirmed_at)
-       select gen_random_uuid(), ?, c.id, ?, case when ? = 'confirmed' then now() end
-       from campaign_contacts c where c.organization_id = ? and c.id = any(?::uuid[])
-       on conflict (list_id, contact_id) do nothing returning id`,
-      [id, status, status, org.id, pgArray(dto.contactIds)],
-    );
-    return { added: added.length, status };
+    return subscribeContacts(this.em, await this.ownList(org, id), org.id, dto.contactIds);
   }
 
   async removeSubscriber(org: OrgContext, id: string, contactId: string): Promise<void> {
@@ -157,8 +141,21 @@ export class ListsService {
     }
   }
 
+  /** The list's id and double opt-in, 404 when it is not one of the organization's (no counts: a cheap check). */
+  private async ownList(org: OrgContext, id: string): Promise<{ id: string; double_opt_in: boolean }> {
+    const [list] = await selectRows<{ id: string; double_opt_in: boolean }>(
+      this.em,
+      'select id, double_opt_in from campaign_lists where organization_id = ? and id = ?',
+      [org.id, id],
+    );
+    if (!list) {
+      throw listNotFound(id);
+    }
+    return list;
+  }
+
   async subscribers(org: OrgContext, id: string, query: SubscriberQueryDto): Promise<SubscriberPageDto> {
-    await this.get(org, id);
+    await this.ownList(org, id);
     const clauses = ['s.list_id = ?'];
     const values: unknown[] = [id];
     if (query.status) {
@@ -166,13 +163,7 @@ export class ListsService {
       values.push(query.status);
     }
     if (query.cursor) {
-      const after = decodeKeysetCursor(
-        query.cursor,
-        () =>
-          new CampaignError(CampaignErrorCode.InvalidCursor, 'cursor is not a cursor of this list', {
-            field: 'cursor',
-          }),
-      );
+      const after = decodeKeysetCursor(query.cursor, invalidCursor);
       clauses.push('(s.created_at, s.id) < (?::timestamptz, ?::uuid)');
       values.push(after.atText, after.id);
     }

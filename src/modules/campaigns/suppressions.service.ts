@@ -1,6 +1,6 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { isoTimestamp, selectRows } from 'src/database/select-rows';
+import { isoTimestamp, likeContains, selectRows } from 'src/database/select-rows';
 import type { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { SuppressionReason } from './suppression.entity';
 import { CreateSuppressionDto, SuppressionDto, SuppressionPageDto, SuppressionQueryDto } from './campaigns.dto';
@@ -49,7 +49,7 @@ export class SuppressionsService {
 
   async list(org: OrgContext, query: SuppressionQueryDto): Promise<SuppressionPageDto> {
     const where = query.q ? 'organization_id = ? and email ilike ?' : 'organization_id = ?';
-    const values = query.q ? [org.id, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] : [org.id];
+    const values = query.q ? [org.id, likeContains(query.q)] : [org.id];
     const [rows, [count]] = await Promise.all([
       selectRows<SuppressionRow>(
         this.em,

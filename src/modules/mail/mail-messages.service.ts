@@ -2,6 +2,7 @@ import { decodeKeysetCursor, encodeKeysetCursor } from 'src/common/http/keyset-c
 import { EntityManager, FilterQuery, QueryOrder } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from 'src/common/auth/auth-user';
+import { likeContains } from 'src/database/select-rows';
 import { OrgContext } from 'src/modules/organizations/organization.decorators';
 import { MailAccountsService } from './mail-accounts.service';
 import { MailFolder } from './mail-folder.entity';
@@ -111,7 +112,7 @@ export class MailMessagesService {
       where.push({ internalDate: { $lt: query.before } });
     }
     if (query.from) {
-      const like = `%${query.from.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = likeContains(query.from);
       where.push({ $or: [{ from: { address: { $ilike: like } } }, { from: { name: { $ilike: like } } }] });
     }
     if (query.cursor) {

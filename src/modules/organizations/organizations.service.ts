@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { AuthUser } from 'src/common/auth/auth-user';
 import { definedOnly } from 'src/common/http/defined';
 import { PageQueryDto } from 'src/common/http/pagination.dto';
+import { likeContains } from 'src/database/select-rows';
 import { RealtimeService } from 'src/realtime/realtime.service';
 import { ApiKeysService } from './api-keys.service';
 import { ipAllowed, normaliseCidr } from './ip-allowlist';
@@ -394,7 +395,7 @@ export class OrganizationsService {
   }
 
   async listAll(page: PageQueryDto & { q?: string }): Promise<AdminOrganizationPageDto> {
-    const like = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const like = page.q ? likeContains(page.q) : undefined;
     const where = like ? { $or: [{ name: { $ilike: like } }, { slug: { $ilike: like } }] } : {};
     const [orgs, total] = await this.em.findAndCount(Organization, where, {
       orderBy: { createdAt: QueryOrder.DESC, id: QueryOrder.DESC },

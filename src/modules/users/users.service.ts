@@ -2,7 +2,7 @@ import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/po
 import { Injectable } from '@nestjs/common';
 import { hash, verify } from 'argon2';
 import { Role } from 'src/common/auth/auth-user';
-import { selectRows } from 'src/database/select-rows';
+import { likeContains, selectRows } from 'src/database/select-rows';
 import { AuthError, AuthErrorCode } from 'src/modules/auth/auth.errors';
 import { AuditEvent } from './audit-event.entity';
 import { User } from './user.entity';
@@ -136,7 +136,7 @@ export class UsersService {
       values.push(query.isActive);
     }
     if (query.q) {
-      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = likeContains(query.q);
       clauses.push('(email ilike ? or username ilike ? or display_name ilike ?)');
       values.push(like, like, like);
     }
